@@ -1,0 +1,105 @@
+//! Assembly: opens the store and builds every service the routes share.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
+use crate::auth::Auth;
+use crate::calendar::{Calendar, CalendarError};
+use crate::catalog::Catalog;
+use crate::clock::Clock;
+use crate::registry::{Registry, RegistryError};
+use crate::runtime::{Runtime, RuntimeConfig};
+use crate::store::{SledStore, StoreError};
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub runtime: RuntimeConfig,
+    /// Largest component upload, bytes.
+    pub max_upload_bytes: usize,
+    /// Largest JSON body, bytes.
+    pub max_json_bytes: usize,
+}
+
+impl Config {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Config {
+        Config {
+            data_dir: data_dir.into(),
+            runtime: RuntimeConfig::default(),
+            max_upload_bytes: 32 << 20,
+            max_json_bytes: 1 << 20,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot open the store in {path}: {source}")]
+    Store { path: PathBuf, source: StoreError },
+    #[error("cannot start the rules runtime: {0}")]
+    Runtime(String),
+    #[error("cannot load the calendar: {0}")]
+    Calendar(#[from] CalendarError),
+    #[error("cannot load active plugins: {0}")]
+    Registry(#[from] RegistryError),
+}
+
+pub struct Services {
+    pub config: Config,
+    pub store: Arc<SledStore>,
+    pub catalog: Arc<Catalog>,
+    pub calendar: Arc<Calendar>,
+    pub registry: Arc<Registry>,
+    pub auth: Auth,
+    pub clock: Arc<dyn Clock>,
+    /// Evaluations running at once; each holds one pooled instance at a time.
+    pub eval_slots: Arc<Semaphore>,
+    /// Active versions that failed to load at startup, reported by `/healthz`.
+    pub load_failures: Vec<String>,
+}
+
+pub type AppState = Arc<Services>;
+
+/// Opens the data directory and loads the active plugins.
+pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError> {
+    let store = Arc::new(
+        SledStore::open(&config.data_dir).map_err(|source| OpenError::Store {
+            path: config.data_dir.clone(),
+            source,
+        })?,
+    );
+    let runtime = Arc::new(
+        Runtime::new(config.runtime.clone()).map_err(|e| OpenError::Runtime(format!("{e:#}")))?,
+    );
+    let catalog = Arc::new(Catalog::new(store.clone()));
+    let calendar = Arc::new(Calendar::load(store.clone())?);
+    let registry = Arc::new(Registry::new(
+        runtime,
+        store.clone(),
+        catalog.clone(),
+        calendar.clone(),
+        config.max_upload_bytes,
+    ));
+    let load_failures: Vec<String> = registry
+        .load_active()?
+        .into_iter()
+        .map(|(matter, err)| {
+            tracing::error!(%matter, %err, "active plugin failed to load");
+            format!("{matter}: {err}")
+        })
+        .collect();
+    let slots = config.runtime.instance_slots as usize;
+    Ok(Arc::new(Services {
+        auth: Auth::new(store.clone()),
+        eval_slots: Arc::new(Semaphore::new(slots.max(1))),
+        config,
+        store,
+        catalog,
+        calendar,
+        registry,
+        clock,
+        load_failures,
+    }))
+}

@@ -1,0 +1,189 @@
+//! Bearer tokens and roles.
+//!
+//! Roles: `admin` (the bureau: activates and rolls back rule versions, loads calendar years),
+//! `clerk` (the window: pre-checks, reads the catalog), `department:<code>` (a department:
+//! uploads rule versions for its own matters). Tokens are random, shown once when created,
+//! and stored only as their SHA-256.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::store::{StoreResult, TokenStore};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum Role {
+    Admin,
+    Clerk,
+    Department(String),
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Role::Admin => f.write_str("admin"),
+            Role::Clerk => f.write_str("clerk"),
+            Role::Department(d) => write!(f, "department:{d}"),
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Role, String> {
+        match s {
+            "admin" => Ok(Role::Admin),
+            "clerk" => Ok(Role::Clerk),
+            _ => match s.strip_prefix("department:") {
+                Some(code) if crate::registry::is_key(code) => {
+                    Ok(Role::Department(code.to_owned()))
+                }
+                _ => Err(format!(
+                    "unknown role {s:?}: use admin, clerk or department:<code>"
+                )),
+            },
+        }
+    }
+}
+
+impl From<Role> for String {
+    fn from(r: Role) -> String {
+        r.to_string()
+    }
+}
+
+impl TryFrom<String> for Role {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Role, String> {
+        s.parse()
+    }
+}
+
+/// Who is calling.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Principal {
+    pub name: String,
+    pub role: Role,
+    pub created_at: String,
+}
+
+/// What an endpoint requires. Each route states one; `permits` is the whole policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    /// Any valid token.
+    Staff,
+    /// The window (or the bureau).
+    Clerk,
+    /// The bureau.
+    Admin,
+    /// A department; which matters it may touch is checked against the catalog.
+    Department,
+    /// The bureau, or a department (for reading its own matters).
+    AdminOrDepartment,
+}
+
+pub fn permits(role: &Role, need: Need) -> bool {
+    match need {
+        Need::Staff => true,
+        Need::Clerk => matches!(role, Role::Clerk | Role::Admin),
+        Need::Admin => matches!(role, Role::Admin),
+        Need::Department => matches!(role, Role::Department(_)),
+        Need::AdminOrDepartment => matches!(role, Role::Admin | Role::Department(_)),
+    }
+}
+
+impl Principal {
+    pub fn department(&self) -> Option<&str> {
+        match &self.role {
+            Role::Department(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub struct Auth {
+    store: Arc<dyn TokenStore>,
+}
+
+impl Auth {
+    pub fn new(store: Arc<dyn TokenStore>) -> Auth {
+        Auth { store }
+    }
+
+    /// Creates a token for `name` with `role`; the token itself is returned once and never
+    /// stored.
+    pub fn issue(&self, name: &str, role: Role, now: &str) -> StoreResult<String> {
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        let token = format!("lb_{}", hex::encode(bytes));
+        self.store.put_token(
+            &token_hash(&token),
+            &Principal {
+                name: name.to_owned(),
+                role,
+                created_at: now.to_owned(),
+            },
+        )?;
+        Ok(token)
+    }
+
+    pub fn resolve(&self, token: &str) -> StoreResult<Option<Principal>> {
+        // Malformed tokens are never looked up, so the store only sees well-shaped keys.
+        if token.len() != 67 || !token.starts_with("lb_") {
+            return Ok(None);
+        }
+        self.store.token(&token_hash(token))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip() {
+        for r in ["admin", "clerk", "department:public-security"] {
+            assert_eq!(r.parse::<Role>().unwrap().to_string(), r);
+        }
+        assert!("department:".parse::<Role>().is_err());
+        assert!("department:../x".parse::<Role>().is_err());
+        assert!("root".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn the_policy_table() {
+        let admin = Role::Admin;
+        let clerk = Role::Clerk;
+        let dept = Role::Department("tax".into());
+        let table = [
+            (Need::Staff, [true, true, true]),
+            (Need::Clerk, [true, true, false]),
+            (Need::Admin, [true, false, false]),
+            (Need::Department, [false, false, true]),
+            (Need::AdminOrDepartment, [true, false, true]),
+        ];
+        for (need, expected) in table {
+            let got = [
+                permits(&admin, need),
+                permits(&clerk, need),
+                permits(&dept, need),
+            ];
+            assert_eq!(got, expected, "{need:?}");
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! The catalog (事项清单): departments, one-things and the matters inside them (第六条).
+//!
+//! This is the read side the rules host needs. Management of the list — drafts, filing with the
+//! bureau, published batches — builds on the same model later.
+
+mod demo;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+pub use demo::seed_demo;
+
+use crate::store::{CatalogStore, StoreResult};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Department {
+    pub code: String,
+    pub name: String,
+}
+
+/// 办理层级.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Province,
+    City,
+    County,
+    Township,
+}
+
+/// A matter as it takes part in a one-thing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatterRef {
+    pub code: String,
+    pub name: String,
+    pub department: String,
+    pub level: Level,
+    /// Matters whose approval this one needs first (前置).
+    pub prerequisites: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OneThing {
+    pub code: String,
+    pub name: String,
+    pub lead_department: String,
+    pub description: String,
+    /// In an order where every prerequisite comes before the matters that need it.
+    pub matters: Vec<MatterRef>,
+}
+
+impl OneThing {
+    pub fn matter(&self, code: &str) -> Option<&MatterRef> {
+        self.matters.iter().find(|m| m.code == code)
+    }
+
+    /// Checks that matter codes are unique, prerequisites name matters of this one-thing,
+    /// every prerequisite comes earlier in the list (which also rules out cycles), and the
+    /// lead department takes part.
+    pub fn validate(&self) -> Result<(), String> {
+        let mut seen = BTreeSet::new();
+        for m in &self.matters {
+            for p in &m.prerequisites {
+                if !seen.contains(p.as_str()) {
+                    return Err(format!(
+                        "事项 {} 的前置事项 {p} 不在本一件事中或排在其后",
+                        m.code
+                    ));
+                }
+            }
+            if !seen.insert(m.code.as_str()) {
+                return Err(format!("事项 {} 重复", m.code));
+            }
+        }
+        if !self
+            .matters
+            .iter()
+            .any(|m| m.department == self.lead_department)
+        {
+            return Err(format!(
+                "牵头部门 {} 未承担任何联办事项",
+                self.lead_department
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Read access to the catalog with the lookups the host needs.
+pub struct Catalog {
+    store: std::sync::Arc<dyn CatalogStore>,
+}
+
+impl Catalog {
+    pub fn new(store: std::sync::Arc<dyn CatalogStore>) -> Catalog {
+        Catalog { store }
+    }
+
+    pub fn one_things(&self) -> StoreResult<Vec<OneThing>> {
+        self.store.one_things()
+    }
+
+    pub fn one_thing(&self, code: &str) -> StoreResult<Option<OneThing>> {
+        self.store.one_thing(code)
+    }
+
+    pub fn departments(&self) -> StoreResult<BTreeMap<String, Department>> {
+        Ok(self
+            .store
+            .departments()?
+            .into_iter()
+            .map(|d| (d.code.clone(), d))
+            .collect())
+    }
+
+    /// A matter wherever it appears, with the one-things that include it. A matter belongs to
+    /// one department everywhere; the demo seed and later catalog management keep it so.
+    pub fn matter(&self, code: &str) -> StoreResult<Option<(MatterRef, Vec<String>)>> {
+        let mut found: Option<MatterRef> = None;
+        let mut in_one_things = Vec::new();
+        for ot in self.store.one_things()? {
+            if let Some(m) = ot.matter(code) {
+                found.get_or_insert_with(|| m.clone());
+                in_one_things.push(ot.code.clone());
+            }
+        }
+        Ok(found.map(|m| (m, in_one_things)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matter(code: &str, prereq: &[&str]) -> MatterRef {
+        MatterRef {
+            code: code.into(),
+            name: code.into(),
+            department: "d".into(),
+            level: Level::County,
+            prerequisites: prereq.iter().map(|p| (*p).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn prerequisites_must_come_first_and_exist() {
+        let mut ot = OneThing {
+            code: "x".into(),
+            name: "x".into(),
+            lead_department: "d".into(),
+            description: String::new(),
+            matters: vec![
+                matter("a", &[]),
+                matter("b", &["a"]),
+                matter("c", &["a", "b"]),
+            ],
+        };
+        assert_eq!(ot.validate(), Ok(()));
+        ot.matters.swap(0, 1);
+        assert!(ot.validate().is_err());
+        ot.matters = vec![matter("a", &["zzz"])];
+        assert!(ot.validate().is_err());
+        ot.matters = vec![matter("a", &[]), matter("a", &[])];
+        assert!(ot.validate().is_err());
+    }
+}

@@ -1,0 +1,305 @@
+//! The API's one error shape, `{"error": {"code", "message", "details"}}`, and the single place
+//! where the host's error types become HTTP statuses.
+//!
+//! Messages are written in both languages where the error is made; the `localize` middleware
+//! picks zh-CN (the default) or English per `Accept-Language`.
+
+use axum::Json;
+use axum::extract::Request;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::calendar::CalendarError;
+use crate::precheck::InputError;
+use crate::registry::RegistryError;
+use crate::runtime::LoadError;
+use crate::store::StoreError;
+
+#[derive(Clone, Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub zh: String,
+    pub en: String,
+    pub details: Option<Value>,
+}
+
+impl ApiError {
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) -> ApiError {
+        ApiError {
+            status,
+            code,
+            zh: zh.into(),
+            en: en.into(),
+            details: None,
+        }
+    }
+
+    pub fn with_details(mut self, details: Value) -> ApiError {
+        self.details = Some(details);
+        self
+    }
+
+    pub fn unauthenticated() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "缺少有效的访问令牌，请在 Authorization 头中以 Bearer 方式提供",
+            "a valid bearer token is required in the Authorization header",
+        )
+    }
+
+    pub fn forbidden(zh: impl Into<String>, en: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", zh, en)
+    }
+
+    pub fn not_found(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, code, zh, en)
+    }
+
+    pub fn unprocessable(
+        code: &'static str,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, zh, en)
+    }
+
+    pub fn internal(what: impl std::fmt::Display) -> ApiError {
+        tracing::error!(%what, "internal error");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "服务内部错误，请稍后重试；如持续出现请联系管理员",
+            "internal error; please retry later, and contact the administrator if it persists",
+        )
+    }
+
+    fn body(&self, english: bool) -> Value {
+        let message = if english { &self.en } else { &self.zh };
+        let mut error = json!({ "code": self.code, "message": message });
+        if let Some(d) = &self.details {
+            error["details"] = d.clone();
+        }
+        json!({ "error": error })
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, Json(self.body(false))).into_response();
+        // Kept for `localize`, which knows the request's language.
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// Whether the client prefers English over Chinese. Only the primary language of each range
+/// counts, and quality values decide; without a preference the answer is zh-CN.
+pub fn prefers_english(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let mut best: Option<(f32, bool)> = None;
+    for range in value.split(',') {
+        let mut parts = range.trim().split(';');
+        let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+            })
+            .unwrap_or(1.0);
+        let primary = tag.split('-').next().unwrap_or("");
+        let english = match primary {
+            "en" => true,
+            "zh" => false,
+            _ => continue,
+        };
+        if best.is_none_or(|(bq, _)| q > bq) {
+            best = Some((q, english));
+        }
+    }
+    best.is_some_and(|(_, english)| english)
+}
+
+/// Re-renders error bodies in English when the client asks for it.
+pub async fn localize(request: Request, next: Next) -> Response {
+    let english = prefers_english(request.headers());
+    let mut response = next.run(request).await;
+    if english {
+        if let Some(err) = response.extensions_mut().remove::<ApiError>() {
+            return (err.status, Json(err.body(true))).into_response();
+        }
+    }
+    response
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::Conflict(msg) => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", msg.clone(), msg)
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<InputError> for ApiError {
+    fn from(e: InputError) -> ApiError {
+        let zh = match &e {
+            InputError::TooMany { what, count, max } => {
+                format!("{what} 数量为 {count}，超过上限 {max}")
+            }
+            InputError::BadKey(k) => {
+                format!("键“{k}”不合规：应为小写字母、数字、点和连字符，以字母开头")
+            }
+            InputError::TooLong(k) => format!("“{k}”的值过长"),
+            InputError::DuplicateMaterial(c) => format!("材料“{c}”重复出现"),
+        };
+        ApiError::unprocessable("invalid_application", zh, e.to_string())
+    }
+}
+
+impl From<LoadError> for ApiError {
+    fn from(e: LoadError) -> ApiError {
+        let en = e.to_string();
+        let (code, zh) = match &e {
+            LoadError::NotAComponent(d) => (
+                "plugin_not_a_component",
+                format!("上传的文件不是 WebAssembly 组件：{d}"),
+            ),
+            LoadError::MissingApiVersion => (
+                "plugin_missing_api_version",
+                "组件未记录所依据的规则接口版本，请使用 lianban-sdk 的 export_rules! 构建"
+                    .to_owned(),
+            ),
+            LoadError::UnsupportedApi(v) => (
+                "plugin_unsupported_api",
+                format!(
+                    "本平台不支持规则接口 {v}，支持的版本：{}",
+                    crate::runtime::SUPPORTED_APIS.join("、")
+                ),
+            ),
+            LoadError::WrongWorld(d) => {
+                ("plugin_wrong_world", format!("组件与规则接口不匹配：{d}"))
+            }
+            LoadError::Compile(d) => ("plugin_compile_failed", format!("组件编译失败：{d}")),
+            LoadError::Artifact(_) => return ApiError::internal(e),
+        };
+        ApiError::unprocessable(code, zh, en)
+    }
+}
+
+impl From<RegistryError> for ApiError {
+    fn from(e: RegistryError) -> ApiError {
+        let en = e.to_string();
+        match e {
+            RegistryError::TooLarge { size, max } => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("上传的组件为 {size} 字节，超过上限 {max} 字节"),
+                en,
+            ),
+            RegistryError::Load(load) => load.into(),
+            RegistryError::SmokeFailed(failure) => ApiError::unprocessable(
+                "plugin_smoke_failed",
+                format!(
+                    "组件试运行失败（{}）：{}",
+                    failure.kind.code(),
+                    failure.detail
+                ),
+                en,
+            )
+            .with_details(json!({
+                "failure": failure.kind.code(),
+                "export": failure.export,
+                "stderr": failure.stderr,
+                "logs": failure.logs,
+            })),
+            RegistryError::UnknownMatter(m) => {
+                ApiError::not_found("unknown_matter", format!("事项清单中没有事项“{m}”"), en)
+            }
+            RegistryError::WrongDepartment { matter, owner } => ApiError::forbidden(
+                format!("事项“{matter}”属于部门 {owner}，只有该部门可以上传其规则"),
+                en,
+            ),
+            RegistryError::MatterMismatch { url, manifest } => ApiError::unprocessable(
+                "plugin_matter_mismatch",
+                format!("组件声明的事项是“{manifest}”，但上传到了事项“{url}”"),
+                en,
+            ),
+            RegistryError::ManifestInvalid(problems) => ApiError::unprocessable(
+                "plugin_manifest_invalid",
+                format!("组件清单有误：{}", problems.join("；")),
+                en,
+            )
+            .with_details(json!({ "problems": problems })),
+            RegistryError::VersionExists(msg) => ApiError::new(
+                StatusCode::CONFLICT,
+                "plugin_version_exists",
+                format!("该版本号已被使用，请提高版本号后重新上传（{msg}）"),
+                en,
+            ),
+            RegistryError::UnknownVersion { matter, sha256 } => ApiError::not_found(
+                "unknown_version",
+                format!("事项“{matter}”没有版本 {sha256}"),
+                en,
+            ),
+            RegistryError::NothingToRollBack(m) => ApiError::new(
+                StatusCode::CONFLICT,
+                "nothing_to_roll_back",
+                format!("事项“{m}”没有可回退的上一个版本"),
+                en,
+            ),
+            RegistryError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<CalendarError> for ApiError {
+    fn from(e: CalendarError) -> ApiError {
+        match e {
+            CalendarError::Invalid(msg) => {
+                ApiError::unprocessable("calendar_invalid", format!("节假日数据有误：{msg}"), msg)
+            }
+            CalendarError::Store(s) => s.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    fn headers(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_str(v).unwrap());
+        h
+    }
+
+    #[test]
+    fn language_negotiation() {
+        assert!(!prefers_english(&HeaderMap::new()));
+        assert!(prefers_english(&headers("en")));
+        assert!(prefers_english(&headers("en-US,en;q=0.9")));
+        assert!(!prefers_english(&headers("zh-CN,zh;q=0.9,en;q=0.8")));
+        assert!(prefers_english(&headers("zh;q=0.5, en-GB;q=0.8")));
+        assert!(!prefers_english(&headers("fr")));
+        assert!(!prefers_english(&headers("garbage;;;q=x")));
+    }
+}

@@ -1,0 +1,187 @@
+//! Extractors whose rejections use the API's error shape, and the caller's identity.
+
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use crate::app::AppState;
+use crate::auth::{Need, Principal, permits};
+
+/// JSON body.
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Json(v)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(r: JsonRejection) -> ApiError {
+    let detail = r.body_text();
+    match r {
+        JsonRejection::JsonDataError(_) => ApiError::unprocessable(
+            "invalid_request",
+            format!("请求内容的字段或类型不正确：{detail}"),
+            format!("the request body has wrong fields or types: {detail}"),
+        ),
+        JsonRejection::JsonSyntaxError(_) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("请求内容不是有效的 JSON：{detail}"),
+            format!("the request body is not valid JSON: {detail}"),
+        ),
+        JsonRejection::MissingJsonContentType(_) => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "请求需使用 Content-Type: application/json",
+            "the request needs Content-Type: application/json",
+        ),
+        JsonRejection::BytesRejection(b) => bytes_rejection(b),
+        other => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("请求无法读取：{}", other.body_text()),
+            format!("the request could not be read: {}", other.body_text()),
+        ),
+    }
+}
+
+fn bytes_rejection(r: BytesRejection) -> ApiError {
+    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "请求内容超过大小上限",
+            "the request body is larger than allowed",
+        )
+    } else {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("请求内容读取失败：{}", r.body_text()),
+            format!("the request body could not be read: {}", r.body_text()),
+        )
+    }
+}
+
+/// Path parameters.
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            Err(r) => Err(path_rejection(r)),
+        }
+    }
+}
+
+fn path_rejection(r: PathRejection) -> ApiError {
+    let detail = r.body_text();
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_path",
+        format!("地址中的参数不正确：{detail}"),
+        format!("a parameter in the URL is invalid: {detail}"),
+    )
+}
+
+/// Query string.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(Query(v)),
+            Err(r) => Err(query_rejection(r)),
+        }
+    }
+}
+
+fn query_rejection(r: QueryRejection) -> ApiError {
+    let detail = r.body_text();
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_query",
+        format!("查询参数不正确：{detail}"),
+        format!("the query string is invalid: {detail}"),
+    )
+}
+
+/// A binary body (a component upload): `application/wasm` or `application/octet-stream`.
+pub struct Binary(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Binary {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !matches!(
+            content_type,
+            "application/wasm" | "application/octet-stream"
+        ) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "上传组件需使用 Content-Type: application/wasm",
+                "uploads need Content-Type: application/wasm",
+            ));
+        }
+        Bytes::from_request(req, state)
+            .await
+            .map(Binary)
+            .map_err(bytes_rejection)
+    }
+}
+
+/// The authenticated caller.
+pub struct Caller(pub Principal);
+
+impl Caller {
+    /// Refuses the request unless the caller's role meets `need`.
+    pub fn need(&self, need: Need) -> Result<&Principal, ApiError> {
+        if permits(&self.0.role, need) {
+            Ok(&self.0)
+        } else {
+            Err(ApiError::forbidden(
+                format!("角色 {} 无权执行此操作", self.0.role),
+                format!("role {} may not do this", self.0.role),
+            ))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(ApiError::unauthenticated)?;
+        let principal = state
+            .auth
+            .resolve(token.trim())?
+            .ok_or_else(ApiError::unauthenticated)?;
+        Ok(Caller(principal))
+    }
+}

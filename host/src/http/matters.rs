@@ -1,0 +1,191 @@
+//! `/matters/{code}/…`: rule versions of a matter — upload (department), list, activate and roll
+//! back (administrator).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::blocking;
+use super::error::ApiError;
+use super::extract::{Binary, Caller, Json as JsonBody, Path};
+use crate::app::AppState;
+use crate::auth::{Need, Principal};
+use crate::registry::{Activation, PluginVersion};
+
+/// A department reads only its own matters; the bureau reads all.
+fn may_read(app: &AppState, caller: &Principal, matter: &str) -> Result<(), ApiError> {
+    let owner = app
+        .catalog
+        .matter(matter)?
+        .map(|(m, _)| m.department)
+        .ok_or_else(|| unknown_matter(matter))?;
+    match caller.department() {
+        Some(d) if d != owner => Err(ApiError::forbidden(
+            format!("事项“{matter}”属于部门 {owner}"),
+            format!("matter {matter} belongs to {owner}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn unknown_matter(matter: &str) -> ApiError {
+    ApiError::not_found(
+        "unknown_matter",
+        format!("事项清单中没有事项“{matter}”"),
+        format!("no matter {matter} in the catalog"),
+    )
+}
+
+/// POST /api/v1/matters/{code}/versions — the matter's department. Body: the component.
+pub async fn upload(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(matter): Path<String>,
+    Binary(bytes): Binary,
+) -> Result<Response, ApiError> {
+    let principal = caller.need(Need::Department)?.clone();
+    let department = principal.department().unwrap_or_default().to_owned();
+    // The smoke call instantiates the component: it takes a pool slot like a pre-check.
+    let permit = app
+        .eval_slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(ApiError::internal)?;
+    let (now, today) = (app.clock.stamp(), app.clock.today());
+    let uploaded = blocking(move || {
+        let _permit = permit;
+        Ok(app
+            .registry
+            .upload(&matter, &department, &bytes, &principal.name, &now, today)?)
+    })
+    .await?;
+    let status = if uploaded.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(uploaded.version)).into_response())
+}
+
+/// GET /api/v1/matters/{code}/versions — admin, or the matter's department.
+pub async fn versions(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(matter): Path<String>,
+) -> Result<Json<Vec<PluginVersion>>, ApiError> {
+    let principal = caller.need(Need::AdminOrDepartment)?.clone();
+    blocking(move || {
+        may_read(&app, &principal, &matter)?;
+        Ok(app.registry.versions(&matter)?)
+    })
+    .await
+    .map(Json)
+}
+
+/// GET /api/v1/matters/{code}/versions/{sha256} — admin, or the matter's department.
+pub async fn version(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path((matter, sha256)): Path<(String, String)>,
+) -> Result<Json<PluginVersion>, ApiError> {
+    let principal = caller.need(Need::AdminOrDepartment)?.clone();
+    blocking(move || {
+        may_read(&app, &principal, &matter)?;
+        app.registry.version(&matter, &sha256)?.ok_or_else(|| {
+            ApiError::not_found(
+                "unknown_version",
+                format!("事项“{matter}”没有版本 {sha256}"),
+                format!("matter {matter} has no version {sha256}"),
+            )
+        })
+    })
+    .await
+    .map(Json)
+}
+
+/// GET /api/v1/matters/{code}/active — any staff: which version judges this matter now.
+pub async fn active(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(matter): Path<String>,
+) -> Result<Json<PluginVersion>, ApiError> {
+    caller.need(Need::Staff)?;
+    if app.catalog.matter(&matter)?.is_none() {
+        return Err(unknown_matter(&matter));
+    }
+    app.registry
+        .active(&matter)
+        .map(|a| Json(a.version.clone()))
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "no_active_version",
+                format!("事项“{matter}”还没有启用的规则版本"),
+                format!("matter {matter} has no active version"),
+            )
+        })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivateRequest {
+    sha256: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// PUT /api/v1/matters/{code}/active — admin. Hot swap to the given version.
+pub async fn activate(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(matter): Path<String>,
+    JsonBody(body): JsonBody<ActivateRequest>,
+) -> Result<Json<Activation>, ApiError> {
+    let principal = caller.need(Need::Admin)?.clone();
+    let now = app.clock.stamp();
+    blocking(move || {
+        if app.catalog.matter(&matter)?.is_none() {
+            return Err(unknown_matter(&matter));
+        }
+        Ok(app
+            .registry
+            .activate(&matter, &body.sha256, &principal.name, &now, body.reason)?)
+    })
+    .await
+    .map(Json)
+}
+
+/// POST /api/v1/matters/{code}/rollback — admin. Back to the version active before this one.
+pub async fn rollback(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(matter): Path<String>,
+) -> Result<Json<Activation>, ApiError> {
+    let principal = caller.need(Need::Admin)?.clone();
+    let now = app.clock.stamp();
+    blocking(move || {
+        if app.catalog.matter(&matter)?.is_none() {
+            return Err(unknown_matter(&matter));
+        }
+        Ok(app.registry.rollback(&matter, &principal.name, &now)?)
+    })
+    .await
+    .map(Json)
+}
+
+/// GET /api/v1/matters/{code}/activations — admin, or the matter's department.
+pub async fn activations(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(matter): Path<String>,
+) -> Result<Json<Vec<Activation>>, ApiError> {
+    let principal = caller.need(Need::AdminOrDepartment)?.clone();
+    blocking(move || {
+        may_read(&app, &principal, &matter)?;
+        Ok(app.registry.activations(&matter)?)
+    })
+    .await
+    .map(Json)
+}

@@ -1,0 +1,105 @@
+//! The JSON API under `/api/v1`: one file per URL area, the route table in `router`.
+
+mod calendar;
+pub mod error;
+mod extract;
+mod health;
+mod matters;
+mod one_things;
+mod openapi;
+mod prechecks;
+
+use std::any::Any;
+use std::future::Future;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+
+pub use error::ApiError;
+pub use openapi::DOCUMENT as OPENAPI_DOCUMENT;
+
+use crate::app::AppState;
+
+/// Every route of the API. The role each one needs is stated in its handler (see `auth::Need`)
+/// and in the OpenAPI document as `x-roles`.
+pub fn router(state: AppState) -> Router {
+    let upload_limit = state.config.max_upload_bytes.saturating_add(1);
+    let api = Router::new()
+        .route("/openapi.json", get(openapi::document))
+        .route("/one-things", get(one_things::list))
+        .route("/one-things/{code}", get(one_things::show))
+        .route("/prechecks", post(prechecks::create))
+        .route(
+            "/matters/{code}/versions",
+            get(matters::versions)
+                .post(matters::upload)
+                .layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/matters/{code}/versions/{sha256}", get(matters::version))
+        .route(
+            "/matters/{code}/active",
+            get(matters::active).put(matters::activate),
+        )
+        .route("/matters/{code}/rollback", post(matters::rollback))
+        .route("/matters/{code}/activations", get(matters::activations))
+        .route("/calendar", get(calendar::years))
+        .route("/calendar/working-days", get(calendar::working_days))
+        .route(
+            "/calendar/{year}",
+            get(calendar::year).put(calendar::load_year),
+        )
+        .method_not_allowed_fallback(method_not_allowed);
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .nest("/api/v1", api)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(state.config.max_json_bytes))
+        .layer(middleware::from_fn(error::localize))
+        .layer(CatchPanicLayer::custom(panicked))
+        .with_state(state)
+}
+
+/// Serves the API on `listener` until `shutdown` completes; requests in flight finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("not_found", "没有这个地址", "no such endpoint")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "该地址不支持此请求方法",
+        "this endpoint does not support the method",
+    )
+}
+
+/// Last line of defence: a handler bug answers 500 in the API's shape instead of dropping the
+/// connection. No request content should ever get here.
+fn panicked(_: Box<dyn Any + Send + 'static>) -> Response {
+    ApiError::internal("handler panicked").into_response()
+}
+
+/// Runs blocking work (sled, wasmtime) off the async executor.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(ApiError::internal)?
+}

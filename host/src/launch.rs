@@ -1,0 +1,112 @@
+//! What the `lianban` commands do, apart from parsing their arguments.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use crate::app::AppState;
+use crate::auth::Role;
+use crate::catalog::seed_demo;
+
+/// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.
+pub async fn serve_until_signalled(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    tracing::info!(addr = %bound, "lianban listening");
+    // A plain line on stdout for scripts and tests that start the binary on port 0.
+    println!("lianban: listening on http://{bound}");
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    crate::serve(listener, state, shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// File name of a matter's component as `cargo build --target wasm32-wasip2` names the demo
+/// plugin crates (`plugins/<matter>` → `lianban_plugin_<matter>.wasm`).
+pub fn plugin_file_name(matter: &str) -> String {
+    format!("lianban_plugin_{}.wasm", matter.replace('-', "_"))
+}
+
+#[derive(Debug, Default)]
+pub struct DemoReport {
+    pub seeded_catalog: bool,
+    pub activated: Vec<String>,
+    pub missing: Vec<String>,
+    pub tokens: Vec<(Role, String)>,
+}
+
+/// Seeds the demo catalog, uploads and activates every demo plugin found in `plugin_dir` as
+/// its department would, and issues one token per role.
+pub fn prepare_demo(state: &AppState, plugin_dir: &Path) -> Result<DemoReport, String> {
+    let mut report = DemoReport {
+        seeded_catalog: seed_demo(state.store.as_ref()).map_err(|e| e.to_string())?,
+        ..DemoReport::default()
+    };
+    let now = state.clock.stamp();
+    let today = state.clock.today();
+    let one_things = state.catalog.one_things().map_err(|e| e.to_string())?;
+    let mut departments = Vec::new();
+    for ot in &one_things {
+        for m in &ot.matters {
+            if !departments.contains(&m.department) {
+                departments.push(m.department.clone());
+            }
+            if state.registry.active(&m.code).is_some() {
+                continue;
+            }
+            let path = plugin_dir.join(plugin_file_name(&m.code));
+            let Ok(bytes) = std::fs::read(&path) else {
+                report.missing.push(m.code.clone());
+                continue;
+            };
+            let uploaded = state
+                .registry
+                .upload(&m.code, &m.department, &bytes, "demo", &now, today)
+                .map_err(|e| format!("{}: {e}", m.code))?;
+            state
+                .registry
+                .activate(
+                    &m.code,
+                    &uploaded.version.sha256,
+                    "demo",
+                    &now,
+                    Some("demo".into()),
+                )
+                .map_err(|e| format!("{}: {e}", m.code))?;
+            report.activated.push(m.code.clone());
+        }
+    }
+    let mut roles = vec![(Role::Admin, "演示管理员"), (Role::Clerk, "演示窗口人员")];
+    roles.extend(
+        departments
+            .iter()
+            .map(|d| (Role::Department(d.clone()), "演示部门")),
+    );
+    for (role, name) in roles {
+        let token = state
+            .auth
+            .issue(name, role.clone(), &now)
+            .map_err(|e| e.to_string())?;
+        report.tokens.push((role, token));
+    }
+    Ok(report)
+}

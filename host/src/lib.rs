@@ -1,0 +1,20 @@
+//! lianban host: the rules runtime, plugin registry, catalog, calendar and pre-check API of the
+//! 政务服务“一件事一次办” platform.
+//!
+//! [`app::open`] builds the services on a data directory, [`router`] is the HTTP API and
+//! [`serve`] runs it; `main.rs` only parses the command line.
+
+pub mod app;
+pub mod auth;
+pub mod calendar;
+pub mod catalog;
+pub mod clock;
+pub mod http;
+pub mod launch;
+pub mod precheck;
+pub mod registry;
+pub mod runtime;
+pub mod store;
+
+pub use app::{AppState, Config, open};
+pub use http::{router, serve};

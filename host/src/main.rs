@@ -1,0 +1,155 @@
+//! The `lianban` command: parses the command line and hands over to the library.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use lianban::auth::Role;
+use lianban::clock::{Clock, SystemClock};
+use lianban::{Config, launch};
+
+#[derive(Parser)]
+#[command(name = "lianban", version, about = "政务服务“一件事一次办”联办平台")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API on an existing data directory.
+    Serve(ServeArgs),
+    /// Seed the demo catalog, load the demo plugins, print tokens, and serve.
+    Demo {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// Directory with the built demo plugins (`lianban_plugin_<matter>.wasm`).
+        #[arg(long, default_value = "target/wasm32-wasip2/release")]
+        plugins: PathBuf,
+    },
+    /// Manage access tokens (run while the server is stopped: one process owns the database).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token and print it (it is shown only once).
+    Create {
+        #[arg(long, default_value = "lianban-data")]
+        data: PathBuf,
+        /// admin, clerk or department:<code>
+        #[arg(long)]
+        role: Role,
+        /// Who will use the token.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[arg(long, default_value = "lianban-data")]
+    data: PathBuf,
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Linear memory per plugin instance, MiB.
+    #[arg(long, default_value_t = 32)]
+    memory_mib: usize,
+    /// Instructions per plugin call (wasmtime fuel).
+    #[arg(long, default_value_t = 500_000_000)]
+    fuel: u64,
+    /// Wall time per plugin call, milliseconds.
+    #[arg(long, default_value_t = 1_000)]
+    timeout_ms: u64,
+}
+
+impl ServeArgs {
+    fn config(&self) -> Config {
+        let mut config = Config::new(&self.data);
+        config.runtime.default_limits.memory_bytes = self.memory_mib << 20;
+        config.runtime.default_limits.fuel = self.fuel;
+        config.runtime.default_limits.timeout_ms = self.timeout_ms;
+        config
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,cranelift=warn,wasmtime=warn".into()),
+        )
+        .init();
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lianban: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    match cli.command {
+        Command::Serve(args) => {
+            let state = lianban::open(args.config(), clock).map_err(|e| e.to_string())?;
+            runtime()?
+                .block_on(launch::serve_until_signalled(state, args.listen))
+                .map_err(|e| e.to_string())
+        }
+        Command::Demo { serve, plugins } => {
+            let state = lianban::open(serve.config(), clock).map_err(|e| e.to_string())?;
+            let report = launch::prepare_demo(&state, &plugins)?;
+            println!("红旗区“一件事一次办”演示平台");
+            if report.seeded_catalog {
+                println!("  已写入演示事项清单（新生儿出生一件事、企业开办一件事）");
+            }
+            if !report.activated.is_empty() {
+                println!("  已上传并启用规则：{}", report.activated.join("、"));
+            }
+            if !report.missing.is_empty() {
+                println!(
+                    "  未找到以下事项的规则组件（目录 {}）：{}",
+                    plugins.display(),
+                    report.missing.join("、")
+                );
+            }
+            println!("  访问令牌（Authorization: Bearer <令牌>）：");
+            for (role, token) in &report.tokens {
+                println!("    {role:<32} {token}");
+            }
+            println!(
+                "  接口：http://{}/api/v1  文档：http://{}/api/v1/openapi.json",
+                serve.listen, serve.listen
+            );
+            runtime()?
+                .block_on(launch::serve_until_signalled(state, serve.listen))
+                .map_err(|e| e.to_string())
+        }
+        Command::Token {
+            command: TokenCommand::Create { data, role, name },
+        } => {
+            let state =
+                lianban::open(Config::new(&data), clock.clone()).map_err(|e| e.to_string())?;
+            let token = state
+                .auth
+                .issue(&name, role, &clock.stamp())
+                .map_err(|e| e.to_string())?;
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+}

@@ -1,0 +1,385 @@
+//! Plugin versions per matter: upload with validation, precompilation, activation (hot swap)
+//! and rollback.
+//!
+//! Hot swap: the active plugins are a map of `Arc`s behind a lock that is only held to clone
+//! or replace an `Arc`. A request takes its `Arc` once and finishes on that version even if a
+//! newer one is activated meanwhile; requests that start after the swap see the new one.
+
+mod manifest_check;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use lianban_sdk::{Application, Channel, Date, Manifest};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub use manifest_check::is_key;
+
+use crate::calendar::Calendar;
+use crate::catalog::Catalog;
+use crate::runtime::{Limits, LoadError, Plugin, PluginIdent, RuleFailure, Runtime, api_version};
+use crate::store::{PluginStore, StoreError};
+
+/// One uploaded version of a matter's rules.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PluginVersion {
+    pub matter: String,
+    pub department: String,
+    pub version: String,
+    /// SHA-256 of the component bytes, hex: the identity cases record.
+    pub sha256: String,
+    /// The rules API (WIT version) it was built against.
+    pub api: String,
+    pub size: usize,
+    pub uploaded_by: String,
+    pub uploaded_at: String,
+    pub limits: Limits,
+    pub manifest: Manifest,
+}
+
+/// A version becoming the active one of its matter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Activation {
+    pub matter: String,
+    pub sha256: String,
+    pub version: String,
+    pub activated_by: String,
+    pub activated_at: String,
+    /// The version active before this one, which a rollback returns to.
+    pub previous: Option<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("upload of {size} bytes exceeds the limit of {max}")]
+    TooLarge { size: usize, max: usize },
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("smoke call failed: {0}")]
+    SmokeFailed(Box<RuleFailure>),
+    #[error("matter {0} is not in the catalog")]
+    UnknownMatter(String),
+    #[error("matter {matter} belongs to {owner}")]
+    WrongDepartment { matter: String, owner: String },
+    #[error("the component is for matter {manifest}, uploaded to {url}")]
+    MatterMismatch { url: String, manifest: String },
+    #[error("invalid manifest: {}", .0.join("; "))]
+    ManifestInvalid(Vec<String>),
+    #[error("{0}")]
+    VersionExists(String),
+    #[error("matter {matter} has no version {sha256}")]
+    UnknownVersion { matter: String, sha256: String },
+    #[error("matter {0} has no earlier version to roll back to")]
+    NothingToRollBack(String),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for RegistryError {
+    fn from(e: StoreError) -> RegistryError {
+        match e {
+            StoreError::Conflict(msg) => RegistryError::VersionExists(msg),
+            other => RegistryError::Store(other),
+        }
+    }
+}
+
+/// An active version, ready to run.
+pub struct ActivePlugin {
+    pub plugin: Plugin,
+    pub version: PluginVersion,
+}
+
+/// What an upload produced.
+pub struct Uploaded {
+    pub version: PluginVersion,
+    /// False when exactly these bytes were already uploaded for the matter (a retried upload).
+    pub created: bool,
+}
+
+pub struct Registry {
+    runtime: Arc<Runtime>,
+    store: Arc<dyn PluginStore>,
+    catalog: Arc<Catalog>,
+    calendar: Arc<Calendar>,
+    active: RwLock<HashMap<String, Arc<ActivePlugin>>>,
+    /// Serialises activations so each records the version it replaced.
+    activation_lock: Mutex<()>,
+    pub max_upload_bytes: usize,
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+impl Registry {
+    pub fn new(
+        runtime: Arc<Runtime>,
+        store: Arc<dyn PluginStore>,
+        catalog: Arc<Catalog>,
+        calendar: Arc<Calendar>,
+        max_upload_bytes: usize,
+    ) -> Registry {
+        Registry {
+            runtime,
+            store,
+            catalog,
+            calendar,
+            active: RwLock::new(HashMap::new()),
+            activation_lock: Mutex::new(()),
+            max_upload_bytes,
+        }
+    }
+
+    pub fn runtime(&self) -> &Arc<Runtime> {
+        &self.runtime
+    }
+
+    /// Validates an upload and stores it as a new version of `matter`.
+    ///
+    /// `department` is the uploader's department; the matter must be theirs. Validation runs
+    /// in order of cost: size, catalog and ownership, then parse, API version, compilation,
+    /// type check against the world, the manifest, and one smoke evaluation within the
+    /// plugin's budgets. Only then is anything stored.
+    pub fn upload(
+        &self,
+        matter: &str,
+        department: &str,
+        bytes: &[u8],
+        by: &str,
+        now: &str,
+        today: Date,
+    ) -> Result<Uploaded, RegistryError> {
+        if bytes.len() > self.max_upload_bytes {
+            return Err(RegistryError::TooLarge {
+                size: bytes.len(),
+                max: self.max_upload_bytes,
+            });
+        }
+        let (matter_ref, one_things) = self
+            .catalog
+            .matter(matter)?
+            .ok_or_else(|| RegistryError::UnknownMatter(matter.to_owned()))?;
+        if matter_ref.department != department {
+            return Err(RegistryError::WrongDepartment {
+                matter: matter.to_owned(),
+                owner: matter_ref.department.clone(),
+            });
+        }
+        let sha256 = sha256_hex(bytes);
+        if let Some(existing) = self.store.version(matter, &sha256)? {
+            return Ok(Uploaded {
+                version: existing,
+                created: false,
+            });
+        }
+
+        let api = api_version(bytes)?;
+        let (component, artifact) = self.runtime.compile(bytes)?;
+        let limits = self.runtime.config().default_limits;
+        let ident = PluginIdent {
+            matter: matter.to_owned(),
+            department: department.to_owned(),
+            version: "(uploading)".to_owned(),
+            sha256: sha256.clone(),
+        };
+        let mut plugin = self.runtime.prepare(&component, &api, ident, limits)?;
+        let calendar = self.calendar.current();
+        let manifest = self
+            .runtime
+            .manifest(&plugin, calendar.clone())
+            .map_err(|f| RegistryError::SmokeFailed(Box::new(f)))?;
+        plugin.ident.version = manifest.version.clone();
+        if manifest.matter != matter {
+            return Err(RegistryError::MatterMismatch {
+                url: matter.to_owned(),
+                manifest: manifest.matter,
+            });
+        }
+        let problems = manifest_check::problems(&manifest, &matter_ref);
+        if !problems.is_empty() {
+            return Err(RegistryError::ManifestInvalid(problems));
+        }
+
+        // One evaluation of an empty application: it must answer (findings are expected)
+        // without trapping, within its budgets.
+        let one_thing = one_things.first().cloned().unwrap_or_default();
+        let smoke = Application::new(&one_thing, matter, Channel::Window, today);
+        self.runtime
+            .evaluate(&plugin, &smoke, today, calendar)
+            .map_err(|f| RegistryError::SmokeFailed(Box::new(f)))?;
+
+        let version = PluginVersion {
+            matter: matter.to_owned(),
+            department: department.to_owned(),
+            version: manifest.version.clone(),
+            sha256: sha256.clone(),
+            api,
+            size: bytes.len(),
+            uploaded_by: by.to_owned(),
+            uploaded_at: now.to_owned(),
+            limits,
+            manifest,
+        };
+        self.store.put_version(&version, bytes)?;
+        self.store
+            .put_artifact(&self.runtime.fingerprint(), &sha256, &artifact)?;
+        Ok(Uploaded {
+            version,
+            created: true,
+        })
+    }
+
+    pub fn versions(&self, matter: &str) -> Result<Vec<PluginVersion>, RegistryError> {
+        Ok(self.store.versions(matter)?)
+    }
+
+    pub fn version(
+        &self,
+        matter: &str,
+        sha256: &str,
+    ) -> Result<Option<PluginVersion>, RegistryError> {
+        Ok(self.store.version(matter, sha256)?)
+    }
+
+    pub fn activations(&self, matter: &str) -> Result<Vec<Activation>, RegistryError> {
+        Ok(self.store.activations(matter)?)
+    }
+
+    /// Makes a version the active one: stored (flushed) first, then swapped in memory.
+    /// Activating the version that is already active changes nothing and returns its record.
+    pub fn activate(
+        &self,
+        matter: &str,
+        sha256: &str,
+        by: &str,
+        now: &str,
+        reason: Option<String>,
+    ) -> Result<Activation, RegistryError> {
+        let _serial = self
+            .activation_lock
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let version =
+            self.store
+                .version(matter, sha256)?
+                .ok_or_else(|| RegistryError::UnknownVersion {
+                    matter: matter.to_owned(),
+                    sha256: sha256.to_owned(),
+                })?;
+        let current = self.store.active(matter)?;
+        if let Some(current) = &current {
+            if current.sha256 == sha256 {
+                return Ok(current.clone());
+            }
+        }
+        let plugin = self.prepare(&version)?;
+        let activation = Activation {
+            matter: matter.to_owned(),
+            sha256: sha256.to_owned(),
+            version: version.version.clone(),
+            activated_by: by.to_owned(),
+            activated_at: now.to_owned(),
+            previous: current.map(|c| c.sha256),
+            reason,
+        };
+        self.store.activate(&activation)?;
+        self.swap(matter, ActivePlugin { plugin, version });
+        Ok(activation)
+    }
+
+    /// Re-activates the version that was active before the current one.
+    pub fn rollback(&self, matter: &str, by: &str, now: &str) -> Result<Activation, RegistryError> {
+        let previous = self
+            .store
+            .active(matter)?
+            .and_then(|a| a.previous)
+            .ok_or_else(|| RegistryError::NothingToRollBack(matter.to_owned()))?;
+        self.activate(matter, &previous, by, now, Some("rollback".to_owned()))
+    }
+
+    fn swap(&self, matter: &str, plugin: ActivePlugin) {
+        let mut map = self
+            .active
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        map.insert(matter.to_owned(), Arc::new(plugin));
+    }
+
+    /// A version ready to run, from its precompiled artifact when this engine made one, else
+    /// compiled again from the stored original (and the new artifact kept).
+    fn prepare(&self, version: &PluginVersion) -> Result<Plugin, RegistryError> {
+        let fingerprint = self.runtime.fingerprint();
+        let cached = self
+            .store
+            .artifact(&fingerprint, &version.sha256)?
+            .and_then(|a| self.runtime.load_artifact(&a).ok());
+        let component = match cached {
+            Some(c) => c,
+            None => {
+                let bytes = self.store.component(&version.sha256)?.ok_or_else(|| {
+                    RegistryError::Store(StoreError::Corrupt(format!(
+                        "component {} is missing",
+                        version.sha256
+                    )))
+                })?;
+                let (component, artifact) = self.runtime.compile(&bytes)?;
+                self.store
+                    .put_artifact(&fingerprint, &version.sha256, &artifact)?;
+                component
+            }
+        };
+        let ident = PluginIdent {
+            matter: version.matter.clone(),
+            department: version.department.clone(),
+            version: version.version.clone(),
+            sha256: version.sha256.clone(),
+        };
+        Ok(self
+            .runtime
+            .prepare(&component, &version.api, ident, version.limits)?)
+    }
+
+    /// Loads every active version at startup. A version that cannot be loaded is reported and
+    /// left inactive in memory; the others serve.
+    pub fn load_active(&self) -> Result<Vec<(String, RegistryError)>, RegistryError> {
+        let mut failures = Vec::new();
+        for activation in self.store.all_active()? {
+            let loaded = self
+                .store
+                .version(&activation.matter, &activation.sha256)?
+                .ok_or_else(|| RegistryError::UnknownVersion {
+                    matter: activation.matter.clone(),
+                    sha256: activation.sha256.clone(),
+                })
+                .and_then(|v| {
+                    Ok(ActivePlugin {
+                        plugin: self.prepare(&v)?,
+                        version: v,
+                    })
+                });
+            match loaded {
+                Ok(p) => self.swap(&activation.matter, p),
+                Err(e) => failures.push((activation.matter.clone(), e)),
+            }
+        }
+        Ok(failures)
+    }
+
+    pub fn active(&self, matter: &str) -> Option<Arc<ActivePlugin>> {
+        self.active
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(matter)
+            .cloned()
+    }
+
+    pub fn active_count(&self) -> usize {
+        self.active
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .len()
+    }
+}

@@ -1,0 +1,320 @@
+//! The one place that configures wasmtime: component model, pooling allocator, fuel and epoch
+//! interruption, the linker with an empty WASI context, and the calls into rules components
+//! with their budgets.
+//!
+//! Each evaluation gets a fresh store and instance from a prepared template, so no state
+//! survives between applications and a misbehaving call cannot affect the next one.
+
+mod failure;
+mod inspect;
+mod limits;
+mod state;
+mod v0_1_0;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+
+use lianban_sdk::{Application, Date, Deadline, Finding, Manifest, RuleError, WorkingCalendar};
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
+
+pub use failure::{FailureKind, PluginIdent, RuleFailure};
+pub use inspect::api_version;
+pub use limits::{Limits, RuntimeConfig};
+pub use state::LogLine;
+
+use state::CallState;
+
+/// WIT versions this host serves, oldest first.
+pub const SUPPORTED_APIS: &[&str] = &[v0_1_0::API_VERSION];
+
+/// Why a component could not be loaded or prepared.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("not a WebAssembly component: {0}")]
+    NotAComponent(String),
+    #[error("the component does not record which rules API it was built for")]
+    MissingApiVersion,
+    #[error("rules API {0} is not served by this host")]
+    UnsupportedApi(String),
+    #[error("the component does not match the rules world: {0}")]
+    WrongWorld(String),
+    #[error("compilation failed: {0}")]
+    Compile(String),
+    #[error("precompiled artifact unusable: {0}")]
+    Artifact(String),
+}
+
+/// A rules component ready to be instantiated: compiled, type-checked against its world and
+/// linked. Cloning is cheap; requests that hold one keep using it while a newer version is
+/// activated.
+#[derive(Clone)]
+pub struct Plugin {
+    pub ident: PluginIdent,
+    pub api: String,
+    pub limits: Limits,
+    pre: Api,
+}
+
+#[derive(Clone)]
+enum Api {
+    V0_1_0(v0_1_0::RulesPre<CallState>),
+}
+
+/// Everything one matter's rules said about one application.
+#[derive(Clone, Debug)]
+pub struct Evaluation {
+    pub materials: Result<Vec<Finding>, RuleError>,
+    pub form: Result<Vec<Finding>, RuleError>,
+    pub deadline: Result<Deadline, RuleError>,
+    pub logs: Vec<LogLine>,
+    pub fuel_used: u64,
+}
+
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<CallState>,
+    config: RuntimeConfig,
+    stop_ticker: Arc<AtomicBool>,
+    ticker: Option<JoinHandle<()>>,
+}
+
+impl Runtime {
+    pub fn new(config: RuntimeConfig) -> wasmtime::Result<Runtime> {
+        let slots = config.instance_slots.max(1);
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_component_instances(slots)
+            // A Rust component is its main module plus a few small shim modules.
+            .total_core_instances(slots * 8)
+            .max_core_instances_per_component(16)
+            .total_memories(slots * 2)
+            .max_memories_per_component(2)
+            .total_tables(slots * 8)
+            .max_tables_per_component(8)
+            .total_stacks(slots)
+            .max_memory_size(config.max_memory_bytes);
+
+        let mut cfg = Config::new();
+        cfg.wasm_component_model(true)
+            .consume_fuel(true)
+            .epoch_interruption(true)
+            .max_wasm_stack(512 << 10)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        let engine = Engine::new(&cfg)?;
+
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        v0_1_0::add_to_linker(&mut linker)?;
+
+        // Wall-time deadlines are counted in epochs; one thread advances them for every store.
+        let stop_ticker = Arc::new(AtomicBool::new(false));
+        let ticker = {
+            let engine = engine.clone();
+            let stop = stop_ticker.clone();
+            let tick = config.epoch_tick;
+            std::thread::Builder::new()
+                .name("lianban-epoch".into())
+                .spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        std::thread::sleep(tick);
+                        engine.increment_epoch();
+                    }
+                })?
+        };
+
+        Ok(Runtime {
+            engine,
+            linker,
+            config,
+            stop_ticker,
+            ticker: Some(ticker),
+        })
+    }
+
+    pub fn config(&self) -> &RuntimeConfig {
+        &self.config
+    }
+
+    /// Identifies the compiler settings; a precompiled artifact is only valid for the same
+    /// fingerprint, so artifacts are keyed by it and rebuilt from the original when it changes.
+    pub fn fingerprint(&self) -> String {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.engine.precompile_compatibility_hash().hash(&mut h);
+        format!("{:016x}", h.finish())
+    }
+
+    /// Compiles a component and returns it with its serialized artifact.
+    pub fn compile(&self, bytes: &[u8]) -> Result<(Component, Vec<u8>), LoadError> {
+        let component = Component::new(&self.engine, bytes)
+            .map_err(|e| LoadError::Compile(format!("{e:#}")))?;
+        let artifact = component
+            .serialize()
+            .map_err(|e| LoadError::Compile(format!("{e:#}")))?;
+        Ok((component, artifact))
+    }
+
+    /// Loads an artifact produced by [`Runtime::compile`] with this same engine.
+    pub fn load_artifact(&self, artifact: &[u8]) -> Result<Component, LoadError> {
+        // SAFETY: artifacts are only ever produced by `compile` above and stored by the registry
+        // under this engine's fingerprint, in the host's own database; wasmtime additionally
+        // checks the header and the engine compatibility before using them.
+        #[allow(unsafe_code)]
+        let component = unsafe { Component::deserialize(&self.engine, artifact) };
+        component.map_err(|e| LoadError::Artifact(format!("{e:#}")))
+    }
+
+    /// Links a compiled component against the world of `api` and checks its exports.
+    pub fn prepare(
+        &self,
+        component: &Component,
+        api: &str,
+        ident: PluginIdent,
+        limits: Limits,
+    ) -> Result<Plugin, LoadError> {
+        let limits = self.clamp(limits);
+        let pre = match api {
+            v0_1_0::API_VERSION => {
+                let instance_pre = self
+                    .linker
+                    .instantiate_pre(component)
+                    .map_err(|e| LoadError::WrongWorld(format!("{e:#}")))?;
+                Api::V0_1_0(
+                    v0_1_0::RulesPre::new(instance_pre)
+                        .map_err(|e| LoadError::WrongWorld(format!("{e:#}")))?,
+                )
+            }
+            other => return Err(LoadError::UnsupportedApi(other.to_owned())),
+        };
+        Ok(Plugin {
+            ident,
+            api: api.to_owned(),
+            limits,
+            pre,
+        })
+    }
+
+    /// Budgets never exceed the engine-wide ceilings.
+    fn clamp(&self, mut limits: Limits) -> Limits {
+        limits.memory_bytes = limits.memory_bytes.min(self.config.max_memory_bytes);
+        limits
+    }
+
+    fn store(&self, plugin: &Plugin, calendar: Arc<WorkingCalendar>) -> Store<CallState> {
+        let state = CallState::new(
+            calendar,
+            plugin.limits.memory_bytes,
+            self.config.max_log_lines,
+            self.config.max_stderr_bytes,
+        );
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limiter);
+        store.set_hostcall_fuel(plugin.limits.output_bytes);
+        store
+    }
+
+    /// Gives the next call its full budgets: fuel and a wall-time deadline.
+    fn arm(&self, store: &mut Store<CallState>, limits: &Limits) -> wasmtime::Result<()> {
+        store.set_fuel(limits.fuel)?;
+        let tick = self.config.epoch_tick.as_millis().max(1);
+        let ticks = u64::try_from(u128::from(limits.timeout_ms).div_ceil(tick)).unwrap_or(u64::MAX);
+        store.set_epoch_deadline(ticks.max(1));
+        Ok(())
+    }
+
+    fn failure(
+        &self,
+        plugin: &Plugin,
+        export: &'static str,
+        err: &wasmtime::Error,
+        store: &Store<CallState>,
+    ) -> RuleFailure {
+        let (mut kind, detail) = failure::classify(err, store.data());
+        if export == "instantiate" && kind == FailureKind::Trap {
+            kind = FailureKind::Instantiation;
+        }
+        RuleFailure {
+            kind,
+            plugin: plugin.ident.clone(),
+            export,
+            detail,
+            stderr: store.data().stderr_text(),
+            logs: store.data().logs.clone(),
+        }
+    }
+
+    /// Asks the component for its manifest.
+    pub fn manifest(
+        &self,
+        plugin: &Plugin,
+        calendar: Arc<WorkingCalendar>,
+    ) -> Result<Manifest, RuleFailure> {
+        let mut store = self.store(plugin, calendar);
+        let Api::V0_1_0(pre) = &plugin.pre;
+        let result = self
+            .arm(&mut store, &plugin.limits)
+            .and_then(|()| pre.instantiate(&mut store));
+        let rules = result.map_err(|e| self.failure(plugin, "instantiate", &e, &store))?;
+        let result = self
+            .arm(&mut store, &plugin.limits)
+            .and_then(|()| v0_1_0::manifest(&rules, &mut store));
+        result.map_err(|e| self.failure(plugin, "manifest", &e, &store))
+    }
+
+    /// Runs the three checks of one matter on one application: materials, form, and the
+    /// deadline if the matter were accepted on `accepted_on`.
+    pub fn evaluate(
+        &self,
+        plugin: &Plugin,
+        app: &Application,
+        accepted_on: Date,
+        calendar: Arc<WorkingCalendar>,
+    ) -> Result<Evaluation, RuleFailure> {
+        let mut store = self.store(plugin, calendar);
+        let Api::V0_1_0(pre) = &plugin.pre;
+        let limits = plugin.limits;
+        let result = self
+            .arm(&mut store, &limits)
+            .and_then(|()| pre.instantiate(&mut store));
+        let rules = result.map_err(|e| self.failure(plugin, "instantiate", &e, &store))?;
+        let wit_app = v0_1_0::WitApplication::from(app);
+        let mut fuel_used = 0;
+
+        macro_rules! call {
+            ($export:literal, $call:expr) => {{
+                let result = self
+                    .arm(&mut store, &limits)
+                    .and_then(|()| $call(&mut store));
+                fuel_used += limits.fuel - store.get_fuel().unwrap_or(0);
+                result.map_err(|e| self.failure(plugin, $export, &e, &store))?
+            }};
+        }
+
+        let materials = call!("check-materials", |s: &mut Store<CallState>| {
+            v0_1_0::check_materials(&rules, s, &wit_app)
+        });
+        let form = call!("review-form", |s: &mut Store<CallState>| {
+            v0_1_0::review_form(&rules, s, &wit_app)
+        });
+        let deadline = call!("deadline", |s: &mut Store<CallState>| {
+            v0_1_0::deadline(&rules, s, &wit_app, accepted_on)
+        });
+        Ok(Evaluation {
+            materials,
+            form,
+            deadline,
+            logs: std::mem::take(&mut store.data_mut().logs),
+            fuel_used,
+        })
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.stop_ticker.store(true, Ordering::Relaxed);
+        if let Some(t) = self.ticker.take() {
+            let _ = t.join();
+        }
+    }
+}

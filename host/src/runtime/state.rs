@@ -1,0 +1,153 @@
+//! What a store holds for one call: the empty WASI context, the memory limiter, the calendar
+//! and the captured diagnostics.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use lianban_sdk::WorkingCalendar;
+use serde::Serialize;
+use wasmtime::ResourceLimiter;
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+/// One diagnostic line written by a plugin through the `log` import.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LogLine {
+    pub level: &'static str,
+    pub message: String,
+}
+
+pub struct CallState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub(crate) limiter: MemoryLimiter,
+    pub(crate) calendar: Arc<WorkingCalendar>,
+    pub(crate) logs: Vec<LogLine>,
+    max_log_lines: usize,
+    pub(crate) stderr: MemoryOutputPipe,
+}
+
+impl CallState {
+    pub fn new(
+        calendar: Arc<WorkingCalendar>,
+        memory_bytes: usize,
+        max_log_lines: usize,
+        max_stderr: usize,
+    ) -> CallState {
+        let stderr = MemoryOutputPipe::new(max_stderr);
+        // Rules are pure functions of their input: no files, no network, no environment, and
+        // clocks and randomness that never change, so the same input gives the same findings.
+        let wasi = WasiCtx::builder()
+            .stderr(stderr.clone())
+            .wall_clock(FrozenClock)
+            .monotonic_clock(FrozenClock)
+            .secure_random(wasmtime_wasi::Deterministic::new(vec![0x5a]))
+            .insecure_random(wasmtime_wasi::Deterministic::new(vec![0xa5]))
+            .insecure_random_seed(0)
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
+        CallState {
+            wasi,
+            table: ResourceTable::new(),
+            limiter: MemoryLimiter {
+                max_bytes: memory_bytes,
+                denied: false,
+            },
+            calendar,
+            logs: Vec::new(),
+            max_log_lines,
+            stderr,
+        }
+    }
+
+    pub(crate) fn push_log(&mut self, level: &'static str, message: String) {
+        if self.logs.len() < self.max_log_lines {
+            // A single line is capped too, so a plugin cannot fill the host's memory by logging.
+            let message = truncate(message, 2_000);
+            self.logs.push(LogLine { level, message });
+        }
+    }
+
+    /// Guest stderr as text (a Rust panic message lands here).
+    pub(crate) fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr.contents()).into_owned()
+    }
+}
+
+fn truncate(mut s: String, max: usize) -> String {
+    if s.len() > max {
+        let mut cut = max;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+        s.push('…');
+    }
+    s
+}
+
+impl WasiView for CallState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// Caps linear memory per instance, and remembers that it refused, so that the trap that
+/// follows (a Rust guest aborts when allocation fails) is reported as out of memory.
+pub struct MemoryLimiter {
+    max_bytes: usize,
+    pub(crate) denied: bool,
+}
+
+impl ResourceLimiter for MemoryLimiter {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.max_bytes {
+            self.denied = true;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= 100_000)
+    }
+}
+
+/// A clock stopped at the Unix epoch.
+struct FrozenClock;
+
+impl wasmtime_wasi::HostWallClock for FrozenClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+
+    fn now(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+impl wasmtime_wasi::HostMonotonicClock for FrozenClock {
+    fn resolution(&self) -> u64 {
+        1_000_000_000
+    }
+
+    fn now(&self) -> u64 {
+        0
+    }
+}

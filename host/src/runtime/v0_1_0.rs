@@ -1,0 +1,264 @@
+//! Bindings for components built against `lianban:rules@0.1.0` (`wit/v0.1.0`).
+//!
+//! Published WIT versions are frozen; a later version gets a module of its own beside this one
+//! and the host keeps serving both.
+
+use lianban_sdk as sdk;
+use wasmtime::component::{HasSelf, Linker};
+
+use super::state::CallState;
+
+mod bindings {
+    wasmtime::component::bindgen!({
+        path: "../wit/v0.1.0",
+        world: "lianban:rules/rules",
+    });
+}
+
+use bindings::lianban::rules::{calendar, log, types as wit};
+pub(crate) use bindings::{Rules, RulesPre};
+
+pub const API_VERSION: &str = "0.1.0";
+
+pub(crate) fn add_to_linker(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
+    Rules::add_to_linker::<CallState, HasSelf<CallState>>(linker, |state| state)
+}
+
+impl wit::Host for CallState {}
+
+impl calendar::Host for CallState {
+    fn is_working_day(&mut self, day: wit::Date) -> Result<bool, String> {
+        self.calendar
+            .is_working_day(day.into())
+            .map_err(|e| e.to_string())
+    }
+
+    fn add_working_days(&mut self, start: wit::Date, days: u32) -> Result<wit::Date, String> {
+        self.calendar
+            .add_working_days(start.into(), days)
+            .map(Into::into)
+            .map_err(|e| e.to_string())
+    }
+}
+
+impl log::Host for CallState {
+    fn log(&mut self, level: log::Level, message: String) {
+        let level = match level {
+            log::Level::Debug => "debug",
+            log::Level::Info => "info",
+            log::Level::Warn => "warn",
+            log::Level::Error => "error",
+        };
+        self.push_log(level, message);
+    }
+}
+
+pub(crate) fn manifest(
+    rules: &Rules,
+    store: &mut wasmtime::Store<CallState>,
+) -> wasmtime::Result<sdk::Manifest> {
+    rules.call_manifest(store).map(Into::into)
+}
+
+pub(crate) type Checked = Result<Vec<sdk::Finding>, sdk::RuleError>;
+
+pub(crate) fn check_materials(
+    rules: &Rules,
+    store: &mut wasmtime::Store<CallState>,
+    app: &wit::Application,
+) -> wasmtime::Result<Checked> {
+    Ok(rules
+        .call_check_materials(store, app)?
+        .map(|f| f.into_iter().map(Into::into).collect())
+        .map_err(Into::into))
+}
+
+pub(crate) fn review_form(
+    rules: &Rules,
+    store: &mut wasmtime::Store<CallState>,
+    app: &wit::Application,
+) -> wasmtime::Result<Checked> {
+    Ok(rules
+        .call_review_form(store, app)?
+        .map(|f| f.into_iter().map(Into::into).collect())
+        .map_err(Into::into))
+}
+
+pub(crate) fn deadline(
+    rules: &Rules,
+    store: &mut wasmtime::Store<CallState>,
+    app: &wit::Application,
+    accepted_on: sdk::Date,
+) -> wasmtime::Result<Result<sdk::Deadline, sdk::RuleError>> {
+    Ok(rules
+        .call_deadline(store, app, accepted_on.into())?
+        .map(Into::into)
+        .map_err(Into::into))
+}
+
+pub(crate) use wit::Application as WitApplication;
+
+// Conversions between the SDK's plain types (the host's domain model) and the generated ones.
+
+impl From<wit::Date> for sdk::Date {
+    fn from(d: wit::Date) -> sdk::Date {
+        sdk::Date {
+            year: d.year,
+            month: d.month,
+            day: d.day,
+        }
+    }
+}
+
+impl From<sdk::Date> for wit::Date {
+    fn from(d: sdk::Date) -> wit::Date {
+        wit::Date {
+            year: d.year,
+            month: d.month,
+            day: d.day,
+        }
+    }
+}
+
+impl From<&sdk::Application> for wit::Application {
+    fn from(a: &sdk::Application) -> wit::Application {
+        let field = |f: &sdk::Field| wit::Field {
+            key: f.key.clone(),
+            value: f.value.clone(),
+        };
+        wit::Application {
+            one_thing: a.one_thing.clone(),
+            matter: a.matter.clone(),
+            channel: match a.channel {
+                sdk::Channel::Window => wit::Channel::Window,
+                sdk::Channel::Online => wit::Channel::Online,
+            },
+            today: a.today.into(),
+            fields: a.fields.iter().map(field).collect(),
+            materials: a
+                .materials
+                .iter()
+                .map(|m| wit::Material {
+                    code: m.code.clone(),
+                    form: match m.form {
+                        sdk::MaterialForm::Original => wit::MaterialForm::Original,
+                        sdk::MaterialForm::Copy => wit::MaterialForm::Copy,
+                        sdk::MaterialForm::Scan => wit::MaterialForm::Scan,
+                        sdk::MaterialForm::Elicense => wit::MaterialForm::Elicense,
+                    },
+                    pages: m.pages,
+                    issued_on: m.issued_on.map(Into::into),
+                    valid_until: m.valid_until.map(Into::into),
+                    attributes: m.attributes.iter().map(field).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<wit::Finding> for sdk::Finding {
+    fn from(f: wit::Finding) -> sdk::Finding {
+        sdk::Finding {
+            severity: match f.severity {
+                wit::Severity::Blocking => sdk::Severity::Blocking,
+                wit::Severity::Advisory => sdk::Severity::Advisory,
+            },
+            subject: match f.subject {
+                wit::Subject::Field(k) => sdk::Subject::Field(k),
+                wit::Subject::Material(c) => sdk::Subject::Material(c),
+                wit::Subject::Application => sdk::Subject::Application,
+            },
+            code: f.code,
+            message: f.message,
+            remedy: f.remedy,
+        }
+    }
+}
+
+impl From<wit::RuleError> for sdk::RuleError {
+    fn from(e: wit::RuleError) -> sdk::RuleError {
+        sdk::RuleError {
+            code: e.code,
+            message: e.message,
+        }
+    }
+}
+
+impl From<wit::Deadline> for sdk::Deadline {
+    fn from(d: wit::Deadline) -> sdk::Deadline {
+        sdk::Deadline {
+            due: d.due.into(),
+            working_days: d.working_days,
+            basis: d.basis,
+        }
+    }
+}
+
+impl From<wit::Requirement> for sdk::Requirement {
+    fn from(r: wit::Requirement) -> sdk::Requirement {
+        match r {
+            wit::Requirement::Always => sdk::Requirement::Always,
+            wit::Requirement::Conditional(c) => sdk::Requirement::Conditional(c),
+            wit::Requirement::Optional => sdk::Requirement::Optional,
+        }
+    }
+}
+
+impl From<wit::FieldSpec> for sdk::FieldSpec {
+    fn from(s: wit::FieldSpec) -> sdk::FieldSpec {
+        sdk::FieldSpec {
+            key: s.key,
+            label: s.label,
+            kind: match s.kind {
+                wit::FieldKind::Text => sdk::FieldKind::Text,
+                wit::FieldKind::Date => sdk::FieldKind::Date,
+                wit::FieldKind::IdNumber => sdk::FieldKind::IdNumber,
+                wit::FieldKind::Uscc => sdk::FieldKind::Uscc,
+                wit::FieldKind::Mobile => sdk::FieldKind::Mobile,
+                wit::FieldKind::Integer => sdk::FieldKind::Integer,
+                wit::FieldKind::Money => sdk::FieldKind::Money,
+                wit::FieldKind::Choice => sdk::FieldKind::Choice,
+                wit::FieldKind::Boolean => sdk::FieldKind::Boolean,
+                wit::FieldKind::Address => sdk::FieldKind::Address,
+            },
+            requirement: s.requirement.into(),
+            choices: s.choices,
+            help: s.help,
+        }
+    }
+}
+
+impl From<wit::MaterialSpec> for sdk::MaterialSpec {
+    fn from(s: wit::MaterialSpec) -> sdk::MaterialSpec {
+        sdk::MaterialSpec {
+            code: s.code,
+            name: s.name,
+            requirement: s.requirement.into(),
+            paper: match s.paper {
+                wit::PaperForm::Original => sdk::PaperForm::Original,
+                wit::PaperForm::Copy => sdk::PaperForm::Copy,
+                wit::PaperForm::OriginalAndCopy => sdk::PaperForm::OriginalAndCopy,
+            },
+            copies: s.copies,
+            elicense: s.elicense,
+            help: s.help,
+        }
+    }
+}
+
+impl From<wit::Manifest> for sdk::Manifest {
+    fn from(m: wit::Manifest) -> sdk::Manifest {
+        sdk::Manifest {
+            matter: m.matter,
+            name: m.name,
+            department: m.department,
+            version: m.version,
+            legal_days: m.legal_days,
+            promised_days: m.promised_days,
+            fields: m.fields.into_iter().map(Into::into).collect(),
+            materials: m.materials.into_iter().map(Into::into).collect(),
+            review_points: m.review_points,
+            basis: m.basis,
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! Persistence behind domain-level traits, so that a server database can implement the same
+//! traits when one machine is not enough. The embedded implementation is sled (`sled.rs`).
+//!
+//! Every write method returns only after its data is flushed to disk: a caller that gets `Ok`
+//! may acknowledge the command. Concurrent writers share flushes (see `flush.rs`).
+
+mod flush;
+mod sled;
+
+pub use self::flush::GroupFlush;
+pub use self::sled::SledStore;
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Principal;
+use crate::catalog::{Department, OneThing};
+use crate::registry::{Activation, PluginVersion};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("storage failure: {0}")]
+    Backend(String),
+    #[error("stored record is unreadable: {0}")]
+    Corrupt(String),
+    #[error("{0}")]
+    Conflict(String),
+}
+
+impl From<::sled::Error> for StoreError {
+    fn from(e: ::sled::Error) -> StoreError {
+        StoreError::Backend(e.to_string())
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Uploaded plugin versions, their compiled artifacts, and which version of each matter is
+/// active.
+pub trait PluginStore: Send + Sync {
+    /// Stores a new version with its component bytes. Fails with `Conflict` when the matter
+    /// already has a version with the same version string.
+    fn put_version(&self, version: &PluginVersion, component: &[u8]) -> StoreResult<()>;
+    fn version(&self, matter: &str, sha256: &str) -> StoreResult<Option<PluginVersion>>;
+    /// Versions of a matter, oldest upload first.
+    fn versions(&self, matter: &str) -> StoreResult<Vec<PluginVersion>>;
+    fn component(&self, sha256: &str) -> StoreResult<Option<Vec<u8>>>;
+    /// Precompiled artifacts are a cache keyed by the engine fingerprint; losing one only
+    /// costs a recompilation.
+    fn artifact(&self, fingerprint: &str, sha256: &str) -> StoreResult<Option<Vec<u8>>>;
+    fn put_artifact(&self, fingerprint: &str, sha256: &str, artifact: &[u8]) -> StoreResult<()>;
+    /// Makes `activation` the matter's active version and appends it to the history.
+    fn activate(&self, activation: &Activation) -> StoreResult<()>;
+    fn active(&self, matter: &str) -> StoreResult<Option<Activation>>;
+    fn all_active(&self) -> StoreResult<Vec<Activation>>;
+    /// Activation history of a matter, oldest first.
+    fn activations(&self, matter: &str) -> StoreResult<Vec<Activation>>;
+}
+
+pub trait CatalogStore: Send + Sync {
+    fn put_department(&self, department: &Department) -> StoreResult<()>;
+    fn departments(&self) -> StoreResult<Vec<Department>>;
+    fn put_one_thing(&self, one_thing: &OneThing) -> StoreResult<()>;
+    fn one_thing(&self, code: &str) -> StoreResult<Option<OneThing>>;
+    fn one_things(&self) -> StoreResult<Vec<OneThing>>;
+}
+
+/// One year of official working-day data as an administrator loaded it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredYear {
+    pub year: u16,
+    pub papers: Vec<String>,
+    pub days: Vec<crate::calendar::OfficialDay>,
+    pub loaded_by: String,
+    pub loaded_at: String,
+}
+
+pub trait CalendarStore: Send + Sync {
+    fn put_year(&self, year: &StoredYear) -> StoreResult<()>;
+    fn years(&self) -> StoreResult<Vec<StoredYear>>;
+}
+
+pub trait TokenStore: Send + Sync {
+    /// Tokens are stored by the SHA-256 of the token, never in clear.
+    fn put_token(&self, token_hash: &str, principal: &Principal) -> StoreResult<()>;
+    fn token(&self, token_hash: &str) -> StoreResult<Option<Principal>>;
+}

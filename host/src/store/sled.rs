@@ -1,0 +1,248 @@
+//! The embedded store: sled 0.34.
+//!
+//! Trees and their keys (values are JSON unless noted):
+//!
+//! | tree                 | key                              | value                        |
+//! |----------------------|----------------------------------|------------------------------|
+//! | `plugin_versions`    | matter `\0` sha256               | `PluginVersion`              |
+//! | `plugin_names`       | matter `\0` version              | sha256 (text)                |
+//! | `plugin_components`  | sha256                           | component bytes (raw)        |
+//! | `plugin_artifacts`   | engine fingerprint `\0` sha256   | precompiled artifact (raw)   |
+//! | `plugin_active`      | matter                           | `Activation`                 |
+//! | `plugin_activations` | matter `\0` u64 BE sequence      | `Activation` (history)       |
+//! | `catalog_departments`| department code                  | `Department`                 |
+//! | `catalog_one_things` | one-thing code                   | `OneThing`                   |
+//! | `calendar_years`     | year, u16 BE                     | `StoredYear`                 |
+//! | `tokens`             | sha256 of the token (hex)        | `Principal`                  |
+//!
+//! One process owns the database (sled takes a lock on open).
+
+use std::path::Path;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+
+use super::{
+    CalendarStore, CatalogStore, GroupFlush, PluginStore, StoreError, StoreResult, StoredYear,
+    TokenStore,
+};
+use crate::auth::Principal;
+use crate::catalog::{Department, OneThing};
+use crate::registry::{Activation, PluginVersion};
+
+pub struct SledStore {
+    db: sled::Db,
+    flush: GroupFlush,
+    plugin_versions: sled::Tree,
+    plugin_names: sled::Tree,
+    plugin_components: sled::Tree,
+    plugin_artifacts: sled::Tree,
+    plugin_active: sled::Tree,
+    plugin_activations: sled::Tree,
+    departments: sled::Tree,
+    one_things: sled::Tree,
+    calendar_years: sled::Tree,
+    tokens: sled::Tree,
+}
+
+fn key(parts: &[&[u8]]) -> Vec<u8> {
+    parts.join(&0u8)
+}
+
+fn encode<T: Serialize>(value: &T) -> StoreResult<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> StoreResult<T> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+impl SledStore {
+    pub fn open(dir: &Path) -> StoreResult<SledStore> {
+        let db = sled::Config::new().path(dir).open()?;
+        Ok(SledStore {
+            plugin_versions: db.open_tree("plugin_versions")?,
+            plugin_names: db.open_tree("plugin_names")?,
+            plugin_components: db.open_tree("plugin_components")?,
+            plugin_artifacts: db.open_tree("plugin_artifacts")?,
+            plugin_active: db.open_tree("plugin_active")?,
+            plugin_activations: db.open_tree("plugin_activations")?,
+            departments: db.open_tree("catalog_departments")?,
+            one_things: db.open_tree("catalog_one_things")?,
+            calendar_years: db.open_tree("calendar_years")?,
+            tokens: db.open_tree("tokens")?,
+            flush: GroupFlush::default(),
+            db,
+        })
+    }
+
+    /// Returns once everything written so far is on disk.
+    fn durable(&self) -> StoreResult<()> {
+        self.flush
+            .commit(|| self.db.flush().map(|_| ()))
+            .map_err(StoreError::Backend)
+    }
+
+    fn scan<T: DeserializeOwned>(&self, tree: &sled::Tree, prefix: &[u8]) -> StoreResult<Vec<T>> {
+        // Iteration errors are returned, not skipped: a half-read list would look like data loss.
+        tree.scan_prefix(prefix)
+            .map(|item| {
+                let (_, v) = item?;
+                decode(&v)
+            })
+            .collect()
+    }
+
+    fn get<T: DeserializeOwned>(&self, tree: &sled::Tree, key: &[u8]) -> StoreResult<Option<T>> {
+        tree.get(key)?.map(|v| decode(&v)).transpose()
+    }
+
+    fn put<T: Serialize>(&self, tree: &sled::Tree, key: &[u8], value: &T) -> StoreResult<()> {
+        tree.insert(key, encode(value)?)?;
+        self.durable()
+    }
+
+    /// Size of the database on disk, bytes.
+    pub fn size_on_disk(&self) -> StoreResult<u64> {
+        Ok(self.db.size_on_disk()?)
+    }
+}
+
+fn tx_error(e: TransactionError<StoreError>) -> StoreError {
+    match e {
+        TransactionError::Abort(e) => e,
+        TransactionError::Storage(e) => e.into(),
+    }
+}
+
+impl PluginStore for SledStore {
+    fn put_version(&self, version: &PluginVersion, component: &[u8]) -> StoreResult<()> {
+        let record = encode(version)?;
+        let vkey = key(&[version.matter.as_bytes(), version.sha256.as_bytes()]);
+        let nkey = key(&[version.matter.as_bytes(), version.version.as_bytes()]);
+        (
+            &self.plugin_versions,
+            &self.plugin_names,
+            &self.plugin_components,
+        )
+            .transaction(|(versions, names, components)| {
+                if let Some(existing) = names.get(&nkey)? {
+                    return Err(ConflictableTransactionError::Abort(StoreError::Conflict(
+                        format!(
+                            "version {} of {} already exists ({})",
+                            version.version,
+                            version.matter,
+                            String::from_utf8_lossy(&existing)
+                        ),
+                    )));
+                }
+                names.insert(nkey.as_slice(), version.sha256.as_bytes())?;
+                versions.insert(vkey.as_slice(), record.as_slice())?;
+                components.insert(version.sha256.as_bytes(), component)?;
+                Ok(())
+            })
+            .map_err(tx_error)?;
+        self.durable()
+    }
+
+    fn version(&self, matter: &str, sha256: &str) -> StoreResult<Option<PluginVersion>> {
+        self.get(
+            &self.plugin_versions,
+            &key(&[matter.as_bytes(), sha256.as_bytes()]),
+        )
+    }
+
+    fn versions(&self, matter: &str) -> StoreResult<Vec<PluginVersion>> {
+        let mut all: Vec<PluginVersion> =
+            self.scan(&self.plugin_versions, &key(&[matter.as_bytes(), b""]))?;
+        all.sort_by(|a, b| a.uploaded_at.cmp(&b.uploaded_at));
+        Ok(all)
+    }
+
+    fn component(&self, sha256: &str) -> StoreResult<Option<Vec<u8>>> {
+        Ok(self
+            .plugin_components
+            .get(sha256.as_bytes())?
+            .map(|v| v.to_vec()))
+    }
+
+    fn artifact(&self, fingerprint: &str, sha256: &str) -> StoreResult<Option<Vec<u8>>> {
+        let k = key(&[fingerprint.as_bytes(), sha256.as_bytes()]);
+        Ok(self.plugin_artifacts.get(k)?.map(|v| v.to_vec()))
+    }
+
+    fn put_artifact(&self, fingerprint: &str, sha256: &str, artifact: &[u8]) -> StoreResult<()> {
+        let k = key(&[fingerprint.as_bytes(), sha256.as_bytes()]);
+        self.plugin_artifacts.insert(k, artifact)?;
+        self.durable()
+    }
+
+    fn activate(&self, activation: &Activation) -> StoreResult<()> {
+        let record = encode(activation)?;
+        let seq = self.db.generate_id()?;
+        let hkey = key(&[activation.matter.as_bytes(), &seq.to_be_bytes()]);
+        (&self.plugin_active, &self.plugin_activations)
+            .transaction(|(active, history)| {
+                active.insert(activation.matter.as_bytes(), record.as_slice())?;
+                history.insert(hkey.as_slice(), record.as_slice())?;
+                Ok(())
+            })
+            .map_err(tx_error)?;
+        self.durable()
+    }
+
+    fn active(&self, matter: &str) -> StoreResult<Option<Activation>> {
+        self.get(&self.plugin_active, matter.as_bytes())
+    }
+
+    fn all_active(&self) -> StoreResult<Vec<Activation>> {
+        self.scan(&self.plugin_active, b"")
+    }
+
+    fn activations(&self, matter: &str) -> StoreResult<Vec<Activation>> {
+        self.scan(&self.plugin_activations, &key(&[matter.as_bytes(), b""]))
+    }
+}
+
+impl CatalogStore for SledStore {
+    fn put_department(&self, department: &Department) -> StoreResult<()> {
+        self.put(&self.departments, department.code.as_bytes(), department)
+    }
+
+    fn departments(&self) -> StoreResult<Vec<Department>> {
+        self.scan(&self.departments, b"")
+    }
+
+    fn put_one_thing(&self, one_thing: &OneThing) -> StoreResult<()> {
+        self.put(&self.one_things, one_thing.code.as_bytes(), one_thing)
+    }
+
+    fn one_thing(&self, code: &str) -> StoreResult<Option<OneThing>> {
+        self.get(&self.one_things, code.as_bytes())
+    }
+
+    fn one_things(&self) -> StoreResult<Vec<OneThing>> {
+        self.scan(&self.one_things, b"")
+    }
+}
+
+impl CalendarStore for SledStore {
+    fn put_year(&self, year: &StoredYear) -> StoreResult<()> {
+        self.put(&self.calendar_years, &year.year.to_be_bytes(), year)
+    }
+
+    fn years(&self) -> StoreResult<Vec<StoredYear>> {
+        self.scan(&self.calendar_years, b"")
+    }
+}
+
+impl TokenStore for SledStore {
+    fn put_token(&self, token_hash: &str, principal: &Principal) -> StoreResult<()> {
+        self.put(&self.tokens, token_hash.as_bytes(), principal)
+    }
+
+    fn token(&self, token_hash: &str) -> StoreResult<Option<Principal>> {
+        self.get(&self.tokens, token_hash.as_bytes())
+    }
+}

@@ -1,0 +1,184 @@
+//! 公章刻制备案 (新乡市公安局红旗分局). Seal engraving changed from approval to filing by
+//! 国发〔2019〕6号; the filing is done the same day.
+
+use lianban_sdk::dictionary::{self, field, material};
+use lianban_sdk::prelude::*;
+
+const JOINT_ONE_THING: &str = "business-startup";
+
+#[derive(Default)]
+pub struct SealEngravingFiling;
+
+impl Rules for SealEngravingFiling {
+    fn manifest(&self) -> Manifest {
+        use Requirement::{Always, Optional};
+        let stand_alone = || {
+            Requirement::Conditional(
+                "单独办理时提交；在企业开办一件事中由设立登记结果直接流转".into(),
+            )
+        };
+        let agent = || Requirement::Conditional("委托他人代为申请时".into());
+        Manifest {
+            matter: "seal-engraving-filing".into(),
+            name: "公章刻制备案".into(),
+            department: "public-security".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            legal_days: 1,
+            promised_days: 0,
+            fields: vec![
+                field(dictionary::APPLICANT_ROLE, Always),
+                field(dictionary::APPLICANT_NAME, Always),
+                field(dictionary::APPLICANT_ID_NUMBER, Always),
+                field(dictionary::APPLICANT_MOBILE, Always),
+                field("company.name", Always),
+                field("company.uscc", stand_alone()),
+                field("legal-rep.name", Always),
+                field("legal-rep.id-number", Always),
+                field("seal.official", Always),
+                field("seal.finance", Optional),
+                field("seal.invoice", Optional),
+                field("seal.contract", Optional),
+                field("seal.legal-rep", Optional),
+                field("seal.maker", Always),
+            ],
+            materials: vec![
+                material("business-license", stand_alone()),
+                material("legal-rep-id-card", Always),
+                material(dictionary::POWER_OF_ATTORNEY, agent()),
+                material(dictionary::AGENT_ID_CARD, agent()),
+            ],
+            review_points: vec![
+                "刻制企业公章；其他印章按需刻制".into(),
+                "印章刻制企业已在公安机关备案".into(),
+                "法定代表人身份证件与申请表一致".into(),
+            ],
+            basis: vec![
+                "《国务院关于取消和下放一批行政许可事项的决定》（国发〔2019〕6号）".into(),
+                "《印铸刻字业暨印章管理暂行办法》".into(),
+            ],
+        }
+    }
+
+    fn check_materials(
+        &self,
+        app: &Application,
+        _host: &dyn Host,
+    ) -> Result<Vec<Finding>, RuleError> {
+        let manifest = self.manifest();
+        let mut findings = standard::check_materials(&manifest, app);
+        if app.one_thing != JOINT_ONE_THING {
+            findings.extend(standard::require_material(
+                &manifest,
+                "business-license",
+                app,
+            ));
+        }
+        findings.extend(dictionary::check_agent(&manifest, app));
+        findings.extend(dictionary::check_holder(
+            app,
+            "legal-rep-id-card",
+            "法定代表人居民身份证",
+            "legal-rep.id-number",
+        ));
+        Ok(findings)
+    }
+
+    fn review_form(&self, app: &Application, _host: &dyn Host) -> Result<Vec<Finding>, RuleError> {
+        let manifest = self.manifest();
+        let mut findings = standard::review_form(&manifest, app);
+        if app.one_thing != JOINT_ONE_THING {
+            findings.extend(standard::require_field(&manifest, "company.uscc", app));
+        }
+        if app.flag("seal.official") == Some(false) {
+            findings.push(
+                Finding::blocking(
+                    Subject::Field("seal.official".into()),
+                    "seal.official-required",
+                    "企业公章为必须刻制的印章",
+                )
+                .remedy("请勾选刻制企业公章"),
+            );
+        }
+        // Invoices are stamped with the invoice seal; when the same application also asks the
+        // tax office for invoices, remind the applicant to have one made now.
+        if app.field("tax.invoice-kind").is_some() && app.flag("seal.invoice") != Some(true) {
+            findings.push(
+                Finding::advisory(
+                    Subject::Field("seal.invoice".into()),
+                    "seal.invoice-advised",
+                    "本次同时申领发票，开具发票需加盖发票专用章",
+                )
+                .remedy("建议一并刻制发票专用章"),
+            );
+        }
+        Ok(findings)
+    }
+}
+
+lianban_sdk::export_rules!(SealEngravingFiling);
+
+#[cfg(test)]
+mod tests {
+    use lianban_sdk::testing::{fixture, official_calendar};
+
+    use super::*;
+
+    const COMPLETE: &str = include_str!("../../fixtures/business-window-complete.json");
+
+    fn complete() -> Application {
+        fixture(COMPLETE, "seal-engraving-filing", Date::ymd(2026, 11, 27))
+    }
+
+    fn codes(app: &Application) -> Vec<String> {
+        lianban_sdk::precheck(&SealEngravingFiling, app, &official_calendar())
+            .unwrap()
+            .into_iter()
+            .map(|f| f.code)
+            .collect()
+    }
+
+    #[test]
+    fn the_complete_fixture_passes() {
+        assert_eq!(codes(&complete()), Vec::<String>::new());
+        assert!(dictionary::unknown_keys(&SealEngravingFiling.manifest()).is_empty());
+    }
+
+    #[test]
+    fn the_official_seal_is_compulsory() {
+        let app = complete().with_field("seal.official", "false");
+        assert_eq!(codes(&app), ["seal.official-required"]);
+    }
+
+    #[test]
+    fn invoice_seal_is_advised_when_invoices_are_requested() {
+        let app = complete().with_field("seal.invoice", "false");
+        assert_eq!(codes(&app), ["seal.invoice-advised"]);
+        let app = app.without_field("tax.invoice-kind");
+        assert_eq!(codes(&app), Vec::<String>::new());
+    }
+
+    #[test]
+    fn stand_alone_needs_licence_and_credit_code() {
+        let mut app = complete();
+        app.one_thing = "seal-only".into();
+        assert_eq!(codes(&app), ["material.missing", "field.missing"]);
+        let app = app
+            .with_material(Material::new("business-license", MaterialForm::Elicense))
+            .with_field("company.uscc", "91410702MA47Q8R2XY");
+        assert_eq!(codes(&app), Vec::<String>::new());
+    }
+
+    #[test]
+    fn filed_the_same_working_day() {
+        let cal = official_calendar();
+        let d = SealEngravingFiling
+            .deadline(&complete(), Date::ymd(2026, 10, 9), &cal)
+            .unwrap();
+        assert_eq!(d.due, Date::ymd(2026, 10, 9));
+        // Accepted on a holiday (an online application), it is filed on the next working day.
+        let d = SealEngravingFiling
+            .deadline(&complete(), Date::ymd(2026, 10, 3), &cal)
+            .unwrap();
+        assert_eq!(d.due, Date::ymd(2026, 10, 8));
+    }
+}

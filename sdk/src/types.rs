@@ -1,0 +1,384 @@
+//! The data of the rules interface, in plain Rust.
+//!
+//! These mirror the WIT records of `lianban:rules@0.1.0` one to one (see `wit/v0.1.0`); the
+//! component glue converts between the two, so rules are written and unit-tested against
+//! ordinary structs and never see generated bindings.
+
+use crate::Date;
+
+#[cfg(feature = "serde")]
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(Serialize, Deserialize),
+    serde(rename_all = "snake_case")
+)]
+pub enum Channel {
+    Window,
+    Online,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct Field {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(Serialize, Deserialize),
+    serde(rename_all = "snake_case")
+)]
+pub enum MaterialForm {
+    Original,
+    Copy,
+    Scan,
+    Elicense,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct Material {
+    pub code: String,
+    pub form: MaterialForm,
+    pub pages: u32,
+    pub issued_on: Option<Date>,
+    pub valid_until: Option<Date>,
+    pub attributes: Vec<Field>,
+}
+
+impl Material {
+    /// A material with no dates and no attributes; handy in tests and examples.
+    pub fn new(code: &str, form: MaterialForm) -> Material {
+        Material {
+            code: code.to_owned(),
+            form,
+            pages: if form == MaterialForm::Elicense { 0 } else { 1 },
+            issued_on: None,
+            valid_until: None,
+            attributes: Vec::new(),
+        }
+    }
+
+    pub fn with_attribute(mut self, key: &str, value: &str) -> Material {
+        self.attributes.push(Field {
+            key: key.to_owned(),
+            value: value.to_owned(),
+        });
+        self
+    }
+
+    pub fn valid_until(mut self, day: Date) -> Material {
+        self.valid_until = Some(day);
+        self
+    }
+
+    pub fn issued_on(mut self, day: Date) -> Material {
+        self.issued_on = Some(day);
+        self
+    }
+
+    /// The value of an attribute read from the material, trimmed; `None` when absent or blank.
+    pub fn attribute(&self, key: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|f| f.key == key)
+            .map(|f| f.value.trim())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// The merged application as one matter's rules see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct Application {
+    pub one_thing: String,
+    pub matter: String,
+    pub channel: Channel,
+    pub today: Date,
+    pub fields: Vec<Field>,
+    pub materials: Vec<Material>,
+}
+
+impl Application {
+    pub fn new(one_thing: &str, matter: &str, channel: Channel, today: Date) -> Application {
+        Application {
+            one_thing: one_thing.to_owned(),
+            matter: matter.to_owned(),
+            channel,
+            today,
+            fields: Vec::new(),
+            materials: Vec::new(),
+        }
+    }
+
+    pub fn with_field(mut self, key: &str, value: &str) -> Application {
+        self.fields.retain(|f| f.key != key);
+        self.fields.push(Field {
+            key: key.to_owned(),
+            value: value.to_owned(),
+        });
+        self
+    }
+
+    pub fn without_field(mut self, key: &str) -> Application {
+        self.fields.retain(|f| f.key != key);
+        self
+    }
+
+    pub fn with_material(mut self, material: Material) -> Application {
+        self.materials.retain(|m| m.code != material.code);
+        self.materials.push(material);
+        self
+    }
+
+    pub fn without_material(mut self, code: &str) -> Application {
+        self.materials.retain(|m| m.code != code);
+        self
+    }
+
+    /// A form value, trimmed; `None` when the field is absent or blank. Blank and absent are the
+    /// same to an applicant, so rules should not distinguish them.
+    pub fn field(&self, key: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|f| f.key == key)
+            .map(|f| f.value.trim())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// A boolean form value: `Some(true)` only for `true`, `Some(false)` only for `false`.
+    pub fn flag(&self, key: &str) -> Option<bool> {
+        match self.field(key)? {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// Whether a choice field holds `value`.
+    pub fn is(&self, key: &str, value: &str) -> bool {
+        self.field(key) == Some(value)
+    }
+
+    pub fn material(&self, code: &str) -> Option<&Material> {
+        self.materials.iter().find(|m| m.code == code)
+    }
+
+    pub fn has_material(&self, code: &str) -> bool {
+        self.material(code).is_some()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(
+    feature = "serde",
+    derive(Serialize, Deserialize),
+    serde(rename_all = "snake_case")
+)]
+pub enum Severity {
+    Blocking,
+    Advisory,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(
+    feature = "serde",
+    derive(Serialize, Deserialize),
+    serde(tag = "kind", content = "key", rename_all = "snake_case")
+)]
+pub enum Subject {
+    Field(String),
+    Material(String),
+    Application,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct Finding {
+    pub severity: Severity,
+    pub subject: Subject,
+    pub code: String,
+    pub message: String,
+    pub remedy: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct RuleError {
+    pub code: String,
+    pub message: String,
+}
+
+impl RuleError {
+    pub fn new(code: &str, message: impl Into<String>) -> RuleError {
+        RuleError {
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for RuleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for RuleError {}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct Deadline {
+    pub due: Date,
+    pub working_days: u32,
+    pub basis: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(Serialize, Deserialize),
+    serde(rename_all = "snake_case")
+)]
+pub enum FieldKind {
+    Text,
+    Date,
+    IdNumber,
+    Uscc,
+    Mobile,
+    Integer,
+    Money,
+    Choice,
+    Boolean,
+    Address,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(Serialize, Deserialize),
+    serde(tag = "kind", content = "condition", rename_all = "snake_case")
+)]
+pub enum Requirement {
+    Always,
+    Conditional(String),
+    Optional,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct FieldSpec {
+    pub key: String,
+    pub label: String,
+    pub kind: FieldKind,
+    pub requirement: Requirement,
+    pub choices: Vec<String>,
+    pub help: Option<String>,
+}
+
+impl FieldSpec {
+    pub fn new(key: &str, label: &str, kind: FieldKind, requirement: Requirement) -> FieldSpec {
+        FieldSpec {
+            key: key.to_owned(),
+            label: label.to_owned(),
+            kind,
+            requirement,
+            choices: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn choices(mut self, choices: &[&str]) -> FieldSpec {
+        self.choices = choices.iter().map(|c| (*c).to_owned()).collect();
+        self
+    }
+
+    pub fn help(mut self, help: &str) -> FieldSpec {
+        self.help = Some(help.to_owned());
+        self
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(Serialize, Deserialize),
+    serde(rename_all = "snake_case")
+)]
+pub enum PaperForm {
+    Original,
+    Copy,
+    OriginalAndCopy,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct MaterialSpec {
+    pub code: String,
+    pub name: String,
+    pub requirement: Requirement,
+    pub paper: PaperForm,
+    pub copies: u32,
+    pub elicense: Option<String>,
+    pub help: Option<String>,
+}
+
+impl MaterialSpec {
+    pub fn new(code: &str, name: &str, requirement: Requirement, paper: PaperForm) -> MaterialSpec {
+        MaterialSpec {
+            code: code.to_owned(),
+            name: name.to_owned(),
+            requirement,
+            paper,
+            copies: if paper == PaperForm::Original { 0 } else { 1 },
+            elicense: None,
+            help: None,
+        }
+    }
+
+    /// The electronic certificate type that replaces the paper.
+    pub fn elicense(mut self, license_type: &str) -> MaterialSpec {
+        self.elicense = Some(license_type.to_owned());
+        self
+    }
+
+    pub fn copies(mut self, copies: u32) -> MaterialSpec {
+        self.copies = copies;
+        self
+    }
+
+    pub fn help(mut self, help: &str) -> MaterialSpec {
+        self.help = Some(help.to_owned());
+        self
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct Manifest {
+    pub matter: String,
+    pub name: String,
+    pub department: String,
+    pub version: String,
+    pub legal_days: u32,
+    pub promised_days: u32,
+    pub fields: Vec<FieldSpec>,
+    pub materials: Vec<MaterialSpec>,
+    pub review_points: Vec<String>,
+    pub basis: Vec<String>,
+}
+
+impl Manifest {
+    pub fn field(&self, key: &str) -> Option<&FieldSpec> {
+        self.fields.iter().find(|f| f.key == key)
+    }
+
+    pub fn material(&self, code: &str) -> Option<&MaterialSpec> {
+        self.materials.iter().find(|m| m.code == code)
+    }
+}

@@ -1,0 +1,382 @@
+//! Benchmarks, measured side by side in one run (the machine is shared; absolute times alone
+//! mean little):
+//!
+//! 1. one pre-check of 新生儿出生一件事 (five plugins) in-process: the plugin crates linked
+//!    natively, the same plugins as components in the host runtime, and the host's whole
+//!    pre-check (components + notice merge);
+//! 2. pre-checks over HTTP on loopback with concurrent clients: throughput, p50, p99;
+//! 3. resident memory with all ten plugins active, and upload-to-active time of one plugin.
+//!
+//! Run with `cargo xtask bench` (release build). Arguments: `--iterations N` (default 3000),
+//! `--seconds S` for the HTTP phase (default 10), `--clients C` (default 32).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use lianban::clock::FixedClock;
+use lianban::runtime::{Limits, Plugin, PluginIdent, Runtime, RuntimeConfig, api_version};
+use lianban_e2e::{NEWBORN, TODAY, fixture, guests_dir, plugin};
+use lianban_sdk::testing::official_calendar;
+use lianban_sdk::{Date, MergedApplication, Rules};
+
+fn arg(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+struct Stats {
+    median: Duration,
+    p99: Duration,
+    mean: Duration,
+}
+
+fn stats(mut samples: Vec<Duration>) -> Stats {
+    samples.sort();
+    let pick = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
+    let total: Duration = samples.iter().sum();
+    Stats {
+        median: pick(0.5),
+        p99: pick(0.99),
+        mean: total / samples.len() as u32,
+    }
+}
+
+fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+fn native_rules() -> Vec<Box<dyn Rules>> {
+    vec![
+        Box::new(lianban_plugin_birth_medical_certificate::BirthMedicalCertificate),
+        Box::new(lianban_plugin_vaccination_certificate::VaccinationCertificate),
+        Box::new(lianban_plugin_birth_registration::BirthRegistration),
+        Box::new(lianban_plugin_resident_medical_insurance::ResidentMedicalInsurance),
+        Box::new(lianban_plugin_social_security_card::SocialSecurityCard),
+    ]
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn in_process(iterations: u64) {
+    let merged: MergedApplication =
+        serde_json::from_value(fixture("newborn-window-complete")).unwrap();
+    let cal = Arc::new(official_calendar());
+    let accepted = Date::ymd(2026, 11, 30);
+
+    let native = native_rules();
+    let rt = Runtime::new(RuntimeConfig::default()).unwrap();
+    let plugins: Vec<Plugin> = NEWBORN
+        .iter()
+        .map(|m| {
+            let bytes = plugin(m);
+            let (c, _) = rt.compile(&bytes).unwrap();
+            let ident = PluginIdent {
+                matter: (*m).into(),
+                department: String::new(),
+                version: String::new(),
+                sha256: String::new(),
+            };
+            rt.prepare(&c, &api_version(&bytes).unwrap(), ident, Limits::default())
+                .unwrap()
+        })
+        .collect();
+
+    // The host's own pre-check, with the registry and calendar it uses in production.
+    let dir = tempfile::tempdir().unwrap();
+    let state = lianban::open(
+        lianban::Config::new(dir.path()),
+        Arc::new(FixedClock::at_noon(TODAY)),
+    )
+    .unwrap();
+    lianban::launch::prepare_demo(&state, &guests_dir()).unwrap();
+    let one_thing = state.catalog.one_thing("newborn").unwrap().unwrap();
+
+    let mut native_t = Vec::new();
+    let mut wasm_t = Vec::new();
+    let mut host_t = Vec::new();
+    for i in 0..iterations + 100 {
+        let t = Instant::now();
+        for (m, rules) in NEWBORN.iter().zip(&native) {
+            let app = merged.for_matter(m, TODAY);
+            let a = rules.check_materials(&app, cal.as_ref()).unwrap();
+            let b = rules.review_form(&app, cal.as_ref()).unwrap();
+            let d = rules.deadline(&app, accepted, cal.as_ref()).unwrap();
+            std::hint::black_box((a, b, d));
+        }
+        let native_elapsed = t.elapsed();
+
+        let t = Instant::now();
+        for (m, p) in NEWBORN.iter().zip(&plugins) {
+            let app = merged.for_matter(m, TODAY);
+            std::hint::black_box(rt.evaluate(p, &app, accepted, cal.clone()).unwrap());
+        }
+        let wasm_elapsed = t.elapsed();
+
+        let t = Instant::now();
+        let report = lianban::precheck::run(
+            &state.registry,
+            &state.calendar,
+            &one_thing,
+            &merged,
+            TODAY,
+            false,
+        );
+        let host_elapsed = t.elapsed();
+        assert!(report.ready);
+
+        // The first hundred rounds warm caches and the instance pool.
+        if i >= 100 {
+            native_t.push(native_elapsed);
+            wasm_t.push(wasm_elapsed);
+            host_t.push(host_elapsed);
+        }
+    }
+    let (n, w, h) = (stats(native_t), stats(wasm_t), stats(host_t));
+    println!(
+        "\n## 1. One pre-check of 新生儿出生一件事 (5 plugins), in-process, {iterations} rounds interleaved"
+    );
+    println!("| path | median µs | p99 µs | mean µs |");
+    println!("|---|---:|---:|---:|");
+    println!(
+        "| native (plugin crates linked in) | {:.1} | {:.1} | {:.1} |",
+        us(n.median),
+        us(n.p99),
+        us(n.mean)
+    );
+    println!(
+        "| WASM (5 × fresh instance + 3 calls) | {:.1} | {:.1} | {:.1} |",
+        us(w.median),
+        us(w.p99),
+        us(w.mean)
+    );
+    println!(
+        "| host pre-check (WASM + notice) | {:.1} | {:.1} | {:.1} |",
+        us(h.median),
+        us(h.p99),
+        us(h.mean)
+    );
+    println!(
+        "ratio WASM / native, median: {:.1}×; host pre-check / native: {:.1}×",
+        us(w.median) / us(n.median),
+        us(h.median) / us(n.median)
+    );
+}
+
+fn over_http(seconds: u64, clients: u64) {
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = lianban::open(
+        lianban::Config::new(dir.path()),
+        Arc::new(FixedClock::at_noon(TODAY)),
+    )
+    .unwrap();
+    let demo = lianban::launch::prepare_demo(&state, &guests_dir()).unwrap();
+    let clerk = demo
+        .tokens
+        .iter()
+        .find(|(r, _)| *r == lianban::auth::Role::Clerk)
+        .unwrap()
+        .1
+        .clone();
+    let listener = server_rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}/api/v1/prechecks", listener.local_addr().unwrap());
+    server_rt.spawn(lianban::serve(listener, state, std::future::pending()));
+
+    // The load generator has its own runtime on the same two cores: the numbers include
+    // the client's cost.
+    let client_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let body = serde_json::to_vec(&fixture("newborn-window-complete")).unwrap();
+    let (latencies, errors, elapsed) = client_rt.block_on(async move {
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(clients as usize)
+            .build()
+            .unwrap();
+        // Warm up connections and the pool.
+        for _ in 0..50 {
+            client
+                .post(&url)
+                .bearer_auth(&clerk)
+                .header("content-type", "application/json")
+                .body(body.clone())
+                .send()
+                .await
+                .unwrap();
+        }
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..clients {
+            let (client, url, clerk, body) =
+                (client.clone(), url.clone(), clerk.clone(), body.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut lat = Vec::new();
+                let mut errors = 0u64;
+                while Instant::now() < deadline {
+                    let t = Instant::now();
+                    let r = client
+                        .post(&url)
+                        .bearer_auth(&clerk)
+                        .header("content-type", "application/json")
+                        .body(body.clone())
+                        .send()
+                        .await;
+                    match r {
+                        Ok(r) if r.status().is_success() => {
+                            let _ = r.bytes().await;
+                            lat.push(t.elapsed());
+                        }
+                        _ => errors += 1,
+                    }
+                }
+                (lat, errors)
+            }));
+        }
+        let mut all = Vec::new();
+        let mut errors = 0;
+        for t in tasks {
+            let (lat, e) = t.await.unwrap();
+            all.extend(lat);
+            errors += e;
+        }
+        (all, errors, started.elapsed())
+    });
+    let count = latencies.len();
+    let s = stats(latencies);
+    println!("\n## 2. Pre-checks over HTTP on loopback, {clients} concurrent clients, {seconds} s");
+    println!("| pre-checks | errors | throughput /s | p50 ms | p99 ms |");
+    println!("|---:|---:|---:|---:|---:|");
+    println!(
+        "| {count} | {errors} | {:.0} | {:.2} | {:.2} |",
+        count as f64 / elapsed.as_secs_f64(),
+        s.median.as_secs_f64() * 1e3,
+        s.p99.as_secs_f64() * 1e3
+    );
+    drop(server_rt);
+}
+
+fn memory_and_upload() {
+    let before = rss_kib();
+    let dir = tempfile::tempdir().unwrap();
+    let state = lianban::open(
+        lianban::Config::new(dir.path()),
+        Arc::new(FixedClock::at_noon(TODAY)),
+    )
+    .unwrap();
+    let opened = rss_kib();
+    let demo = lianban::launch::prepare_demo(&state, &guests_dir()).unwrap();
+    assert_eq!(demo.activated.len(), 10);
+    let loaded = rss_kib();
+
+    // Upload-to-active of one plugin into a fresh store: validate, compile, smoke, store,
+    // activate. Several runs, each on its own directory.
+    let mut times = Vec::new();
+    for _ in 0..7 {
+        let d = tempfile::tempdir().unwrap();
+        let s = lianban::open(
+            lianban::Config::new(d.path()),
+            Arc::new(FixedClock::at_noon(TODAY)),
+        )
+        .unwrap();
+        lianban::catalog::seed_demo(s.store.as_ref()).unwrap();
+        let bytes = plugin("birth-registration");
+        let t = Instant::now();
+        let up = s
+            .registry
+            .upload(
+                "birth-registration",
+                "public-security",
+                &bytes,
+                "bench",
+                "now",
+                TODAY,
+            )
+            .unwrap();
+        s.registry
+            .activate(
+                "birth-registration",
+                &up.version.sha256,
+                "bench",
+                "now",
+                None,
+            )
+            .unwrap();
+        times.push(t.elapsed());
+    }
+    // Restart: load all ten active plugins from their precompiled artifacts.
+    let path = dir.path().to_path_buf();
+    drop(state);
+    let t = Instant::now();
+    let state = lianban::open(
+        lianban::Config::new(&path),
+        Arc::new(FixedClock::at_noon(TODAY)),
+    )
+    .unwrap();
+    let reload = t.elapsed();
+    assert_eq!(state.registry.active_count(), 10);
+    let up = stats(times);
+    println!("\n## 3. Memory and upload");
+    println!("| measure | value |");
+    println!("|---|---:|");
+    println!(
+        "| resident memory before opening the host | {} MiB |",
+        before / 1024
+    );
+    println!(
+        "| … after opening (engine, pool, store) | {} MiB |",
+        opened / 1024
+    );
+    println!("| … with all ten plugins active | {} MiB |", loaded / 1024);
+    println!(
+        "| upload-to-active, one plugin (median of 7) | {:.1} ms |",
+        up.median.as_secs_f64() * 1e3
+    );
+    println!(
+        "| restart with ten active plugins (open + load artifacts) | {:.1} ms |",
+        reload.as_secs_f64() * 1e3
+    );
+    println!(
+        "| component size, 出生登记 | {} KiB |",
+        plugin("birth-registration").len() / 1024
+    );
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; other flags are ours.
+    let iterations = arg("--iterations", 3_000);
+    let seconds = arg("--seconds", 10);
+    let clients = arg("--clients", 32);
+    println!(
+        "# lianban benchmarks ({} cores)",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0)
+    );
+    memory_and_upload();
+    in_process(iterations);
+    over_http(seconds, clients);
+}

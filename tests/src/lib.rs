@@ -1,0 +1,274 @@
+//! Harness for the end-to-end tests: the built components, the fixtures, and a real host on a
+//! port-0 listener driven over HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use lianban::auth::Role;
+use lianban::clock::FixedClock;
+use lianban::{AppState, Config};
+use lianban_sdk::Date;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+/// The day the tests live on: Friday 27 November 2026, noon in China.
+pub const TODAY: Date = Date {
+    year: 2026,
+    month: 11,
+    day: 27,
+};
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// Where `cargo xtask test` puts the components (one cargo invocation builds them all).
+pub fn guests_dir() -> PathBuf {
+    std::env::var_os("LIANBAN_GUESTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/wasm32-wasip2/release"))
+}
+
+/// A built component by crate name, e.g. `lianban-guest-hostile`.
+pub fn component(crate_name: &str) -> Vec<u8> {
+    let path = guests_dir().join(format!("{}.wasm", crate_name.replace('-', "_")));
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}. Build the components first: `cargo xtask test` does, or \
+             `cargo build --release --target wasm32-wasip2` for the plugin crates",
+            path.display()
+        )
+    })
+}
+
+/// The demo plugin of a matter.
+pub fn plugin(matter: &str) -> Vec<u8> {
+    component(&format!("lianban-plugin-{matter}"))
+}
+
+pub const NEWBORN: &[&str] = &[
+    "birth-medical-certificate",
+    "vaccination-certificate",
+    "birth-registration",
+    "resident-medical-insurance",
+    "social-security-card",
+];
+
+pub const BUSINESS: &[&str] = &[
+    "company-registration",
+    "seal-engraving-filing",
+    "tax-invoice-setup",
+    "employer-social-insurance",
+    "housing-fund-employer",
+];
+
+/// A fixture from `plugins/fixtures`, as JSON.
+pub fn fixture(name: &str) -> Value {
+    let path = workspace_root().join(format!("plugins/fixtures/{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+pub fn department_of(matter: &str) -> &'static str {
+    match matter {
+        "birth-medical-certificate" => "health",
+        "vaccination-certificate" => "cdc",
+        "birth-registration" | "seal-engraving-filing" => "public-security",
+        "resident-medical-insurance" => "medical-insurance",
+        "social-security-card" | "employer-social-insurance" => "hrss",
+        "company-registration" => "market-regulation",
+        "tax-invoice-setup" => "tax",
+        "housing-fund-employer" => "housing-fund",
+        other => panic!("no department for {other}"),
+    }
+}
+
+pub struct Tokens {
+    pub admin: String,
+    pub clerk: String,
+    pub departments: BTreeMap<String, String>,
+}
+
+impl Tokens {
+    pub fn department(&self, code: &str) -> &str {
+        &self.departments[code]
+    }
+}
+
+/// A host serving on 127.0.0.1:0 over a data directory, with the demo catalog and tokens.
+pub struct TestHost {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub tokens: Tokens,
+    pub state: AppState,
+    pub clock: Arc<FixedClock>,
+    pub data: PathBuf,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    _tempdir: Option<tempfile::TempDir>,
+}
+
+impl TestHost {
+    pub async fn start() -> TestHost {
+        let dir = tempfile::tempdir().unwrap();
+        let mut host = TestHost::start_in(dir.path().to_path_buf(), None).await;
+        host._tempdir = Some(dir);
+        host
+    }
+
+    /// Opens (or reopens) `data`; tokens are issued anew.
+    pub async fn start_in(data: PathBuf, config: Option<Config>) -> TestHost {
+        let clock = Arc::new(FixedClock::at_noon(TODAY));
+        let config = config.unwrap_or_else(|| Config::new(&data));
+        let state = tokio::task::spawn_blocking({
+            let clock = clock.clone();
+            move || lianban::open(config, clock).unwrap()
+        })
+        .await
+        .unwrap();
+        lianban::catalog::seed_demo(state.store.as_ref()).unwrap();
+        let issue = |name: &str, role: Role| state.auth.issue(name, role, "test").unwrap();
+        let mut departments = BTreeMap::new();
+        for m in NEWBORN.iter().chain(BUSINESS) {
+            let d = department_of(m);
+            departments
+                .entry(d.to_owned())
+                .or_insert_with(|| issue("部门测试", Role::Department(d.to_owned())));
+        }
+        let tokens = Tokens {
+            admin: issue("管理员", Role::Admin),
+            clerk: issue("窗口人员", Role::Clerk),
+            departments,
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(lianban::serve(listener, state.clone(), async {
+            let _ = rx.await;
+        }));
+        TestHost {
+            base,
+            client: reqwest::Client::new(),
+            tokens,
+            state,
+            clock,
+            data,
+            shutdown: Some(tx),
+            task: Some(task),
+            _tempdir: None,
+        }
+    }
+
+    /// Stops serving and releases the database; returns the data directory (kept alive).
+    pub async fn stop(mut self) -> (PathBuf, Option<tempfile::TempDir>) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap().unwrap();
+        }
+        let data = self.data.clone();
+        let dir = self._tempdir.take();
+        drop(self);
+        (data, dir)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> (StatusCode, Value) {
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, body)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.send(self.client.get(self.url(path)).bearer_auth(token))
+            .await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> (StatusCode, Value) {
+        self.send(
+            self.client
+                .post(self.url(path))
+                .bearer_auth(token)
+                .json(body),
+        )
+        .await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: &Value) -> (StatusCode, Value) {
+        self.send(
+            self.client
+                .put(self.url(path))
+                .bearer_auth(token)
+                .json(body),
+        )
+        .await
+    }
+
+    pub async fn upload(&self, matter: &str, token: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+        self.send(
+            self.client
+                .post(self.url(&format!("/api/v1/matters/{matter}/versions")))
+                .bearer_auth(token)
+                .header("content-type", "application/wasm")
+                .body(bytes),
+        )
+        .await
+    }
+
+    pub async fn activate(&self, matter: &str, sha256: &str) -> (StatusCode, Value) {
+        self.put(
+            &format!("/api/v1/matters/{matter}/active"),
+            &self.tokens.admin,
+            &serde_json::json!({ "sha256": sha256 }),
+        )
+        .await
+    }
+
+    /// Uploads (as the owning department) and activates (as administrator) a component;
+    /// returns its sha256.
+    pub async fn install(&self, matter: &str, bytes: Vec<u8>) -> String {
+        let (status, body) = self
+            .upload(matter, self.tokens.department(department_of(matter)), bytes)
+            .await;
+        assert!(status.is_success(), "upload {matter}: {status} {body}");
+        let sha = body["sha256"].as_str().unwrap().to_owned();
+        let (status, body) = self.activate(matter, &sha).await;
+        assert_eq!(status, StatusCode::OK, "activate {matter}: {body}");
+        sha
+    }
+
+    /// Installs every demo plugin of both one-things.
+    pub async fn install_demo_plugins(&self) {
+        for m in NEWBORN.iter().chain(BUSINESS) {
+            self.install(m, plugin(m)).await;
+        }
+    }
+
+    pub async fn precheck(&self, body: &Value) -> (StatusCode, Value) {
+        self.post("/api/v1/prechecks", &self.tokens.clerk, body)
+            .await
+    }
+}
+
+/// Sets a form field of a fixture.
+pub fn set_field(app: &mut Value, key: &str, value: &str) {
+    app["fields"][key] = Value::String(value.to_owned());
+}
+
+/// Removes a material from a fixture.
+pub fn drop_material(app: &mut Value, code: &str) {
+    app["materials"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|m| m["code"] != code);
+}

@@ -1,0 +1,160 @@
+//! Every demo plugin gives the same answers as a component in the host runtime as it does
+//! linked natively: the native unit tests speak for the component the host runs.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use lianban::runtime::{Limits, PluginIdent, Runtime, RuntimeConfig, api_version};
+use lianban_e2e::{BUSINESS, NEWBORN, TODAY, fixture, plugin};
+use lianban_sdk::testing::official_calendar;
+use lianban_sdk::{Application, Date, MergedApplication, Rules};
+
+fn native(matter: &str) -> Box<dyn Rules> {
+    match matter {
+        "birth-medical-certificate" => {
+            Box::new(lianban_plugin_birth_medical_certificate::BirthMedicalCertificate)
+        }
+        "vaccination-certificate" => {
+            Box::new(lianban_plugin_vaccination_certificate::VaccinationCertificate)
+        }
+        "birth-registration" => Box::new(lianban_plugin_birth_registration::BirthRegistration),
+        "resident-medical-insurance" => {
+            Box::new(lianban_plugin_resident_medical_insurance::ResidentMedicalInsurance)
+        }
+        "social-security-card" => Box::new(lianban_plugin_social_security_card::SocialSecurityCard),
+        "company-registration" => {
+            Box::new(lianban_plugin_company_registration::CompanyRegistration)
+        }
+        "seal-engraving-filing" => {
+            Box::new(lianban_plugin_seal_engraving_filing::SealEngravingFiling)
+        }
+        "tax-invoice-setup" => Box::new(lianban_plugin_tax_invoice_setup::TaxInvoiceSetup),
+        "employer-social-insurance" => {
+            Box::new(lianban_plugin_employer_social_insurance::EmployerSocialInsurance)
+        }
+        "housing-fund-employer" => {
+            Box::new(lianban_plugin_housing_fund_employer::HousingFundEmployer)
+        }
+        other => panic!("no native rules for {other}"),
+    }
+}
+
+/// The complete fixture, then one variant per field left blank and per material left out,
+/// each at the window and online.
+fn variants(name: &str, matter: &str) -> Vec<Application> {
+    let merged: MergedApplication = serde_json::from_value(fixture(name)).unwrap();
+    let complete = merged.for_matter(matter, TODAY);
+    let mut out = vec![complete.clone()];
+    for f in &complete.fields {
+        out.push(complete.clone().without_field(&f.key));
+    }
+    for m in &complete.materials {
+        out.push(complete.clone().without_material(&m.code));
+    }
+    let online: Vec<Application> = out
+        .iter()
+        .map(|a| Application {
+            channel: lianban_sdk::Channel::Online,
+            ..a.clone()
+        })
+        .collect();
+    out.extend(online);
+    out
+}
+
+fn agree(matters: &[&str], fixture_name: &str) {
+    let rt = Runtime::new(RuntimeConfig::default()).unwrap();
+    let cal = Arc::new(official_calendar());
+    for matter in matters {
+        let bytes = plugin(matter);
+        let (component, _) = rt.compile(&bytes).unwrap();
+        let ident = PluginIdent {
+            matter: (*matter).into(),
+            department: String::new(),
+            version: String::new(),
+            sha256: String::new(),
+        };
+        let p = rt
+            .prepare(
+                &component,
+                &api_version(&bytes).unwrap(),
+                ident,
+                Limits::default(),
+            )
+            .unwrap();
+        let rules = native(matter);
+        assert_eq!(
+            rt.manifest(&p, cal.clone()).unwrap(),
+            rules.manifest(),
+            "{matter}: manifest"
+        );
+        for (i, app) in variants(fixture_name, matter).iter().enumerate() {
+            let accepted = Date::ymd(2026, 9, 30);
+            let wasm = rt.evaluate(&p, app, accepted, cal.clone()).unwrap();
+            assert_eq!(
+                wasm.materials,
+                rules.check_materials(app, cal.as_ref()),
+                "{matter} #{i}"
+            );
+            assert_eq!(
+                wasm.form,
+                rules.review_form(app, cal.as_ref()),
+                "{matter} #{i}"
+            );
+            assert_eq!(
+                wasm.deadline,
+                rules.deadline(app, accepted, cal.as_ref()),
+                "{matter} #{i}"
+            );
+        }
+    }
+}
+
+#[test]
+fn newborn_plugins_agree() {
+    agree(NEWBORN, "newborn-window-complete");
+}
+
+#[test]
+fn business_plugins_agree() {
+    agree(BUSINESS, "business-window-complete");
+}
+
+#[test]
+fn the_example_template_agrees() {
+    let rt = Runtime::new(RuntimeConfig::default()).unwrap();
+    let bytes = lianban_e2e::component("lianban-example-senior-card");
+    let (component, _) = rt.compile(&bytes).unwrap();
+    let ident = PluginIdent {
+        matter: "senior-card".into(),
+        department: "civil-affairs".into(),
+        version: "1.0.0".into(),
+        sha256: String::new(),
+    };
+    let p = rt
+        .prepare(
+            &component,
+            &api_version(&bytes).unwrap(),
+            ident,
+            Limits::default(),
+        )
+        .unwrap();
+    let cal = Arc::new(official_calendar());
+    let app = Application::new(
+        "senior-services",
+        "senior-card",
+        lianban_sdk::Channel::Window,
+        TODAY,
+    )
+    .with_field("applicant.id-number", "410702199001010015");
+    let native = lianban_example_senior_card::SeniorCard;
+    let wasm = rt.evaluate(&p, &app, TODAY, cal.clone()).unwrap();
+    assert_eq!(wasm.form, native.review_form(&app, cal.as_ref()));
+    assert_eq!(wasm.materials, native.check_materials(&app, cal.as_ref()));
+    // The template logs the applicant's age through the host.
+    assert!(
+        wasm.logs.iter().any(|l| l.message == "applicant age 36"),
+        "{:?}",
+        wasm.logs
+    );
+}

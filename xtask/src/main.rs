@@ -1,0 +1,166 @@
+//! `cargo xtask <command>`: what a fresh clone needs, in one place.
+//!
+//! - `demo`  builds the rule components and runs the platform with the demo catalog.
+//! - `test`  builds the components and runs formatting, lints and every test.
+//! - `bench` builds the components and runs the benchmarks (release profile).
+//! - `guests` only builds the components.
+//!
+//! Every component (demo plugins, examples, test guests) is built by one cargo invocation
+//! for `wasm32-wasip2`, so CI compiles the guest dependencies once.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("demo") => demo(&args[1..]),
+        Some("test") => test(),
+        Some("bench") => bench(&args[1..]),
+        Some("guests") => guests(),
+        _ => {
+            eprintln!("usage: cargo xtask <demo|test|bench|guests> [args]");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+fn run(mut cmd: Command) -> Result<(), String> {
+    let shown = format!("{cmd:?}");
+    eprintln!("+ {shown}");
+    let status = cmd.status().map_err(|e| format!("{shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed with {status}"))
+    }
+}
+
+/// Installs the component target when rustup is there; a toolchain without rustup must
+/// already have it.
+fn ensure_target() -> Result<(), String> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
+    match installed {
+        Ok(out) if String::from_utf8_lossy(&out.stdout).contains("wasm32-wasip2") => Ok(()),
+        Ok(_) => {
+            let mut c = Command::new("rustup");
+            c.args(["target", "add", "wasm32-wasip2"]);
+            run(c)
+        }
+        Err(_) => {
+            eprintln!("rustup not found; assuming the wasm32-wasip2 target is installed");
+            Ok(())
+        }
+    }
+}
+
+/// Workspace packages that build a component: every `cdylib` under plugins/, examples/ and
+/// tests/guests/.
+fn guest_packages() -> Result<Vec<String>, String> {
+    let out = cargo()
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+    let root = root();
+    let mut names = Vec::new();
+    for pkg in meta["packages"].as_array().into_iter().flatten() {
+        let manifest = PathBuf::from(pkg["manifest_path"].as_str().unwrap_or_default());
+        let rel = manifest.strip_prefix(&root).unwrap_or(&manifest);
+        let is_guest_dir = ["plugins", "examples", "tests/guests"]
+            .iter()
+            .any(|d| rel.starts_with(d));
+        let is_cdylib = pkg["targets"].as_array().into_iter().flatten().any(|t| {
+            t["crate_types"]
+                .as_array()
+                .is_some_and(|k| k.iter().any(|k| k == "cdylib"))
+        });
+        if is_guest_dir && is_cdylib {
+            if let Some(name) = pkg["name"].as_str() {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+fn guests() -> Result<(), String> {
+    ensure_target()?;
+    let mut c = cargo();
+    c.args(["build", "--release", "--target", "wasm32-wasip2"]);
+    for p in guest_packages()? {
+        c.args(["-p", &p]);
+    }
+    run(c)
+}
+
+fn demo(extra: &[String]) -> Result<(), String> {
+    guests()?;
+    let mut c = cargo();
+    c.args(["run", "--package", "lianban", "--", "demo"]);
+    c.args([
+        "--data",
+        "demo-data",
+        "--plugins",
+        "target/wasm32-wasip2/release",
+    ]);
+    c.args(extra);
+    run(c)
+}
+
+fn test() -> Result<(), String> {
+    guests()?;
+    let mut fmt = cargo();
+    fmt.args(["fmt", "--all", "--", "--check"]);
+    run(fmt)?;
+    let mut clippy = cargo();
+    clippy.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    run(clippy)?;
+    let mut t = cargo();
+    t.args(["test", "--workspace"]);
+    run(t)
+}
+
+fn bench(extra: &[String]) -> Result<(), String> {
+    guests()?;
+    let mut c = cargo();
+    c.args(["bench", "--package", "lianban-e2e"]);
+    if !extra.is_empty() {
+        c.arg("--");
+        c.args(extra);
+    }
+    run(c)
+}

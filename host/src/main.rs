@@ -26,7 +26,7 @@ enum Command {
         #[command(flatten)]
         serve: ServeArgs,
         /// Directory with the built demo plugins (`lianban_plugin_<matter>.wasm`).
-        #[arg(long, default_value = "target/wasm32-wasip2/release")]
+        #[arg(long, default_value = "target/wasm32-wasip2/guest")]
         plugins: PathBuf,
     },
     /// Manage access tokens (run while the server is stopped: one process owns the database).

@@ -1,18 +1,38 @@
 //! The lianban department SDK: write a matter's review rules in plain Rust, unit-test them
 //! natively, and export them as a WebAssembly component for the host.
 //!
-//! ```ignore
+//! ```
+//! use lianban_sdk::dictionary::{field, material};
 //! use lianban_sdk::prelude::*;
 //!
 //! #[derive(Default)]
 //! struct MyMatter;
 //!
 //! impl Rules for MyMatter {
-//!     fn manifest(&self) -> Manifest { /* fields, materials, time limits */ }
+//!     fn manifest(&self) -> Manifest {
+//!         Manifest {
+//!             matter: "my-matter".into(),
+//!             name: "示例事项".into(),
+//!             department: "my-department".into(),
+//!             version: "1.0.0".into(),
+//!             legal_days: 20,
+//!             promised_days: 5,
+//!             fields: vec![field("applicant.id-number", Requirement::Always)],
+//!             materials: vec![material("household-register", Requirement::Always)],
+//!             review_points: vec![],
+//!             basis: vec!["《示例条例》第一条".into()],
+//!         }
+//!     }
 //!     // check_materials, review_form and deadline have defaults driven by the manifest.
 //! }
 //!
 //! lianban_sdk::export_rules!(MyMatter);
+//!
+//! // Natively, the rules are plain Rust:
+//! let cal = lianban_sdk::testing::official_calendar();
+//! let app = Application::new("x", "my-matter", Channel::Window, Date::ymd(2026, 11, 27));
+//! let findings = lianban_sdk::precheck(&MyMatter, &app, &cal).unwrap();
+//! assert_eq!(findings.len(), 2); // the id number and the household register are missing
 //! ```
 //!
 //! Built for `wasm32-wasip2`, `export_rules!` produces the component exports of the

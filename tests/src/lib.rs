@@ -31,7 +31,7 @@ pub fn workspace_root() -> PathBuf {
 pub fn guests_dir() -> PathBuf {
     std::env::var_os("LIANBAN_GUESTS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target/wasm32-wasip2/release"))
+        .unwrap_or_else(|| workspace_root().join("target/wasm32-wasip2/guest"))
 }
 
 /// A built component by crate name, e.g. `lianban-guest-hostile`.
@@ -40,7 +40,7 @@ pub fn component(crate_name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| {
         panic!(
             "{}: {e}. Build the components first: `cargo xtask test` does, or \
-             `cargo build --release --target wasm32-wasip2` for the plugin crates",
+             `cargo xtask guests`",
             path.display()
         )
     })

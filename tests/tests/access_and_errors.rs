@@ -345,7 +345,7 @@ async fn bad_input_gets_a_clear_4xx() {
     assert_eq!(again["sha256"], first["sha256"]);
     let mut altered = component("lianban-guest-hostile");
     // Appending a custom section changes the bytes but not the behaviour or the version.
-    altered.extend_from_slice(&[0x00, 0x06, 0x05, b'n', b'o', b't', b'e', b's', 0x00]);
+    altered.extend_from_slice(&[0x00, 0x06, 0x05, b'n', b'o', b't', b'e', b's']);
     let (s, b) = host.upload("vaccination-certificate", &cdc, altered).await;
     assert_error(s, &b, StatusCode::CONFLICT, "plugin_version_exists");
 
@@ -394,18 +394,18 @@ async fn bad_input_gets_a_clear_4xx() {
 async fn uploads_are_size_capped_and_smoke_tested_within_budget() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::new(dir.path());
-    config.max_upload_bytes = 64 << 10;
+    config.max_upload_bytes = 256 << 10;
     // So little fuel that even the smoke call of a real plugin runs out.
     config.runtime.default_limits.fuel = 2_000;
     let host = TestHost::start_in(dir.path().to_path_buf(), Some(config)).await;
     let police = host.tokens.department("public-security").to_owned();
     let (s, b) = host
-        .upload("birth-registration", &police, vec![0u8; 200 << 10])
+        .upload("birth-registration", &police, vec![0u8; 300 << 10])
         .await;
     assert_error(s, &b, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
     let bytes = plugin("birth-registration");
     assert!(
-        bytes.len() < 64 << 10,
+        bytes.len() < 256 << 10,
         "plugin grew past the test's cap: {}",
         bytes.len()
     );
@@ -458,12 +458,12 @@ async fn every_documented_route_exists_and_every_route_is_documented() {
             assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
         }
     }
-    // The route table names each path once; all must be documented.
+    // Every path in the route table must be documented.
     let source =
         std::fs::read_to_string(lianban_e2e::workspace_root().join("host/src/http/mod.rs"))
             .unwrap();
-    for line in source.lines().filter(|l| l.contains(".route(")) {
-        let path = line.split('"').nth(1).unwrap();
+    for part in source.split(".route(").skip(1) {
+        let path = part.split('"').nth(1).unwrap();
         let full = if path == "/healthz" {
             path.to_owned()
         } else {

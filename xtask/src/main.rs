@@ -113,7 +113,7 @@ fn guest_packages() -> Result<Vec<String>, String> {
 fn guests() -> Result<(), String> {
     ensure_target()?;
     let mut c = cargo();
-    c.args(["build", "--release", "--target", "wasm32-wasip2"]);
+    c.args(["build", "--profile", "guest", "--target", "wasm32-wasip2"]);
     for p in guest_packages()? {
         c.args(["-p", &p]);
     }
@@ -128,7 +128,7 @@ fn demo(extra: &[String]) -> Result<(), String> {
         "--data",
         "demo-data",
         "--plugins",
-        "target/wasm32-wasip2/release",
+        "target/wasm32-wasip2/guest",
     ]);
     c.args(extra);
     run(c)

@@ -1,6 +1,6 @@
 //! Extractors whose rejections use the API's error shape, and the caller's identity.
 
-use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
@@ -12,46 +12,58 @@ use crate::app::AppState;
 use crate::auth::{Need, Principal, permits};
 
 /// JSON body.
+///
+/// Parsed in two steps so that the status says what is wrong: bytes that are not JSON are a
+/// 400; JSON that does not fit the expected shape (a missing or unknown field, a wrong type, an
+/// impossible date) is a 422 naming the path of the offending value. (serde_json alone reports
+/// some type errors, such as a number where an enum is expected, as syntax errors.)
 pub struct Json<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Json(v)),
-            Err(rejection) => Err(json_rejection(rejection)),
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|mime| {
+                let mime = mime.trim();
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
+            });
+        if !is_json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "请求需使用 Content-Type: application/json",
+                "the request needs Content-Type: application/json",
+            ));
         }
-    }
-}
-
-fn json_rejection(r: JsonRejection) -> ApiError {
-    let detail = r.body_text();
-    match r {
-        JsonRejection::JsonDataError(_) => ApiError::unprocessable(
-            "invalid_request",
-            format!("请求内容的字段或类型不正确：{detail}"),
-            format!("the request body has wrong fields or types: {detail}"),
-        ),
-        JsonRejection::JsonSyntaxError(_) => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-            format!("请求内容不是有效的 JSON：{detail}"),
-            format!("the request body is not valid JSON: {detail}"),
-        ),
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "请求需使用 Content-Type: application/json",
-            "the request needs Content-Type: application/json",
-        ),
-        JsonRejection::BytesRejection(b) => bytes_rejection(b),
-        other => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            format!("请求无法读取：{}", other.body_text()),
-            format!("the request could not be read: {}", other.body_text()),
-        ),
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(bytes_rejection)?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("请求内容不是有效的 JSON：{e}"),
+                format!("the request body is not valid JSON: {e}"),
+            )
+        })?;
+        serde_path_to_error::deserialize(value)
+            .map(Json)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                ApiError::unprocessable(
+                    "invalid_request",
+                    format!("请求内容的字段或类型不正确（{path}）：{inner}"),
+                    format!("the request body has a wrong field or type at {path}: {inner}"),
+                )
+                .with_details(serde_json::json!({ "path": path }))
+            })
     }
 }
 

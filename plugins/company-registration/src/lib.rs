@@ -159,7 +159,7 @@ impl Rules for CompanyRegistration {
                 // An unknown type is reported by the choice check.
                 _ => None,
             };
-            if let Some((range, rule)) = limits.filter(|(range, _)| !range.contains(&n)) {
+            if let Some((_, rule)) = limits.filter(|(allowed, _)| !allowed.contains(&n)) {
                 findings.push(findings::invalid_field_by_key(
                     "company.shareholders",
                     "股东（发起人、出资人）人数",

@@ -174,7 +174,7 @@ mod tests {
     fn bank_debit_needs_a_valid_account() {
         let app = complete().with_field("insurance.payment", "银行代扣");
         assert_eq!(codes(&app), ["field.missing"]);
-        let app = app.with_field("insurance.bank-account", "6222 0212 3456");
+        let app = app.with_field("insurance.bank-account", "6222 0212 345");
         assert_eq!(codes(&app), ["field.invalid"]);
         let app = app.with_field("insurance.bank-account", "6222 0212 3456 7890 123");
         assert_eq!(codes(&app), Vec::<String>::new());

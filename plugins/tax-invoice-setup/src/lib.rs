@@ -159,7 +159,7 @@ mod tests {
 
     #[test]
     fn officer_must_be_sixteen_and_match_the_card() {
-        let young = "410702201003150011";
+        let young = "410702201203150016";
         let app = complete()
             .with_field("tax.officer.id-number", young)
             .with_material(

@@ -231,6 +231,13 @@ pub const MATERIALS: &[MaterialDef] = &[
         Some("居民身份证"),
     ),
     m(
+        "applicant-id-card",
+        "申请人居民身份证",
+        P::OriginalAndCopy,
+        Some("居民身份证"),
+    ),
+    m("photo", "近期一寸免冠彩色照片", P::Copy, None),
+    m(
         "mother-id-card",
         "母亲居民身份证",
         P::OriginalAndCopy,
@@ -347,6 +354,57 @@ pub fn material(code: &str, requirement: Requirement) -> MaterialSpec {
         }
         None => MaterialSpec::new(code, code, requirement, PaperForm::Original),
     }
+}
+
+/// The applicant's own fields, which every matter asks for: how the application is handed in,
+/// and who hands it in.
+pub fn applicant_fields() -> Vec<FieldSpec> {
+    [
+        APPLICANT_ROLE,
+        APPLICANT_NAME,
+        APPLICANT_ID_NUMBER,
+        APPLICANT_MOBILE,
+    ]
+    .into_iter()
+    .map(|key| field(key, Requirement::Always))
+    .collect()
+}
+
+/// What someone applying on another's behalf brings; see [`check_agent`].
+pub fn agent_materials() -> Vec<MaterialSpec> {
+    let when = || Requirement::Conditional("委托他人代为申请时".into());
+    vec![
+        material(POWER_OF_ATTORNEY, when()),
+        material(AGENT_ID_CARD, when()),
+    ]
+}
+
+/// The requirement of a material or field that, inside a one-thing, arrives as the result of a
+/// prerequisite matter (`result`, e.g. "设立登记结果") and is brought only when the matter is
+/// applied for on its own.
+pub fn from_prerequisite(result: &str) -> Requirement {
+    Requirement::Conditional(format!("单独办理时提交；在一件事中由{result}直接流转"))
+}
+
+/// Requires `materials` and `fields` unless the application belongs to `one_thing`, in which
+/// a prerequisite matter produces them (see [`from_prerequisite`]).
+pub fn require_unless_in(
+    one_thing: &str,
+    manifest: &Manifest,
+    app: &Application,
+    materials: &[&str],
+    fields: &[&str],
+) -> Vec<Finding> {
+    if app.one_thing == one_thing {
+        return Vec::new();
+    }
+    let materials = materials
+        .iter()
+        .filter_map(|code| require_material(manifest, code, app));
+    let fields = fields
+        .iter()
+        .filter_map(|key| crate::standard::require_field(manifest, key, app));
+    materials.chain(fields).collect()
 }
 
 /// Field keys and material codes of a manifest that the dictionary does not know.

@@ -91,6 +91,30 @@ pub const OFFICIAL_DAYS: &[(u16, &[(&str, bool)])] = &[
     ),
 ];
 
+/// The codes of what `rules` finds in `app` (materials, then form), on the official calendar.
+/// Panics when the rules return a rule error: in a test that is a failure.
+#[allow(clippy::expect_used)]
+pub fn finding_codes(rules: &dyn crate::Rules, app: &crate::Application) -> Vec<String> {
+    crate::precheck(rules, app, &official_calendar())
+        .expect("the rules decide")
+        .into_iter()
+        .map(|f| f.code)
+        .collect()
+}
+
+/// Like [`finding_codes`], with each finding's subject.
+#[allow(clippy::expect_used)]
+pub fn finding_subjects(
+    rules: &dyn crate::Rules,
+    app: &crate::Application,
+) -> Vec<(String, crate::Subject)> {
+    crate::precheck(rules, app, &official_calendar())
+        .expect("the rules decide")
+        .into_iter()
+        .map(|f| (f.code, f.subject))
+        .collect()
+}
+
 /// A calendar with the official 2025 and 2026 data; any other year is missing.
 pub fn official_calendar() -> WorkingCalendar {
     let mut cal = WorkingCalendar::new();

@@ -2,6 +2,7 @@
 //! activate, pre-check both one-things, ship a second version, roll back, restart.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use lianban::store::PluginStore;
 use lianban_e2e::{
     BUSINESS, NEWBORN, TestHost, component, drop_material, fixture, plugin, set_field,
 };
@@ -219,7 +220,7 @@ async fn upload_activate_precheck_ship_v2_and_roll_back() {
     let (_, listed) = host
         .get(
             "/api/v1/matters/birth-registration/versions",
-            &host.tokens.department("public-security"),
+            host.tokens.department("public-security"),
         )
         .await;
     assert_eq!(listed.as_array().unwrap().len(), 2);
@@ -238,7 +239,14 @@ async fn upload_activate_precheck_ship_v2_and_roll_back() {
         .await;
     assert_eq!(history.as_array().unwrap().len(), 3);
 
-    // A restart keeps what is active, loaded from the precompiled artifacts.
+    // A restart keeps what is active, loaded from the precompiled artifacts. One artifact is
+    // damaged first: that version is compiled again from its stored original.
+    let fingerprint = host.state.registry.runtime().fingerprint();
+    let damaged = shas["birth-medical-certificate"].clone();
+    host.state
+        .store
+        .put_artifact(&fingerprint, &damaged, b"not an artifact")
+        .unwrap();
     let (data, dir) = host.stop().await;
     let host = TestHost::start_in(data, None).await;
     assert_eq!(host.state.registry.active_count(), 10);
@@ -248,6 +256,13 @@ async fn upload_activate_precheck_ship_v2_and_roll_back() {
         matter(&report, "birth-registration")["sha256"],
         shas["birth-registration"]
     );
+    let repaired = host
+        .state
+        .store
+        .artifact(&fingerprint, &damaged)
+        .unwrap()
+        .unwrap();
+    assert_ne!(repaired, b"not an artifact", "the artifact was rebuilt");
     let (_, health) = host.get("/healthz", "").await;
     assert_eq!(health["status"], "ok");
     assert_eq!(health["active_plugins"], 10);

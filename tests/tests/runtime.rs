@@ -47,7 +47,7 @@ fn app(mode: &str) -> Application {
         .with_field("hostile.mode", mode)
 }
 
-fn failure_of(plugin: &Plugin, mode: &str) -> lianban::runtime::RuleFailure {
+fn failure_of(plugin: &Plugin, mode: &str) -> Box<lianban::runtime::RuleFailure> {
     let err = runtime()
         .evaluate(plugin, &app(mode), TODAY, calendar())
         .expect_err("the hostile call must fail");

@@ -100,10 +100,11 @@ fn guest_packages() -> Result<Vec<String>, String> {
                 .as_array()
                 .is_some_and(|k| k.iter().any(|k| k == "cdylib"))
         });
-        if is_guest_dir && is_cdylib {
-            if let Some(name) = pkg["name"].as_str() {
-                names.push(name.to_owned());
-            }
+        if is_guest_dir
+            && is_cdylib
+            && let Some(name) = pkg["name"].as_str()
+        {
+            names.push(name.to_owned());
         }
     }
     names.sort();

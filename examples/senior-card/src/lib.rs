@@ -8,6 +8,7 @@
 //! Build the component with `cargo build --release --target wasm32-wasip2 -p <crate>` and test
 //! the rules natively with `cargo test -p <crate>`.
 
+use lianban_sdk::dictionary::{self};
 use lianban_sdk::prelude::*;
 
 /// 《中华人民共和国老年人权益保障法》第二条: 老年人是指六十周岁以上的公民.
@@ -170,6 +171,11 @@ mod tests {
             .map(|f| f.code)
             .collect();
         assert_eq!(codes, ["material.missing", "material.mismatch"]);
+    }
+
+    #[test]
+    fn every_key_is_in_the_dictionary() {
+        assert!(dictionary::unknown_keys(&SeniorCard.manifest()).is_empty());
     }
 
     #[test]

@@ -138,10 +138,8 @@ pub fn prefers_english(headers: &HeaderMap) -> bool {
 pub async fn localize(request: Request, next: Next) -> Response {
     let english = prefers_english(request.headers());
     let mut response = next.run(request).await;
-    if english {
-        if let Some(err) = response.extensions_mut().remove::<ApiError>() {
-            return (err.status, Json(err.body(true))).into_response();
-        }
+    if english && let Some(err) = response.extensions_mut().remove::<ApiError>() {
+        return (err.status, Json(err.body(true))).into_response();
     }
     response
 }

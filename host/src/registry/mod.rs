@@ -190,7 +190,7 @@ impl Registry {
         let manifest = self
             .runtime
             .manifest(&plugin, calendar.clone())
-            .map_err(|f| RegistryError::SmokeFailed(Box::new(f)))?;
+            .map_err(RegistryError::SmokeFailed)?;
         plugin.ident.version = manifest.version.clone();
         if manifest.matter != matter {
             return Err(RegistryError::MatterMismatch {
@@ -209,7 +209,7 @@ impl Registry {
         let smoke = Application::new(&one_thing, matter, Channel::Window, today);
         self.runtime
             .evaluate(&plugin, &smoke, today, calendar)
-            .map_err(|f| RegistryError::SmokeFailed(Box::new(f)))?;
+            .map_err(RegistryError::SmokeFailed)?;
 
         let version = PluginVersion {
             matter: matter.to_owned(),
@@ -270,10 +270,10 @@ impl Registry {
                     sha256: sha256.to_owned(),
                 })?;
         let current = self.store.active(matter)?;
-        if let Some(current) = &current {
-            if current.sha256 == sha256 {
-                return Ok(current.clone());
-            }
+        if let Some(current) = &current
+            && current.sha256 == sha256
+        {
+            return Ok(current.clone());
         }
         let plugin = self.prepare(&version)?;
         let activation = Activation {

@@ -229,19 +229,19 @@ impl Runtime {
         export: &'static str,
         err: &wasmtime::Error,
         store: &Store<CallState>,
-    ) -> RuleFailure {
+    ) -> Box<RuleFailure> {
         let (mut kind, detail) = failure::classify(err, store.data());
         if export == "instantiate" && kind == FailureKind::Trap {
             kind = FailureKind::Instantiation;
         }
-        RuleFailure {
+        Box::new(RuleFailure {
             kind,
             plugin: plugin.ident.clone(),
             export,
             detail,
             stderr: store.data().stderr_text(),
             logs: store.data().logs.clone(),
-        }
+        })
     }
 
     /// Asks the component for its manifest.
@@ -249,7 +249,7 @@ impl Runtime {
         &self,
         plugin: &Plugin,
         calendar: Arc<WorkingCalendar>,
-    ) -> Result<Manifest, RuleFailure> {
+    ) -> Result<Manifest, Box<RuleFailure>> {
         let mut store = self.store(plugin, calendar);
         let Api::V0_1_0(pre) = &plugin.pre;
         let result = self
@@ -270,7 +270,7 @@ impl Runtime {
         app: &Application,
         accepted_on: Date,
         calendar: Arc<WorkingCalendar>,
-    ) -> Result<Evaluation, RuleFailure> {
+    ) -> Result<Evaluation, Box<RuleFailure>> {
         let mut store = self.store(plugin, calendar);
         let Api::V0_1_0(pre) = &plugin.pre;
         let limits = plugin.limits;

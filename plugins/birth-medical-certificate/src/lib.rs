@@ -13,10 +13,6 @@ fn father_condition() -> Requirement {
     Requirement::Conditional("出生医学证明上登记父亲信息时".into())
 }
 
-fn agent_condition() -> Requirement {
-    Requirement::Conditional("委托他人代为申请时".into())
-}
-
 impl Rules for BirthMedicalCertificate {
     fn manifest(&self) -> Manifest {
         use Requirement::Always;
@@ -27,29 +23,30 @@ impl Rules for BirthMedicalCertificate {
             version: env!("CARGO_PKG_VERSION").into(),
             legal_days: 5,
             promised_days: 1,
-            fields: vec![
-                field(dictionary::APPLICANT_ROLE, Always),
-                field(dictionary::APPLICANT_NAME, Always),
-                field(dictionary::APPLICANT_ID_NUMBER, Always),
-                field(dictionary::APPLICANT_MOBILE, Always),
-                field("child.name", Always),
-                field("child.sex", Always),
-                field("child.birth-date", Always),
-                field("child.birth-place", Always),
-                field("child.weight-grams", Always),
-                field("child.gestational-weeks", Always),
-                field("mother.name", Always),
-                field("mother.id-number", Always),
-                field("father.name", father_condition()),
-                field("father.id-number", father_condition()),
-            ],
+            fields: [
+                dictionary::applicant_fields(),
+                vec![
+                    field("child.name", Always),
+                    field("child.sex", Always),
+                    field("child.birth-date", Always),
+                    field("child.birth-place", Always),
+                    field("child.weight-grams", Always),
+                    field("child.gestational-weeks", Always),
+                    field("mother.name", Always),
+                    field("mother.id-number", Always),
+                    field("father.name", father_condition()),
+                    field("father.id-number", father_condition()),
+                ],
+            ]
+            .concat(),
             materials: vec![
                 material("birth-record", Always),
                 material("mother-id-card", Always),
                 material("father-id-card", father_condition()),
-                material(dictionary::POWER_OF_ATTORNEY, agent_condition()),
-                material(dictionary::AGENT_ID_CARD, agent_condition()),
-            ],
+            ]
+            .into_iter()
+            .chain(dictionary::agent_materials())
+            .collect(),
             review_points: vec![
                 "新生儿在本区助产机构出生，出生信息登记表由助产机构出具且与申请信息一致".into(),
                 "母亲身份证件真实有效，与申请表一致；登记父亲信息的，父亲身份证件同样核验".into(),
@@ -68,14 +65,14 @@ impl Rules for BirthMedicalCertificate {
         let mut findings = standard::review_form(&manifest, app);
         let today = app.today;
 
-        if let Some(name) = app.field("child.name") {
-            if let Err(reason) = validate::check_person_name(name) {
-                findings.push(findings::invalid_field_by_key(
-                    "child.name",
-                    "新生儿姓名",
-                    &reason,
-                ));
-            }
+        if let Some(name) = app.field("child.name")
+            && let Err(reason) = validate::check_person_name(name)
+        {
+            findings.push(findings::invalid_field_by_key(
+                "child.name",
+                "新生儿姓名",
+                &reason,
+            ));
         }
         let birth = app
             .field("child.birth-date")
@@ -101,26 +98,24 @@ impl Rules for BirthMedicalCertificate {
         if let Some(w) = app
             .field("child.weight-grams")
             .and_then(|v| validate::parse_integer(v).ok())
+            && !(300..=8_000).contains(&w)
         {
-            if !(300..=8_000).contains(&w) {
-                findings.push(findings::invalid_field_by_key(
-                    "child.weight-grams",
-                    "出生体重（克）",
-                    &format!("{w} 克超出合理范围（300 至 8000 克），请核对单位是否为克"),
-                ));
-            }
+            findings.push(findings::invalid_field_by_key(
+                "child.weight-grams",
+                "出生体重（克）",
+                &format!("{w} 克超出合理范围（300 至 8000 克），请核对单位是否为克"),
+            ));
         }
         if let Some(weeks) = app
             .field("child.gestational-weeks")
             .and_then(|v| validate::parse_integer(v).ok())
+            && !(20..=45).contains(&weeks)
         {
-            if !(20..=45).contains(&weeks) {
-                findings.push(findings::invalid_field_by_key(
-                    "child.gestational-weeks",
-                    "出生孕周",
-                    &format!("{weeks} 周超出合理范围（20 至 45 周）"),
-                ));
-            }
+            findings.push(findings::invalid_field_by_key(
+                "child.gestational-weeks",
+                "出生孕周",
+                &format!("{weeks} 周超出合理范围（20 至 45 周）"),
+            ));
         }
         findings.extend(parent_checks(app, birth));
 
@@ -162,26 +157,24 @@ impl Rules for BirthMedicalCertificate {
             if let (Some(on_record), Some(on_form)) = (
                 record.attribute("child.birth-date"),
                 app.field("child.birth-date"),
-            ) {
-                if on_record != on_form {
-                    findings.push(findings::material_mismatch(
-                        "birth-record",
-                        name,
-                        &format!("登记表上的出生日期为 {on_record}，申请表填写为 {on_form}"),
-                    ));
-                }
+            ) && on_record != on_form
+            {
+                findings.push(findings::material_mismatch(
+                    "birth-record",
+                    name,
+                    &format!("登记表上的出生日期为 {on_record}，申请表填写为 {on_form}"),
+                ));
             }
             if let (Some(on_record), Some(on_form)) = (
                 record.attribute("mother.id-number"),
                 app.field("mother.id-number"),
-            ) {
-                if !on_record.eq_ignore_ascii_case(on_form) {
-                    findings.push(findings::material_mismatch(
-                        "birth-record",
-                        name,
-                        "登记表上的母亲公民身份号码与申请表不一致",
-                    ));
-                }
+            ) && !on_record.eq_ignore_ascii_case(on_form)
+            {
+                findings.push(findings::material_mismatch(
+                    "birth-record",
+                    name,
+                    "登记表上的母亲公民身份号码与申请表不一致",
+                ));
             }
         }
         Ok(findings)
@@ -203,24 +196,24 @@ fn parent_checks(app: &Application, birth: Option<Date>) -> Vec<Finding> {
                 "号码显示为男性，请核对是否填反了父母信息",
             ));
         }
-        if let Some(birth) = birth {
-            if mother.birth_date.full_years_on(birth) < 12 {
-                findings.push(findings::invalid_field_by_key(
-                    "mother.id-number",
-                    "母亲公民身份号码",
-                    "号码中的出生日期与新生儿出生日期不符合常理，请核对",
-                ));
-            }
-        }
-    }
-    if let Some(father) = parse("father.id-number") {
-        if father.sex != validate::Sex::Male {
+        if let Some(birth) = birth
+            && mother.birth_date.full_years_on(birth) < 12
+        {
             findings.push(findings::invalid_field_by_key(
-                "father.id-number",
-                "父亲公民身份号码",
-                "号码显示为女性，请核对是否填反了父母信息",
+                "mother.id-number",
+                "母亲公民身份号码",
+                "号码中的出生日期与新生儿出生日期不符合常理，请核对",
             ));
         }
+    }
+    if let Some(father) = parse("father.id-number")
+        && father.sex != validate::Sex::Male
+    {
+        findings.push(findings::invalid_field_by_key(
+            "father.id-number",
+            "父亲公民身份号码",
+            "号码显示为女性，请核对是否填反了父母信息",
+        ));
     }
     findings
 }

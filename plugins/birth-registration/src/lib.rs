@@ -17,7 +17,6 @@ impl Rules for BirthRegistration {
     fn manifest(&self) -> Manifest {
         use Requirement::Always;
         let father = || Requirement::Conditional("随父落户，或父母以夫妻名义共同申请时".into());
-        let agent = || Requirement::Conditional("委托他人代为申请时".into());
         Manifest {
             matter: "birth-registration".into(),
             name: "出生登记".into(),
@@ -25,31 +24,29 @@ impl Rules for BirthRegistration {
             version: env!("CARGO_PKG_VERSION").into(),
             legal_days: 10,
             promised_days: 1,
-            fields: vec![
-                field(dictionary::APPLICANT_ROLE, Always),
-                field(dictionary::APPLICANT_NAME, Always),
-                field(dictionary::APPLICANT_ID_NUMBER, Always),
-                field(dictionary::APPLICANT_MOBILE, Always),
-                field("child.name", Always),
-                field("child.sex", Always),
-                field("child.birth-date", Always),
-                field("child.birth-place", Always),
-                field("child.ethnicity", Always),
-                field("mother.name", Always),
-                field("mother.id-number", Always),
-                field("father.name", father()),
-                field("father.id-number", father()),
-                field("parents.married", Always),
-                field("registration.with", Always),
-                field("household.address", Always),
-                field("household.head-name", Always),
-            ],
+            fields: [
+                dictionary::applicant_fields(),
+                vec![
+                    field("child.name", Always),
+                    field("child.sex", Always),
+                    field("child.birth-date", Always),
+                    field("child.birth-place", Always),
+                    field("child.ethnicity", Always),
+                    field("mother.name", Always),
+                    field("mother.id-number", Always),
+                    field("father.name", father()),
+                    field("father.id-number", father()),
+                    field("parents.married", Always),
+                    field("registration.with", Always),
+                    field("household.address", Always),
+                    field("household.head-name", Always),
+                ],
+            ]
+            .concat(),
             materials: vec![
                 material(
                     "birth-medical-certificate",
-                    Requirement::Conditional(
-                        "单独办理时提交；在新生儿出生一件事中由出生医学证明签发结果直接流转".into(),
-                    ),
+                    dictionary::from_prerequisite("出生医学证明签发结果"),
                 ),
                 material("household-register", Always),
                 material("mother-id-card", Always),
@@ -62,9 +59,10 @@ impl Rules for BirthRegistration {
                     "paternity-test",
                     Requirement::Conditional("非婚生育且随父落户时".into()),
                 ),
-                material(dictionary::POWER_OF_ATTORNEY, agent()),
-                material(dictionary::AGENT_ID_CARD, agent()),
-            ],
+            ]
+            .into_iter()
+            .chain(dictionary::agent_materials())
+            .collect(),
             review_points: vec![
                 "婴儿出生后一个月内申报出生登记；逾期的照常登记".into(),
                 "落户的父亲或母亲在所交户口簿上，落户地址在本辖区".into(),
@@ -89,13 +87,13 @@ impl Rules for BirthRegistration {
         let mut findings = standard::check_materials(&manifest, app);
         let with_father = app.is("registration.with", WITH_FATHER);
         let married = app.flag("parents.married") == Some(true);
-        if app.one_thing != JOINT_ONE_THING {
-            findings.extend(standard::require_material(
-                &manifest,
-                "birth-medical-certificate",
-                app,
-            ));
-        }
+        findings.extend(dictionary::require_unless_in(
+            JOINT_ONE_THING,
+            &manifest,
+            app,
+            &["birth-medical-certificate"],
+            &[],
+        ));
         if with_father || married {
             findings.extend(standard::require_material(&manifest, "father-id-card", app));
         }
@@ -159,17 +157,17 @@ impl Rules for BirthRegistration {
                 ));
             }
         }
-        if let Some(address) = app.field("household.address") {
-            if !address.contains("红旗区") {
-                findings.push(
-                    Finding::blocking(
-                        Subject::Field("household.address".into()),
-                        "household.outside-district",
-                        "落户地址不在红旗区，出生登记由落户地户口登记机关办理",
-                    )
-                    .remedy("请向落户地所在区县的派出所申请，或核对落户地址"),
-                );
-            }
+        if let Some(address) = app.field("household.address")
+            && !address.contains("红旗区")
+        {
+            findings.push(
+                Finding::blocking(
+                    Subject::Field("household.address".into()),
+                    "household.outside-district",
+                    "落户地址不在红旗区，出生登记由落户地户口登记机关办理",
+                )
+                .remedy("请向落户地所在区县的派出所申请，或核对落户地址"),
+            );
         }
         findings.extend(dictionary::check_holder(
             app,

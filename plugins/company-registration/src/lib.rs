@@ -26,7 +26,6 @@ pub struct CompanyRegistration;
 impl Rules for CompanyRegistration {
     fn manifest(&self) -> Manifest {
         use Requirement::Always;
-        let agent = || Requirement::Conditional("委托他人代为申请时".into());
         Manifest {
             matter: "company-registration".into(),
             name: "企业设立登记".into(),
@@ -34,21 +33,21 @@ impl Rules for CompanyRegistration {
             version: env!("CARGO_PKG_VERSION").into(),
             legal_days: 3,
             promised_days: 1,
-            fields: vec![
-                field(dictionary::APPLICANT_ROLE, Always),
-                field(dictionary::APPLICANT_NAME, Always),
-                field(dictionary::APPLICANT_ID_NUMBER, Always),
-                field(dictionary::APPLICANT_MOBILE, Always),
-                field("company.name", Always),
-                field("company.type", Always),
-                field("company.registered-capital", Always),
-                field("company.address", Always),
-                field("company.business-scope", Always),
-                field("company.shareholders", Always),
-                field("legal-rep.name", Always),
-                field("legal-rep.id-number", Always),
-                field("legal-rep.mobile", Always),
-            ],
+            fields: [
+                dictionary::applicant_fields(),
+                vec![
+                    field("company.name", Always),
+                    field("company.type", Always),
+                    field("company.registered-capital", Always),
+                    field("company.address", Always),
+                    field("company.business-scope", Always),
+                    field("company.shareholders", Always),
+                    field("legal-rep.name", Always),
+                    field("legal-rep.id-number", Always),
+                    field("legal-rep.mobile", Always),
+                ],
+            ]
+            .concat(),
             materials: vec![
                 material("registration-application", Always),
                 material(
@@ -62,9 +61,10 @@ impl Rules for CompanyRegistration {
                 material("premises-proof", Always),
                 material("shareholder-ids", Always),
                 material("legal-rep-id-card", Always),
-                material(dictionary::POWER_OF_ATTORNEY, agent()),
-                material(dictionary::AGENT_ID_CARD, agent()),
-            ],
+            ]
+            .into_iter()
+            .chain(dictionary::agent_materials())
+            .collect(),
             review_points: vec![
                 "企业名称含组织形式且与企业类型一致，未使用须经批准的字词".into(),
                 "住所在红旗区（登记管辖）".into(),
@@ -125,14 +125,14 @@ impl Rules for CompanyRegistration {
         if let Some(capital) = app
             .field("company.registered-capital")
             .and_then(|v| validate::parse_money(v).ok())
+            && capital == 0
+            && matches!(kind, Some(LLC | JSC))
         {
-            if capital == 0 && matches!(kind, Some(LLC | JSC)) {
-                findings.push(findings::invalid_field_by_key(
-                    "company.registered-capital",
-                    "注册资本（万元）",
-                    "公司的注册资本应大于零",
-                ));
-            }
+            findings.push(findings::invalid_field_by_key(
+                "company.registered-capital",
+                "注册资本（万元）",
+                "公司的注册资本应大于零",
+            ));
         }
         if let (Some(n), Some(kind)) = (
             app.field("company.shareholders")
@@ -183,17 +183,17 @@ impl Rules for CompanyRegistration {
                 );
             }
         }
-        if let Some(address) = app.field("company.address") {
-            if !address.contains("红旗区") {
-                findings.push(
-                    Finding::blocking(
-                        Subject::Field("company.address".into()),
-                        "company.outside-district",
-                        "企业住所不在红旗区，应向住所所在地的登记机关申请",
-                    )
-                    .remedy("请核对住所，或向住所所在地市场监管部门申请"),
-                );
-            }
+        if let Some(address) = app.field("company.address")
+            && !address.contains("红旗区")
+        {
+            findings.push(
+                Finding::blocking(
+                    Subject::Field("company.address".into()),
+                    "company.outside-district",
+                    "企业住所不在红旗区，应向住所所在地的登记机关申请",
+                )
+                .remedy("请核对住所，或向住所所在地市场监管部门申请"),
+            );
         }
         if let Some(scope) = app.field("company.business-scope") {
             for (word, licence) in LICENSED_SCOPES {
@@ -263,7 +263,7 @@ lianban_sdk::export_rules!(CompanyRegistration);
 
 #[cfg(test)]
 mod tests {
-    use lianban_sdk::testing::{fixture, official_calendar};
+    use lianban_sdk::testing::{finding_codes, fixture};
 
     use super::*;
 
@@ -274,11 +274,7 @@ mod tests {
     }
 
     fn codes(app: &Application) -> Vec<String> {
-        lianban_sdk::precheck(&CompanyRegistration, app, &official_calendar())
-            .unwrap()
-            .into_iter()
-            .map(|f| f.code)
-            .collect()
+        finding_codes(&CompanyRegistration, app)
     }
 
     #[test]

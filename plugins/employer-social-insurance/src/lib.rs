@@ -13,12 +13,7 @@ pub struct EmployerSocialInsurance;
 impl Rules for EmployerSocialInsurance {
     fn manifest(&self) -> Manifest {
         use Requirement::Always;
-        let stand_alone = || {
-            Requirement::Conditional(
-                "单独办理时提交；在企业开办一件事中由设立登记结果直接流转".into(),
-            )
-        };
-        let agent = || Requirement::Conditional("委托他人代为申请时".into());
+        let stand_alone = || dictionary::from_prerequisite("设立登记结果");
         Manifest {
             matter: "employer-social-insurance".into(),
             name: "单位社会保险登记".into(),
@@ -26,26 +21,27 @@ impl Rules for EmployerSocialInsurance {
             version: env!("CARGO_PKG_VERSION").into(),
             legal_days: 15,
             promised_days: 1,
-            fields: vec![
-                field(dictionary::APPLICANT_ROLE, Always),
-                field(dictionary::APPLICANT_NAME, Always),
-                field(dictionary::APPLICANT_ID_NUMBER, Always),
-                field(dictionary::APPLICANT_MOBILE, Always),
-                field("company.name", Always),
-                field("company.uscc", stand_alone()),
-                field("company.address", Always),
-                field("company.employees", Always),
-                field("company.bank", Always),
-                field("company.bank-account", Always),
-                field("legal-rep.name", Always),
-                field("legal-rep.id-number", Always),
-            ],
+            fields: [
+                dictionary::applicant_fields(),
+                vec![
+                    field("company.name", Always),
+                    field("company.uscc", stand_alone()),
+                    field("company.address", Always),
+                    field("company.employees", Always),
+                    field("company.bank", Always),
+                    field("company.bank-account", Always),
+                    field("legal-rep.name", Always),
+                    field("legal-rep.id-number", Always),
+                ],
+            ]
+            .concat(),
             materials: vec![
                 material("business-license", stand_alone()),
                 material("legal-rep-id-card", Always),
-                material(dictionary::POWER_OF_ATTORNEY, agent()),
-                material(dictionary::AGENT_ID_CARD, agent()),
-            ],
+            ]
+            .into_iter()
+            .chain(dictionary::agent_materials())
+            .collect(),
             review_points: vec![
                 "单位自成立之日起三十日内申请社会保险登记".into(),
                 "基本存款账户信息完整，用于社会保险费缴纳".into(),
@@ -65,13 +61,13 @@ impl Rules for EmployerSocialInsurance {
     ) -> Result<Vec<Finding>, RuleError> {
         let manifest = self.manifest();
         let mut findings = standard::check_materials(&manifest, app);
-        if app.one_thing != JOINT_ONE_THING {
-            findings.extend(standard::require_material(
-                &manifest,
-                "business-license",
-                app,
-            ));
-        }
+        findings.extend(dictionary::require_unless_in(
+            JOINT_ONE_THING,
+            &manifest,
+            app,
+            &["business-license"],
+            &[],
+        ));
         findings.extend(dictionary::check_agent(&manifest, app));
         findings.extend(dictionary::check_holder(
             app,
@@ -85,9 +81,13 @@ impl Rules for EmployerSocialInsurance {
     fn review_form(&self, app: &Application, _host: &dyn Host) -> Result<Vec<Finding>, RuleError> {
         let manifest = self.manifest();
         let mut findings = standard::review_form(&manifest, app);
-        if app.one_thing != JOINT_ONE_THING {
-            findings.extend(standard::require_field(&manifest, "company.uscc", app));
-        }
+        findings.extend(dictionary::require_unless_in(
+            JOINT_ONE_THING,
+            &manifest,
+            app,
+            &[],
+            &["company.uscc"],
+        ));
         if let Some(account) = app.field("company.bank-account") {
             let digits: String = account
                 .chars()
@@ -104,14 +104,13 @@ impl Rules for EmployerSocialInsurance {
         if let Some(n) = app
             .field("company.employees")
             .and_then(|v| validate::parse_integer(v).ok())
+            && n > 0
         {
-            if n > 0 {
-                findings.push(Finding::advisory(
+            findings.push(Finding::advisory(
                     Subject::Field("company.employees".into()),
                     "social-insurance.enrol-employees",
                     format!("单位现有职工 {n} 人，请自用工之日起三十日内为职工办理社会保险登记（《社会保险法》第五十八条）"),
                 ));
-            }
         }
         Ok(findings)
     }
@@ -121,7 +120,7 @@ lianban_sdk::export_rules!(EmployerSocialInsurance);
 
 #[cfg(test)]
 mod tests {
-    use lianban_sdk::testing::{fixture, official_calendar};
+    use lianban_sdk::testing::{finding_codes, fixture};
 
     use super::*;
 
@@ -136,11 +135,7 @@ mod tests {
     }
 
     fn codes(app: &Application) -> Vec<String> {
-        lianban_sdk::precheck(&EmployerSocialInsurance, app, &official_calendar())
-            .unwrap()
-            .into_iter()
-            .map(|f| f.code)
-            .collect()
+        finding_codes(&EmployerSocialInsurance, app)
     }
 
     #[test]

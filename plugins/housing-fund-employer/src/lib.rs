@@ -15,12 +15,7 @@ pub struct HousingFundEmployer;
 impl Rules for HousingFundEmployer {
     fn manifest(&self) -> Manifest {
         use Requirement::Always;
-        let stand_alone = || {
-            Requirement::Conditional(
-                "单独办理时提交；在企业开办一件事中由设立登记结果直接流转".into(),
-            )
-        };
-        let agent = || Requirement::Conditional("委托他人代为申请时".into());
+        let stand_alone = || dictionary::from_prerequisite("设立登记结果");
         Manifest {
             matter: "housing-fund-employer".into(),
             name: "住房公积金单位缴存登记".into(),
@@ -28,26 +23,27 @@ impl Rules for HousingFundEmployer {
             version: env!("CARGO_PKG_VERSION").into(),
             legal_days: 5,
             promised_days: 1,
-            fields: vec![
-                field(dictionary::APPLICANT_ROLE, Always),
-                field(dictionary::APPLICANT_NAME, Always),
-                field(dictionary::APPLICANT_ID_NUMBER, Always),
-                field(dictionary::APPLICANT_MOBILE, Always),
-                field("company.name", Always),
-                field("company.uscc", stand_alone()),
-                field("company.employees", Always),
-                field("legal-rep.name", Always),
-                field("legal-rep.id-number", Always),
-                field("housing-fund.rate", Always),
-                field("housing-fund.contact.name", Always),
-                field("housing-fund.contact.mobile", Always),
-            ],
+            fields: [
+                dictionary::applicant_fields(),
+                vec![
+                    field("company.name", Always),
+                    field("company.uscc", stand_alone()),
+                    field("company.employees", Always),
+                    field("legal-rep.name", Always),
+                    field("legal-rep.id-number", Always),
+                    field("housing-fund.rate", Always),
+                    field("housing-fund.contact.name", Always),
+                    field("housing-fund.contact.mobile", Always),
+                ],
+            ]
+            .concat(),
             materials: vec![
                 material("business-license", stand_alone()),
                 material("legal-rep-id-card", Always),
-                material(dictionary::POWER_OF_ATTORNEY, agent()),
-                material(dictionary::AGENT_ID_CARD, agent()),
-            ],
+            ]
+            .into_iter()
+            .chain(dictionary::agent_materials())
+            .collect(),
             review_points: vec![
                 "单位自设立之日起三十日内办理缴存登记".into(),
                 "单位缴存比例在 5% 至 12% 之间".into(),
@@ -67,13 +63,13 @@ impl Rules for HousingFundEmployer {
     ) -> Result<Vec<Finding>, RuleError> {
         let manifest = self.manifest();
         let mut findings = standard::check_materials(&manifest, app);
-        if app.one_thing != JOINT_ONE_THING {
-            findings.extend(standard::require_material(
-                &manifest,
-                "business-license",
-                app,
-            ));
-        }
+        findings.extend(dictionary::require_unless_in(
+            JOINT_ONE_THING,
+            &manifest,
+            app,
+            &["business-license"],
+            &[],
+        ));
         findings.extend(dictionary::check_agent(&manifest, app));
         findings.extend(dictionary::check_holder(
             app,
@@ -87,20 +83,23 @@ impl Rules for HousingFundEmployer {
     fn review_form(&self, app: &Application, _host: &dyn Host) -> Result<Vec<Finding>, RuleError> {
         let manifest = self.manifest();
         let mut findings = standard::review_form(&manifest, app);
-        if app.one_thing != JOINT_ONE_THING {
-            findings.extend(standard::require_field(&manifest, "company.uscc", app));
-        }
+        findings.extend(dictionary::require_unless_in(
+            JOINT_ONE_THING,
+            &manifest,
+            app,
+            &[],
+            &["company.uscc"],
+        ));
         if let Some(rate) = app
             .field("housing-fund.rate")
             .and_then(|v| validate::parse_integer(v).ok())
+            && !(MIN_RATE..=MAX_RATE).contains(&rate)
         {
-            if !(MIN_RATE..=MAX_RATE).contains(&rate) {
-                findings.push(findings::invalid_field_by_key(
+            findings.push(findings::invalid_field_by_key(
                     "housing-fund.rate",
                     "住房公积金单位缴存比例（%）",
                     &format!("{rate}% 不在 {MIN_RATE}% 至 {MAX_RATE}% 之间（《住房公积金管理条例》第十八条、建金〔2005〕5号）"),
                 ));
-            }
         }
         if app
             .field("company.employees")
@@ -121,7 +120,7 @@ lianban_sdk::export_rules!(HousingFundEmployer);
 
 #[cfg(test)]
 mod tests {
-    use lianban_sdk::testing::{fixture, official_calendar};
+    use lianban_sdk::testing::{finding_codes, fixture};
 
     use super::*;
 
@@ -132,11 +131,7 @@ mod tests {
     }
 
     fn codes(app: &Application) -> Vec<String> {
-        lianban_sdk::precheck(&HousingFundEmployer, app, &official_calendar())
-            .unwrap()
-            .into_iter()
-            .map(|f| f.code)
-            .collect()
+        finding_codes(&HousingFundEmployer, app)
     }
 
     #[test]

@@ -14,12 +14,7 @@ pub struct ResidentMedicalInsurance;
 impl Rules for ResidentMedicalInsurance {
     fn manifest(&self) -> Manifest {
         use Requirement::Always;
-        let stand_alone = || {
-            Requirement::Conditional(
-                "单独办理时提交；在新生儿出生一件事中由前置事项结果直接流转".into(),
-            )
-        };
-        let agent = || Requirement::Conditional("委托他人代为申请时".into());
+        let stand_alone = || dictionary::from_prerequisite("前置事项结果");
         Manifest {
             matter: "resident-medical-insurance".into(),
             name: "城乡居民基本医疗保险参保登记".into(),
@@ -27,27 +22,28 @@ impl Rules for ResidentMedicalInsurance {
             version: env!("CARGO_PKG_VERSION").into(),
             legal_days: 5,
             promised_days: 1,
-            fields: vec![
-                field(dictionary::APPLICANT_ROLE, Always),
-                field(dictionary::APPLICANT_NAME, Always),
-                field(dictionary::APPLICANT_ID_NUMBER, Always),
-                field(dictionary::APPLICANT_MOBILE, Always),
-                field("child.name", Always),
-                field("child.sex", Always),
-                field("child.birth-date", Always),
-                field("household.address", Always),
-                field("insurance.payment", Always),
-                field(
-                    "insurance.bank-account",
-                    Requirement::Conditional("选择银行代扣缴费时".into()),
-                ),
-            ],
+            fields: [
+                dictionary::applicant_fields(),
+                vec![
+                    field("child.name", Always),
+                    field("child.sex", Always),
+                    field("child.birth-date", Always),
+                    field("household.address", Always),
+                    field("insurance.payment", Always),
+                    field(
+                        "insurance.bank-account",
+                        Requirement::Conditional("选择银行代扣缴费时".into()),
+                    ),
+                ],
+            ]
+            .concat(),
             materials: vec![
                 material("birth-medical-certificate", stand_alone()),
                 material("household-register", stand_alone()),
-                material(dictionary::POWER_OF_ATTORNEY, agent()),
-                material(dictionary::AGENT_ID_CARD, agent()),
-            ],
+            ]
+            .into_iter()
+            .chain(dictionary::agent_materials())
+            .collect(),
             review_points: vec![
                 "新生儿已完成出生登记（在一件事中由出生登记结果确认）".into(),
                 "出生 90 日内参保缴费的，自出生之日起享受医保待遇".into(),
@@ -67,11 +63,13 @@ impl Rules for ResidentMedicalInsurance {
     ) -> Result<Vec<Finding>, RuleError> {
         let manifest = self.manifest();
         let mut findings = standard::check_materials(&manifest, app);
-        if app.one_thing != JOINT_ONE_THING {
-            for code in ["birth-medical-certificate", "household-register"] {
-                findings.extend(standard::require_material(&manifest, code, app));
-            }
-        }
+        findings.extend(dictionary::require_unless_in(
+            JOINT_ONE_THING,
+            &manifest,
+            app,
+            &["birth-medical-certificate", "household-register"],
+            &[],
+        ));
         findings.extend(dictionary::check_agent(&manifest, app));
         Ok(findings)
     }
@@ -125,14 +123,14 @@ impl Rules for ResidentMedicalInsurance {
                 );
             }
         }
-        if let Some(address) = app.field("household.address") {
-            if !address.contains("新乡市") {
-                findings.push(Finding::advisory(
-                    Subject::Field("household.address".into()),
-                    "insurance.not-local",
-                    "户籍不在新乡市的，可凭居住证在居住地参加城乡居民医保",
-                ));
-            }
+        if let Some(address) = app.field("household.address")
+            && !address.contains("新乡市")
+        {
+            findings.push(Finding::advisory(
+                Subject::Field("household.address".into()),
+                "insurance.not-local",
+                "户籍不在新乡市的，可凭居住证在居住地参加城乡居民医保",
+            ));
         }
         Ok(findings)
     }
@@ -142,7 +140,7 @@ lianban_sdk::export_rules!(ResidentMedicalInsurance);
 
 #[cfg(test)]
 mod tests {
-    use lianban_sdk::testing::{fixture, official_calendar};
+    use lianban_sdk::testing::{finding_codes, fixture};
 
     use super::*;
 
@@ -157,11 +155,7 @@ mod tests {
     }
 
     fn codes(app: &Application) -> Vec<String> {
-        lianban_sdk::precheck(&ResidentMedicalInsurance, app, &official_calendar())
-            .unwrap()
-            .into_iter()
-            .map(|f| f.code)
-            .collect()
+        finding_codes(&ResidentMedicalInsurance, app)
     }
 
     #[test]

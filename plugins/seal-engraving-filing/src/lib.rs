@@ -12,12 +12,7 @@ pub struct SealEngravingFiling;
 impl Rules for SealEngravingFiling {
     fn manifest(&self) -> Manifest {
         use Requirement::{Always, Optional};
-        let stand_alone = || {
-            Requirement::Conditional(
-                "单独办理时提交；在企业开办一件事中由设立登记结果直接流转".into(),
-            )
-        };
-        let agent = || Requirement::Conditional("委托他人代为申请时".into());
+        let stand_alone = || dictionary::from_prerequisite("设立登记结果");
         Manifest {
             matter: "seal-engraving-filing".into(),
             name: "公章刻制备案".into(),
@@ -25,28 +20,29 @@ impl Rules for SealEngravingFiling {
             version: env!("CARGO_PKG_VERSION").into(),
             legal_days: 1,
             promised_days: 0,
-            fields: vec![
-                field(dictionary::APPLICANT_ROLE, Always),
-                field(dictionary::APPLICANT_NAME, Always),
-                field(dictionary::APPLICANT_ID_NUMBER, Always),
-                field(dictionary::APPLICANT_MOBILE, Always),
-                field("company.name", Always),
-                field("company.uscc", stand_alone()),
-                field("legal-rep.name", Always),
-                field("legal-rep.id-number", Always),
-                field("seal.official", Always),
-                field("seal.finance", Optional),
-                field("seal.invoice", Optional),
-                field("seal.contract", Optional),
-                field("seal.legal-rep", Optional),
-                field("seal.maker", Always),
-            ],
+            fields: [
+                dictionary::applicant_fields(),
+                vec![
+                    field("company.name", Always),
+                    field("company.uscc", stand_alone()),
+                    field("legal-rep.name", Always),
+                    field("legal-rep.id-number", Always),
+                    field("seal.official", Always),
+                    field("seal.finance", Optional),
+                    field("seal.invoice", Optional),
+                    field("seal.contract", Optional),
+                    field("seal.legal-rep", Optional),
+                    field("seal.maker", Always),
+                ],
+            ]
+            .concat(),
             materials: vec![
                 material("business-license", stand_alone()),
                 material("legal-rep-id-card", Always),
-                material(dictionary::POWER_OF_ATTORNEY, agent()),
-                material(dictionary::AGENT_ID_CARD, agent()),
-            ],
+            ]
+            .into_iter()
+            .chain(dictionary::agent_materials())
+            .collect(),
             review_points: vec![
                 "刻制企业公章；其他印章按需刻制".into(),
                 "印章刻制企业已在公安机关备案".into(),
@@ -66,13 +62,13 @@ impl Rules for SealEngravingFiling {
     ) -> Result<Vec<Finding>, RuleError> {
         let manifest = self.manifest();
         let mut findings = standard::check_materials(&manifest, app);
-        if app.one_thing != JOINT_ONE_THING {
-            findings.extend(standard::require_material(
-                &manifest,
-                "business-license",
-                app,
-            ));
-        }
+        findings.extend(dictionary::require_unless_in(
+            JOINT_ONE_THING,
+            &manifest,
+            app,
+            &["business-license"],
+            &[],
+        ));
         findings.extend(dictionary::check_agent(&manifest, app));
         findings.extend(dictionary::check_holder(
             app,
@@ -86,9 +82,13 @@ impl Rules for SealEngravingFiling {
     fn review_form(&self, app: &Application, _host: &dyn Host) -> Result<Vec<Finding>, RuleError> {
         let manifest = self.manifest();
         let mut findings = standard::review_form(&manifest, app);
-        if app.one_thing != JOINT_ONE_THING {
-            findings.extend(standard::require_field(&manifest, "company.uscc", app));
-        }
+        findings.extend(dictionary::require_unless_in(
+            JOINT_ONE_THING,
+            &manifest,
+            app,
+            &[],
+            &["company.uscc"],
+        ));
         if app.flag("seal.official") == Some(false) {
             findings.push(
                 Finding::blocking(
@@ -119,7 +119,7 @@ lianban_sdk::export_rules!(SealEngravingFiling);
 
 #[cfg(test)]
 mod tests {
-    use lianban_sdk::testing::{fixture, official_calendar};
+    use lianban_sdk::testing::{finding_codes, fixture, official_calendar};
 
     use super::*;
 
@@ -130,11 +130,7 @@ mod tests {
     }
 
     fn codes(app: &Application) -> Vec<String> {
-        lianban_sdk::precheck(&SealEngravingFiling, app, &official_calendar())
-            .unwrap()
-            .into_iter()
-            .map(|f| f.code)
-            .collect()
+        finding_codes(&SealEngravingFiling, app)
     }
 
     #[test]

@@ -12,12 +12,7 @@ pub struct SocialSecurityCard;
 impl Rules for SocialSecurityCard {
     fn manifest(&self) -> Manifest {
         use Requirement::Always;
-        let stand_alone = || {
-            Requirement::Conditional(
-                "单独办理时提交；在新生儿出生一件事中由前置事项结果直接流转".into(),
-            )
-        };
-        let agent = || Requirement::Conditional("委托他人代为申请时".into());
+        let stand_alone = || dictionary::from_prerequisite("前置事项结果");
         Manifest {
             matter: "social-security-card".into(),
             name: "社会保障卡申领".into(),
@@ -25,30 +20,31 @@ impl Rules for SocialSecurityCard {
             version: env!("CARGO_PKG_VERSION").into(),
             legal_days: 20,
             promised_days: 5,
-            fields: vec![
-                field(dictionary::APPLICANT_ROLE, Always),
-                field(dictionary::APPLICANT_NAME, Always),
-                field(dictionary::APPLICANT_ID_NUMBER, Always),
-                field(dictionary::APPLICANT_MOBILE, Always),
-                field("child.name", Always),
-                field("child.sex", Always),
-                field("child.birth-date", Always),
-                field("mother.id-number", Always),
-                field("father.id-number", Requirement::Optional),
-                field("card.bank", Always),
-                field("card.delivery", Always),
-                field(
-                    "card.mailing-address",
-                    Requirement::Conditional("选择邮寄到家时".into()),
-                ),
-            ],
+            fields: [
+                dictionary::applicant_fields(),
+                vec![
+                    field("child.name", Always),
+                    field("child.sex", Always),
+                    field("child.birth-date", Always),
+                    field("mother.id-number", Always),
+                    field("father.id-number", Requirement::Optional),
+                    field("card.bank", Always),
+                    field("card.delivery", Always),
+                    field(
+                        "card.mailing-address",
+                        Requirement::Conditional("选择邮寄到家时".into()),
+                    ),
+                ],
+            ]
+            .concat(),
             materials: vec![
                 material("birth-medical-certificate", stand_alone()),
                 material("household-register", stand_alone()),
                 material("child-photo", Requirement::Optional),
-                material(dictionary::POWER_OF_ATTORNEY, agent()),
-                material(dictionary::AGENT_ID_CARD, agent()),
-            ],
+            ]
+            .into_iter()
+            .chain(dictionary::agent_materials())
+            .collect(),
             review_points: vec![
                 "本人办理的，申请人为新生儿的父亲或母亲（监护人）".into(),
                 "16 周岁以下可不采集照片".into(),
@@ -65,11 +61,13 @@ impl Rules for SocialSecurityCard {
     ) -> Result<Vec<Finding>, RuleError> {
         let manifest = self.manifest();
         let mut findings = standard::check_materials(&manifest, app);
-        if app.one_thing != JOINT_ONE_THING {
-            for code in ["birth-medical-certificate", "household-register"] {
-                findings.extend(standard::require_material(&manifest, code, app));
-            }
-        }
+        findings.extend(dictionary::require_unless_in(
+            JOINT_ONE_THING,
+            &manifest,
+            app,
+            &["birth-medical-certificate", "household-register"],
+            &[],
+        ));
         findings.extend(dictionary::check_agent(&manifest, app));
         Ok(findings)
     }
@@ -113,7 +111,7 @@ lianban_sdk::export_rules!(SocialSecurityCard);
 
 #[cfg(test)]
 mod tests {
-    use lianban_sdk::testing::{fixture, official_calendar};
+    use lianban_sdk::testing::{finding_codes, fixture, official_calendar};
 
     use super::*;
 
@@ -124,11 +122,7 @@ mod tests {
     }
 
     fn codes(app: &Application) -> Vec<String> {
-        lianban_sdk::precheck(&SocialSecurityCard, app, &official_calendar())
-            .unwrap()
-            .into_iter()
-            .map(|f| f.code)
-            .collect()
+        finding_codes(&SocialSecurityCard, app)
     }
 
     #[test]

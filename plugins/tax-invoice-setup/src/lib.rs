@@ -18,12 +18,7 @@ pub struct TaxInvoiceSetup;
 impl Rules for TaxInvoiceSetup {
     fn manifest(&self) -> Manifest {
         use Requirement::Always;
-        let stand_alone = || {
-            Requirement::Conditional(
-                "单独办理时提交；在企业开办一件事中由设立登记结果直接流转".into(),
-            )
-        };
-        let agent = || Requirement::Conditional("委托他人代为申请时".into());
+        let stand_alone = || dictionary::from_prerequisite("设立登记结果");
         Manifest {
             matter: "tax-invoice-setup".into(),
             name: "发票申领及税务信息确认".into(),
@@ -31,29 +26,30 @@ impl Rules for TaxInvoiceSetup {
             version: env!("CARGO_PKG_VERSION").into(),
             legal_days: 5,
             promised_days: 1,
-            fields: vec![
-                field(dictionary::APPLICANT_ROLE, Always),
-                field(dictionary::APPLICANT_NAME, Always),
-                field(dictionary::APPLICANT_ID_NUMBER, Always),
-                field(dictionary::APPLICANT_MOBILE, Always),
-                field("company.name", Always),
-                field("company.uscc", stand_alone()),
-                field("legal-rep.name", Always),
-                field("legal-rep.id-number", Always),
-                field("tax.taxpayer-type", Always),
-                field("tax.invoice-kind", Always),
-                field("tax.accounting-standard", Always),
-                field("tax.officer.name", Always),
-                field("tax.officer.id-number", Always),
-                field("tax.officer.mobile", Always),
-            ],
+            fields: [
+                dictionary::applicant_fields(),
+                vec![
+                    field("company.name", Always),
+                    field("company.uscc", stand_alone()),
+                    field("legal-rep.name", Always),
+                    field("legal-rep.id-number", Always),
+                    field("tax.taxpayer-type", Always),
+                    field("tax.invoice-kind", Always),
+                    field("tax.accounting-standard", Always),
+                    field("tax.officer.name", Always),
+                    field("tax.officer.id-number", Always),
+                    field("tax.officer.mobile", Always),
+                ],
+            ]
+            .concat(),
             materials: vec![
                 material("business-license", stand_alone()),
                 material("legal-rep-id-card", Always),
                 material("tax-officer-id-card", Always),
-                material(dictionary::POWER_OF_ATTORNEY, agent()),
-                material(dictionary::AGENT_ID_CARD, agent()),
-            ],
+            ]
+            .into_iter()
+            .chain(dictionary::agent_materials())
+            .collect(),
             review_points: vec![
                 "法定代表人、办税人员身份证件真实有效并完成实名采集".into(),
                 "办税人员年满十六周岁".into(),
@@ -73,13 +69,13 @@ impl Rules for TaxInvoiceSetup {
     ) -> Result<Vec<Finding>, RuleError> {
         let manifest = self.manifest();
         let mut findings = standard::check_materials(&manifest, app);
-        if app.one_thing != JOINT_ONE_THING {
-            findings.extend(standard::require_material(
-                &manifest,
-                "business-license",
-                app,
-            ));
-        }
+        findings.extend(dictionary::require_unless_in(
+            JOINT_ONE_THING,
+            &manifest,
+            app,
+            &["business-license"],
+            &[],
+        ));
         findings.extend(dictionary::check_agent(&manifest, app));
         findings.extend(dictionary::check_holder(
             app,
@@ -99,9 +95,13 @@ impl Rules for TaxInvoiceSetup {
     fn review_form(&self, app: &Application, _host: &dyn Host) -> Result<Vec<Finding>, RuleError> {
         let manifest = self.manifest();
         let mut findings = standard::review_form(&manifest, app);
-        if app.one_thing != JOINT_ONE_THING {
-            findings.extend(standard::require_field(&manifest, "company.uscc", app));
-        }
+        findings.extend(dictionary::require_unless_in(
+            JOINT_ONE_THING,
+            &manifest,
+            app,
+            &[],
+            &["company.uscc"],
+        ));
         if let Some(officer) = app
             .field("tax.officer.id-number")
             .and_then(|v| validate::parse_id_number(v, app.today).ok())
@@ -133,7 +133,7 @@ lianban_sdk::export_rules!(TaxInvoiceSetup);
 
 #[cfg(test)]
 mod tests {
-    use lianban_sdk::testing::{fixture, official_calendar};
+    use lianban_sdk::testing::{finding_codes, fixture, official_calendar};
 
     use super::*;
 
@@ -144,11 +144,7 @@ mod tests {
     }
 
     fn codes(app: &Application) -> Vec<String> {
-        lianban_sdk::precheck(&TaxInvoiceSetup, app, &official_calendar())
-            .unwrap()
-            .into_iter()
-            .map(|f| f.code)
-            .collect()
+        finding_codes(&TaxInvoiceSetup, app)
     }
 
     #[test]

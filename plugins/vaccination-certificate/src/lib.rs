@@ -15,7 +15,6 @@ pub struct VaccinationCertificate;
 impl Rules for VaccinationCertificate {
     fn manifest(&self) -> Manifest {
         use Requirement::Always;
-        let agent = || Requirement::Conditional("委托他人代为申请时".into());
         Manifest {
             matter: "vaccination-certificate".into(),
             name: "预防接种证办理".into(),
@@ -23,28 +22,27 @@ impl Rules for VaccinationCertificate {
             version: env!("CARGO_PKG_VERSION").into(),
             legal_days: 5,
             promised_days: 1,
-            fields: vec![
-                field(dictionary::APPLICANT_ROLE, Always),
-                field(dictionary::APPLICANT_NAME, Always),
-                field(dictionary::APPLICANT_ID_NUMBER, Always),
-                field(dictionary::APPLICANT_MOBILE, Always),
-                field("child.name", Always),
-                field("child.sex", Always),
-                field("child.birth-date", Always),
-                field("residence.address", Always),
-                field("vaccination.clinic", Always),
-            ],
+            fields: [
+                dictionary::applicant_fields(),
+                vec![
+                    field("child.name", Always),
+                    field("child.sex", Always),
+                    field("child.birth-date", Always),
+                    field("residence.address", Always),
+                    field("vaccination.clinic", Always),
+                ],
+            ]
+            .concat(),
             materials: vec![
                 material("vaccination-record", Always),
                 material(
                     "birth-medical-certificate",
-                    Requirement::Conditional(
-                        "单独办理时提交；在新生儿出生一件事中由出生医学证明签发结果直接流转".into(),
-                    ),
+                    dictionary::from_prerequisite("出生医学证明签发结果"),
                 ),
-                material(dictionary::POWER_OF_ATTORNEY, agent()),
-                material(dictionary::AGENT_ID_CARD, agent()),
-            ],
+            ]
+            .into_iter()
+            .chain(dictionary::agent_materials())
+            .collect(),
             review_points: vec![
                 "儿童居住在本区，选择的接种单位为居住地接种单位".into(),
                 "出生时首针乙肝疫苗、卡介苗接种记录齐全".into(),
@@ -64,13 +62,13 @@ impl Rules for VaccinationCertificate {
     ) -> Result<Vec<Finding>, RuleError> {
         let manifest = self.manifest();
         let mut findings = standard::check_materials(&manifest, app);
-        if app.one_thing != JOINT_ONE_THING {
-            findings.extend(standard::require_material(
-                &manifest,
-                "birth-medical-certificate",
-                app,
-            ));
-        }
+        findings.extend(dictionary::require_unless_in(
+            JOINT_ONE_THING,
+            &manifest,
+            app,
+            &["birth-medical-certificate"],
+            &[],
+        ));
         findings.extend(dictionary::check_agent(&manifest, app));
         Ok(findings)
     }
@@ -109,17 +107,17 @@ impl Rules for VaccinationCertificate {
                 );
             }
         }
-        if let Some(address) = app.field("residence.address") {
-            if !address.contains("红旗区") {
-                findings.push(
-                    Finding::advisory(
-                        Subject::Field("residence.address".into()),
-                        "residence.outside-district",
-                        "现居住地不在红旗区，预防接种证应由居住地接种单位办理",
-                    )
-                    .remedy("居住在外区的，可到居住地接种单位办理；也可继续在此申请后转移接种档案"),
-                );
-            }
+        if let Some(address) = app.field("residence.address")
+            && !address.contains("红旗区")
+        {
+            findings.push(
+                Finding::advisory(
+                    Subject::Field("residence.address".into()),
+                    "residence.outside-district",
+                    "现居住地不在红旗区，预防接种证应由居住地接种单位办理",
+                )
+                .remedy("居住在外区的，可到居住地接种单位办理；也可继续在此申请后转移接种档案"),
+            );
         }
         Ok(findings)
     }

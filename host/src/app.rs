@@ -11,7 +11,7 @@ use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::registry::{Registry, RegistryError};
 use crate::runtime::{Runtime, RuntimeConfig};
-use crate::store::{SledStore, StoreError};
+use crate::store::{IdempotencyStore, SledStore, StoreError};
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -58,6 +58,8 @@ pub struct Services {
     pub eval_slots: Arc<Semaphore>,
     /// Active versions that failed to load at startup, reported by `/healthz`.
     pub load_failures: Vec<String>,
+    /// `Idempotency-Key`s whose first request is running.
+    pub in_flight: crate::http::idempotency::InFlight,
 }
 
 pub type AppState = Arc<Services>;
@@ -90,6 +92,14 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
             format!("{matter}: {err}")
         })
         .collect();
+    // Stored idempotent responses are replayed for a day; older ones are dropped at startup.
+    let retention = crate::http::idempotency::RETENTION_SECS;
+    store
+        .forget_before(clock.now().timestamp() - retention)
+        .map_err(|source| OpenError::Store {
+            path: config.data_dir.clone(),
+            source,
+        })?;
     let slots = config.runtime.instance_slots as usize;
     Ok(Arc::new(Services {
         auth: Auth::new(store.clone()),
@@ -101,5 +111,6 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
         registry,
         clock,
         load_failures,
+        in_flight: Default::default(),
     }))
 }

@@ -5,7 +5,7 @@
 //! notice is published; stored years override built-in ones. A year without data stays missing
 //! and every count that touches it is an error the caller sees (see `WorkingCalendar`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock};
 
 use lianban_sdk::{Date, WorkingCalendar};
@@ -52,6 +52,9 @@ const BUILTIN: &[(u16, &str)] = builtin_years!(
     2023, 2024, 2025, 2026, 2027
 );
 
+const BUILT_IN: &str = "built_in";
+const LOADED: &str = "loaded";
+
 #[derive(Debug, thiserror::Error)]
 pub enum CalendarError {
     #[error("{0}")]
@@ -71,7 +74,8 @@ pub struct YearSummary {
 
 pub struct Calendar {
     current: RwLock<Arc<WorkingCalendar>>,
-    loaded: RwLock<BTreeSet<u16>>,
+    /// Each year's notice as loaded (holiday names included), and where it came from.
+    notices: RwLock<BTreeMap<u16, (&'static str, YearFile)>>,
     store: Arc<dyn CalendarStore>,
 }
 
@@ -79,6 +83,7 @@ impl Calendar {
     /// Built-in years, then the years administrators loaded.
     pub fn load(store: Arc<dyn CalendarStore>) -> Result<Calendar, CalendarError> {
         let mut cal = WorkingCalendar::new();
+        let mut notices = BTreeMap::new();
         for (year, text) in BUILTIN {
             let file: YearFile = serde_json::from_str(text)
                 .map_err(|e| CalendarError::Invalid(format!("built-in {year}: {e}")))?;
@@ -87,16 +92,23 @@ impl Calendar {
             }
             cal.set_year(*year, &pairs(&file.days))
                 .map_err(CalendarError::Invalid)?;
+            notices.insert(*year, (BUILT_IN, file));
         }
-        let mut loaded = BTreeSet::new();
         for stored in store.years()? {
             cal.set_year(stored.year, &pairs(&stored.days))
                 .map_err(CalendarError::Invalid)?;
-            loaded.insert(stored.year);
+            let file = YearFile {
+                schema: None,
+                id: None,
+                year: stored.year,
+                papers: stored.papers,
+                days: stored.days,
+            };
+            notices.insert(stored.year, (LOADED, file));
         }
         Ok(Calendar {
             current: RwLock::new(Arc::new(cal)),
-            loaded: RwLock::new(loaded),
+            notices: RwLock::new(notices),
             store,
         })
     }
@@ -127,31 +139,34 @@ impl Calendar {
             Ok(mut c) => *c = Arc::new(next),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(next),
         }
-        if let Ok(mut l) = self.loaded.write() {
-            l.insert(file.year);
-        }
+        self.notices
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(file.year, (LOADED, file));
         Ok(())
     }
 
     pub fn summary(&self) -> Vec<YearSummary> {
-        let cal = self.current();
-        let loaded = self.loaded.read().map(|l| l.clone()).unwrap_or_default();
-        cal.years()
-            .into_iter()
-            .filter_map(|y| {
-                let days = cal.year_days(y)?;
-                Some(YearSummary {
-                    year: y,
-                    source: if loaded.contains(&y) {
-                        "loaded"
-                    } else {
-                        "built_in"
-                    },
-                    holidays: days.iter().filter(|(_, off)| *off).count(),
-                    make_up_days: days.iter().filter(|(_, off)| !*off).count(),
-                })
+        self.notices
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|(year, (source, file))| YearSummary {
+                year: *year,
+                source,
+                holidays: file.days.iter().filter(|d| d.is_off_day).count(),
+                make_up_days: file.days.iter().filter(|d| !d.is_off_day).count(),
             })
             .collect()
+    }
+
+    /// A year's notice as loaded, with the holiday names.
+    pub fn notice(&self, year: u16) -> Option<YearFile> {
+        self.notices
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&year)
+            .map(|(_, file)| file.clone())
     }
 }
 

@@ -94,6 +94,27 @@ pub fn deadline<R: Rules>(
         .map_err(Into::into)
 }
 
+pub fn evaluate<R: Rules>(
+    rules: &R,
+    app: wit::Application,
+    accepted_on: wit::Date,
+) -> wit::Evaluation {
+    let app: Application = app.into();
+    let host = ComponentHost;
+    let findings = |r: Result<Vec<Finding>, RuleError>| {
+        r.map(|f| f.into_iter().map(Into::into).collect())
+            .map_err(Into::into)
+    };
+    wit::Evaluation {
+        materials: findings(rules.check_materials(&app, &host)),
+        form: findings(rules.review_form(&app, &host)),
+        deadline: rules
+            .deadline(&app, accepted_on.into(), &host)
+            .map(Into::into)
+            .map_err(Into::into),
+    }
+}
+
 impl From<wit::Date> for Date {
     fn from(d: wit::Date) -> Date {
         Date {

@@ -39,6 +39,7 @@
 //! `lianban:rules@0.1.0` world and records that API version in the component; built natively
 //! it expands to nothing, so the same crate serves unit tests and benchmarks.
 
+mod cache;
 mod calendar;
 mod date;
 pub mod dictionary;
@@ -96,10 +97,17 @@ pub trait Host {
 /// [`standard`]). Override a method to add the matter's own conditions, usually starting from
 /// the standard findings. Rules must be deterministic: everything they know comes from the
 /// application (including `today`) and the host calendar.
-pub trait Rules {
+pub trait Rules: 'static {
     /// What the matter is and what it asks for. Called at upload and whenever the host builds
     /// the merged form or the guide.
     fn manifest(&self) -> Manifest;
+
+    /// The manifest, built once and kept: checks consult it on every call, and building it
+    /// allocates every label anew. In a component the cache lives as long as the instance
+    /// (one evaluation); natively, as long as the thread.
+    fn cached_manifest(&self) -> &'static Manifest {
+        cache::manifest_of(self)
+    }
 
     /// Are the materials complete and in legal form?
     fn check_materials(
@@ -107,12 +115,12 @@ pub trait Rules {
         app: &Application,
         _host: &dyn Host,
     ) -> Result<Vec<Finding>, RuleError> {
-        Ok(standard::check_materials(&self.manifest(), app))
+        Ok(standard::check_materials(self.cached_manifest(), app))
     }
 
     /// Is the form complete and consistent with the materials?
     fn review_form(&self, app: &Application, _host: &dyn Host) -> Result<Vec<Finding>, RuleError> {
-        Ok(standard::review_form(&self.manifest(), app))
+        Ok(standard::review_form(self.cached_manifest(), app))
     }
 
     /// When the decision is due if the matter is accepted on `accepted_on`.
@@ -122,7 +130,7 @@ pub trait Rules {
         accepted_on: Date,
         host: &dyn Host,
     ) -> Result<Deadline, RuleError> {
-        standard::deadline(&self.manifest(), accepted_on, host)
+        standard::deadline(self.cached_manifest(), accepted_on, host)
     }
 }
 
@@ -193,6 +201,14 @@ macro_rules! export_rules {
                     accepted_on: wit::Date,
                 ) -> ::core::result::Result<wit::Deadline, wit::RuleError> {
                     $crate::__private::deadline(
+                        &<$rules as ::core::default::Default>::default(),
+                        app,
+                        accepted_on,
+                    )
+                }
+
+                fn evaluate(app: wit::Application, accepted_on: wit::Date) -> wit::Evaluation {
+                    $crate::__private::evaluate(
                         &<$rules as ::core::default::Default>::default(),
                         app,
                         accepted_on,

@@ -106,6 +106,43 @@ fn in_process(iterations: u64) {
     lianban::launch::prepare_demo(&state, &guests_dir()).unwrap();
     let one_thing = state.catalog.one_thing("newborn").unwrap().unwrap();
 
+    // Where the time goes: a component whose rules do nothing (the hostile guest, behaving),
+    // instantiated and called the same way five times, is the host's own overhead.
+    let empty = {
+        let bytes = lianban_e2e::component("lianban-guest-hostile");
+        let (c, _) = rt.compile(&bytes).unwrap();
+        let ident = PluginIdent {
+            matter: "vaccination-certificate".into(),
+            department: String::new(),
+            version: String::new(),
+            sha256: String::new(),
+        };
+        rt.prepare(&c, &api_version(&bytes).unwrap(), ident, Limits::default())
+            .unwrap()
+    };
+    let mut empty_t = Vec::new();
+    let mut manifest_t = Vec::new();
+    let mut bare_t = Vec::new();
+    let mut unpooled_t = Vec::new();
+    let unpooled_rt = Runtime::new(RuntimeConfig {
+        pooling: false,
+        ..RuntimeConfig::default()
+    })
+    .unwrap();
+    let unpooled_empty = {
+        let bytes = lianban_e2e::component("lianban-guest-hostile");
+        let (c, _) = unpooled_rt.compile(&bytes).unwrap();
+        let ident = PluginIdent {
+            matter: "vaccination-certificate".into(),
+            department: String::new(),
+            version: String::new(),
+            sha256: String::new(),
+        };
+        unpooled_rt
+            .prepare(&c, &api_version(&bytes).unwrap(), ident, Limits::default())
+            .unwrap()
+    };
+
     let mut native_t = Vec::new();
     let mut wasm_t = Vec::new();
     let mut host_t = Vec::new();
@@ -139,14 +176,45 @@ fn in_process(iterations: u64) {
         let host_elapsed = t.elapsed();
         assert!(report.ready);
 
+        let t = Instant::now();
+        for m in NEWBORN {
+            let app = merged.for_matter(m, TODAY);
+            std::hint::black_box(rt.evaluate(&empty, &app, accepted, cal.clone()).unwrap());
+        }
+        let empty_elapsed = t.elapsed();
+
+        let t = Instant::now();
+        for p in &plugins {
+            std::hint::black_box(rt.manifest(p, cal.clone()).unwrap());
+        }
+        let manifest_elapsed = t.elapsed();
+
+        let t = Instant::now();
+        for _ in NEWBORN {
+            std::hint::black_box(rt.manifest(&empty, cal.clone()).unwrap());
+        }
+        let bare_elapsed = t.elapsed();
+
+        let t = Instant::now();
+        for _ in NEWBORN {
+            std::hint::black_box(unpooled_rt.manifest(&unpooled_empty, cal.clone()).unwrap());
+        }
+        let unpooled_elapsed = t.elapsed();
+
         // The first hundred rounds warm caches and the instance pool.
         if i >= 100 {
+            empty_t.push(empty_elapsed);
+            manifest_t.push(manifest_elapsed);
+            bare_t.push(bare_elapsed);
+            unpooled_t.push(unpooled_elapsed);
             native_t.push(native_elapsed);
             wasm_t.push(wasm_elapsed);
             host_t.push(host_elapsed);
         }
     }
     let (n, w, h) = (stats(native_t), stats(wasm_t), stats(host_t));
+    let (e, m) = (stats(empty_t), stats(manifest_t));
+    let (b, u) = (stats(bare_t), stats(unpooled_t));
     println!(
         "\n## 1. One pre-check of 新生儿出生一件事 (5 plugins), in-process, {iterations} rounds interleaved"
     );
@@ -169,6 +237,30 @@ fn in_process(iterations: u64) {
         us(h.median),
         us(h.p99),
         us(h.mean)
+    );
+    println!(
+        "| breakdown: 5 × instance + 3 calls of a component with no rules | {:.1} | {:.1} | {:.1} |",
+        us(e.median),
+        us(e.p99),
+        us(e.mean)
+    );
+    println!(
+        "| breakdown: 5 × instance + `manifest` call | {:.1} | {:.1} | {:.1} |",
+        us(m.median),
+        us(m.p99),
+        us(m.mean)
+    );
+    println!(
+        "| breakdown: 5 × instance + `manifest` of a component with no rules | {:.1} | {:.1} | {:.1} |",
+        us(b.median),
+        us(b.p99),
+        us(b.mean)
+    );
+    println!(
+        "| … the same without the pooling allocator | {:.1} | {:.1} | {:.1} |",
+        us(u.median),
+        us(u.p99),
+        us(u.mean)
     );
     println!(
         "ratio WASM / native, median: {:.1}×; host pre-check / native: {:.1}×",
@@ -376,7 +468,15 @@ fn main() {
             .map(|n| n.get())
             .unwrap_or(0)
     );
-    memory_and_upload();
-    in_process(iterations);
-    over_http(seconds, clients);
+    let only = std::env::args().find_map(|a| a.strip_prefix("--only=").map(str::to_owned));
+    let run = |part: &str| only.as_deref().is_none_or(|o| o == part);
+    if run("memory") {
+        memory_and_upload();
+    }
+    if run("precheck") {
+        in_process(iterations);
+    }
+    if run("http") {
+        over_http(seconds, clients);
+    }
 }

@@ -55,7 +55,7 @@ fn failure_of(plugin: &Plugin, mode: &str) -> Box<lianban::runtime::RuleFailure>
     assert_eq!(err.plugin.matter, "vaccination-certificate");
     assert_eq!(err.plugin.department, "cdc");
     assert_eq!(err.plugin.version, "9.9.9");
-    assert_eq!(err.export, "review-form");
+    assert_eq!(err.export, "evaluate");
     err
 }
 

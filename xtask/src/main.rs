@@ -158,7 +158,7 @@ fn test() -> Result<(), String> {
 fn bench(extra: &[String]) -> Result<(), String> {
     guests()?;
     let mut c = cargo();
-    c.args(["bench", "--package", "lianban-e2e"]);
+    c.args(["bench", "--package", "lianban-e2e", "--bench", "precheck"]);
     if !extra.is_empty() {
         c.arg("--");
         c.args(extra);

@@ -73,7 +73,7 @@ impl Rules for SeniorCard {
 
     fn review_form(&self, app: &Application, host: &dyn Host) -> Result<Vec<Finding>, RuleError> {
         // Start from the standard checks: required fields present and well formed.
-        let mut findings = standard::review_form(&self.manifest(), app);
+        let mut findings = standard::review_form(self.cached_manifest(), app);
 
         // Then the matter's own condition. An invalid id number was already reported above,
         // so only a valid one is judged here.

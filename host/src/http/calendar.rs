@@ -10,7 +10,7 @@ use super::error::ApiError;
 use super::extract::{Caller, Json as JsonBody, Path, Query};
 use crate::app::AppState;
 use crate::auth::Need;
-use crate::calendar::{OfficialDay, YearFile, YearSummary};
+use crate::calendar::{YearFile, YearSummary};
 
 /// GET /api/v1/calendar — any staff.
 pub async fn years(
@@ -29,35 +29,17 @@ fn missing_year(year: u16) -> ApiError {
     )
 }
 
-#[derive(Serialize)]
-pub struct YearView {
-    year: u16,
-    days: Vec<OfficialDay>,
-}
-
-/// GET /api/v1/calendar/{year} — any staff.
+/// GET /api/v1/calendar/{year} — any staff. The year's notice, holiday names included.
 pub async fn year(
     State(app): State<AppState>,
     caller: Caller,
     Path(year): Path<u16>,
-) -> Result<Json<YearView>, ApiError> {
+) -> Result<Json<YearFile>, ApiError> {
     caller.need(Need::Staff)?;
-    let days = app
-        .calendar
-        .current()
-        .year_days(year)
-        .ok_or_else(|| missing_year(year))?;
-    Ok(Json(YearView {
-        year,
-        days: days
-            .into_iter()
-            .map(|(date, is_off_day)| OfficialDay {
-                name: String::new(),
-                date,
-                is_off_day,
-            })
-            .collect(),
-    }))
+    app.calendar
+        .notice(year)
+        .map(Json)
+        .ok_or_else(|| missing_year(year))
 }
 
 /// PUT /api/v1/calendar/{year} — admin. Body: the year's notice in holiday-cn format.

@@ -4,6 +4,7 @@ mod calendar;
 pub mod error;
 mod extract;
 mod health;
+pub mod idempotency;
 mod matters;
 mod one_things;
 mod openapi;
@@ -53,7 +54,11 @@ pub fn router(state: AppState) -> Router {
             "/calendar/{year}",
             get(calendar::year).put(calendar::load_year),
         )
-        .method_not_allowed_fallback(method_not_allowed);
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::idempotent,
+        ));
     Router::new()
         .route("/healthz", get(health::healthz))
         .nest("/api/v1", api)

@@ -48,6 +48,13 @@ pub struct RuntimeConfig {
     pub instance_slots: u32,
     /// Granularity of the wall-time deadline.
     pub epoch_tick: Duration,
+    /// Take instances from a pre-reserved pool (fast) rather than mapping memory per instance.
+    /// Off only where the process may not reserve much virtual memory.
+    pub pooling: bool,
+    /// Bytes at the start of each pooled linear memory that are zeroed in place between
+    /// instances instead of being returned to the kernel. Rust rules built with the workspace's
+    /// 256 KiB stack touch about this much; more costs a longer memset, less costs page faults.
+    pub keep_resident_bytes: usize,
     /// Diagnostic lines kept per call, and bytes of guest stderr.
     pub max_log_lines: usize,
     pub max_stderr_bytes: usize,
@@ -60,6 +67,8 @@ impl Default for RuntimeConfig {
             max_memory_bytes: 256 << 20,
             instance_slots: 128,
             epoch_tick: Duration::from_millis(5),
+            pooling: true,
+            keep_resident_bytes: 512 << 10,
             max_log_lines: 64,
             max_stderr_bytes: 16 << 10,
         }

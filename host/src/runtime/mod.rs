@@ -93,14 +93,20 @@ impl Runtime {
             .total_tables(slots * 8)
             .max_tables_per_component(8)
             .total_stacks(slots)
-            .max_memory_size(config.max_memory_bytes);
+            .max_memory_size(config.max_memory_bytes)
+            // Memory an instance touched is zeroed and kept for the next instance rather than
+            // handed back to the kernel and faulted in again (see `RuntimeConfig`).
+            .linear_memory_keep_resident(config.keep_resident_bytes)
+            .table_keep_resident(64 << 10);
 
         let mut cfg = Config::new();
         cfg.wasm_component_model(true)
             .consume_fuel(true)
             .epoch_interruption(true)
-            .max_wasm_stack(512 << 10)
-            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+            .max_wasm_stack(512 << 10);
+        if config.pooling {
+            cfg.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        }
         let engine = Engine::new(&cfg)?;
 
         let mut linker = Linker::new(&engine);
@@ -262,8 +268,9 @@ impl Runtime {
         result.map_err(|e| self.failure(plugin, "manifest", &e, &store))
     }
 
-    /// Runs the three checks of one matter on one application: materials, form, and the
-    /// deadline if the matter were accepted on `accepted_on`.
+    /// Runs the three checks of one matter on one application — materials, form, and the
+    /// deadline if the matter were accepted on `accepted_on` — in one call, so that the
+    /// application is copied into the component once.
     pub fn evaluate(
         &self,
         plugin: &Plugin,
@@ -279,27 +286,12 @@ impl Runtime {
             .and_then(|()| pre.instantiate(&mut store));
         let rules = result.map_err(|e| self.failure(plugin, "instantiate", &e, &store))?;
         let wit_app = v0_1_0::WitApplication::from(app);
-        let mut fuel_used = 0;
-
-        macro_rules! call {
-            ($export:literal, $call:expr) => {{
-                let result = self
-                    .arm(&mut store, &limits)
-                    .and_then(|()| $call(&mut store));
-                fuel_used += limits.fuel - store.get_fuel().unwrap_or(0);
-                result.map_err(|e| self.failure(plugin, $export, &e, &store))?
-            }};
-        }
-
-        let materials = call!("check-materials", |s: &mut Store<CallState>| {
-            v0_1_0::check_materials(&rules, s, &wit_app)
-        });
-        let form = call!("review-form", |s: &mut Store<CallState>| {
-            v0_1_0::review_form(&rules, s, &wit_app)
-        });
-        let deadline = call!("deadline", |s: &mut Store<CallState>| {
-            v0_1_0::deadline(&rules, s, &wit_app, accepted_on)
-        });
+        let result = self
+            .arm(&mut store, &limits)
+            .and_then(|()| v0_1_0::evaluate(&rules, &mut store, &wit_app, accepted_on));
+        let fuel_used = limits.fuel - store.get_fuel().unwrap_or(0);
+        let (materials, form, deadline) =
+            result.map_err(|e| self.failure(plugin, "evaluate", &e, &store))?;
         Ok(Evaluation {
             materials,
             form,

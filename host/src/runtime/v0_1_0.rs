@@ -60,40 +60,25 @@ pub(crate) fn manifest(
     rules.call_manifest(store).map(Into::into)
 }
 
+/// The three checks in one call (the `evaluate` export): materials, form, deadline.
 pub(crate) type Checked = Result<Vec<sdk::Finding>, sdk::RuleError>;
 
-pub(crate) fn check_materials(
-    rules: &Rules,
-    store: &mut wasmtime::Store<CallState>,
-    app: &wit::Application,
-) -> wasmtime::Result<Checked> {
-    Ok(rules
-        .call_check_materials(store, app)?
-        .map(|f| f.into_iter().map(Into::into).collect())
-        .map_err(Into::into))
-}
-
-pub(crate) fn review_form(
-    rules: &Rules,
-    store: &mut wasmtime::Store<CallState>,
-    app: &wit::Application,
-) -> wasmtime::Result<Checked> {
-    Ok(rules
-        .call_review_form(store, app)?
-        .map(|f| f.into_iter().map(Into::into).collect())
-        .map_err(Into::into))
-}
-
-pub(crate) fn deadline(
+pub(crate) fn evaluate(
     rules: &Rules,
     store: &mut wasmtime::Store<CallState>,
     app: &wit::Application,
     accepted_on: sdk::Date,
-) -> wasmtime::Result<Result<sdk::Deadline, sdk::RuleError>> {
-    Ok(rules
-        .call_deadline(store, app, accepted_on.into())?
-        .map(Into::into)
-        .map_err(Into::into))
+) -> wasmtime::Result<(Checked, Checked, Result<sdk::Deadline, sdk::RuleError>)> {
+    let e = rules.call_evaluate(store, app, accepted_on.into())?;
+    let findings = |r: Result<Vec<wit::Finding>, wit::RuleError>| {
+        r.map(|f| f.into_iter().map(Into::into).collect())
+            .map_err(Into::into)
+    };
+    Ok((
+        findings(e.materials),
+        findings(e.form),
+        e.deadline.map(Into::into).map_err(Into::into),
+    ))
 }
 
 pub(crate) use wit::Application as WitApplication;

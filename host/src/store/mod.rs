@@ -79,6 +79,25 @@ pub trait CalendarStore: Send + Sync {
     fn years(&self) -> StoreResult<Vec<StoredYear>>;
 }
 
+/// A first response to a write command sent with an `Idempotency-Key`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Remembered {
+    /// SHA-256 of the request body: the same key must come with the same request.
+    pub request: String,
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+    /// Unix seconds.
+    pub at: i64,
+}
+
+pub trait IdempotencyStore: Send + Sync {
+    fn remembered(&self, scope: &str) -> StoreResult<Option<Remembered>>;
+    fn remember(&self, scope: &str, response: &Remembered) -> StoreResult<()>;
+    /// Forgets responses stored before `before` (Unix seconds); returns how many.
+    fn forget_before(&self, before: i64) -> StoreResult<usize>;
+}
+
 pub trait TokenStore: Send + Sync {
     /// Tokens are stored by the SHA-256 of the token, never in clear.
     fn put_token(&self, token_hash: &str, principal: &Principal) -> StoreResult<()>;

@@ -14,6 +14,7 @@
 //! | `catalog_one_things` | one-thing code                   | `OneThing`                   |
 //! | `calendar_years`     | year, u16 BE                     | `StoredYear`                 |
 //! | `tokens`             | sha256 of the token (hex)        | `Principal`                  |
+//! | `idempotency`        | sha256 of caller, method, path, key | `Remembered`              |
 //!
 //! One process owns the database (sled takes a lock on open).
 
@@ -24,8 +25,8 @@ use serde::de::DeserializeOwned;
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
 use super::{
-    CalendarStore, CatalogStore, GroupFlush, PluginStore, StoreError, StoreResult, StoredYear,
-    TokenStore,
+    CalendarStore, CatalogStore, GroupFlush, IdempotencyStore, PluginStore, Remembered, StoreError,
+    StoreResult, StoredYear, TokenStore,
 };
 use crate::auth::Principal;
 use crate::catalog::{Department, OneThing};
@@ -44,6 +45,7 @@ pub struct SledStore {
     one_things: sled::Tree,
     calendar_years: sled::Tree,
     tokens: sled::Tree,
+    idempotency: sled::Tree,
 }
 
 fn key(parts: &[&[u8]]) -> Vec<u8> {
@@ -72,6 +74,7 @@ impl SledStore {
             one_things: db.open_tree("catalog_one_things")?,
             calendar_years: db.open_tree("calendar_years")?,
             tokens: db.open_tree("tokens")?,
+            idempotency: db.open_tree("idempotency")?,
             flush: GroupFlush::default(),
             db,
         })
@@ -244,5 +247,31 @@ impl TokenStore for SledStore {
 
     fn token(&self, token_hash: &str) -> StoreResult<Option<Principal>> {
         self.get(&self.tokens, token_hash.as_bytes())
+    }
+}
+
+impl IdempotencyStore for SledStore {
+    fn remembered(&self, scope: &str) -> StoreResult<Option<Remembered>> {
+        self.get(&self.idempotency, scope.as_bytes())
+    }
+
+    fn remember(&self, scope: &str, response: &Remembered) -> StoreResult<()> {
+        self.put(&self.idempotency, scope.as_bytes(), response)
+    }
+
+    fn forget_before(&self, before: i64) -> StoreResult<usize> {
+        let mut stale = Vec::new();
+        for item in self.idempotency.iter() {
+            let (k, v) = item?;
+            let r: Remembered = decode(&v)?;
+            if r.at < before {
+                stale.push(k);
+            }
+        }
+        for k in &stale {
+            self.idempotency.remove(k)?;
+        }
+        self.durable()?;
+        Ok(stale.len())
     }
 }

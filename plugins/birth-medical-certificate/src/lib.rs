@@ -61,8 +61,8 @@ impl Rules for BirthMedicalCertificate {
     }
 
     fn review_form(&self, app: &Application, _host: &dyn Host) -> Result<Vec<Finding>, RuleError> {
-        let manifest = self.manifest();
-        let mut findings = standard::review_form(&manifest, app);
+        let manifest = self.cached_manifest();
+        let mut findings = standard::review_form(manifest, app);
         let today = app.today;
 
         if let Some(name) = app.field("child.name")
@@ -121,8 +121,8 @@ impl Rules for BirthMedicalCertificate {
 
         // Father's information comes as a pair: a name without a number cannot be printed.
         if app.field("father.name").is_some() || app.field("father.id-number").is_some() {
-            findings.extend(standard::require_field(&manifest, "father.name", app));
-            findings.extend(standard::require_field(&manifest, "father.id-number", app));
+            findings.extend(standard::require_field(manifest, "father.name", app));
+            findings.extend(standard::require_field(manifest, "father.id-number", app));
         }
         findings.extend(dictionary::check_holder(
             app,
@@ -144,12 +144,12 @@ impl Rules for BirthMedicalCertificate {
         app: &Application,
         _host: &dyn Host,
     ) -> Result<Vec<Finding>, RuleError> {
-        let manifest = self.manifest();
-        let mut findings = standard::check_materials(&manifest, app);
+        let manifest = self.cached_manifest();
+        let mut findings = standard::check_materials(manifest, app);
         if app.field("father.id-number").is_some() {
-            findings.extend(standard::require_material(&manifest, "father-id-card", app));
+            findings.extend(standard::require_material(manifest, "father-id-card", app));
         }
-        findings.extend(dictionary::check_agent(&manifest, app));
+        findings.extend(dictionary::check_agent(manifest, app));
 
         // The delivery record must describe this child and this mother.
         if let Some(record) = app.material("birth-record") {

@@ -83,41 +83,41 @@ impl Rules for BirthRegistration {
         app: &Application,
         _host: &dyn Host,
     ) -> Result<Vec<Finding>, RuleError> {
-        let manifest = self.manifest();
-        let mut findings = standard::check_materials(&manifest, app);
+        let manifest = self.cached_manifest();
+        let mut findings = standard::check_materials(manifest, app);
         let with_father = app.is("registration.with", WITH_FATHER);
         let married = app.flag("parents.married") == Some(true);
         findings.extend(dictionary::require_unless_in(
             JOINT_ONE_THING,
-            &manifest,
+            manifest,
             app,
             &["birth-medical-certificate"],
             &[],
         ));
         if with_father || married {
-            findings.extend(standard::require_material(&manifest, "father-id-card", app));
+            findings.extend(standard::require_material(manifest, "father-id-card", app));
         }
         if married {
             findings.extend(standard::require_material(
-                &manifest,
+                manifest,
                 "marriage-certificate",
                 app,
             ));
         } else if with_father {
-            findings.extend(standard::require_material(&manifest, "paternity-test", app));
+            findings.extend(standard::require_material(manifest, "paternity-test", app));
         }
-        findings.extend(dictionary::check_agent(&manifest, app));
+        findings.extend(dictionary::check_agent(manifest, app));
         findings.extend(marriage_matches_parents(app));
         findings.extend(parent_on_register(app, with_father));
         Ok(findings)
     }
 
     fn review_form(&self, app: &Application, _host: &dyn Host) -> Result<Vec<Finding>, RuleError> {
-        let manifest = self.manifest();
-        let mut findings = standard::review_form(&manifest, app);
+        let manifest = self.cached_manifest();
+        let mut findings = standard::review_form(manifest, app);
         if app.is("registration.with", WITH_FATHER) || app.flag("parents.married") == Some(true) {
-            findings.extend(standard::require_field(&manifest, "father.name", app));
-            findings.extend(standard::require_field(&manifest, "father.id-number", app));
+            findings.extend(standard::require_field(manifest, "father.name", app));
+            findings.extend(standard::require_field(manifest, "father.id-number", app));
         }
         if let Some(name) = app.field("child.name") {
             if let Err(reason) = validate::check_person_name(name) {

@@ -87,26 +87,26 @@ impl Rules for CompanyRegistration {
         app: &Application,
         _host: &dyn Host,
     ) -> Result<Vec<Finding>, RuleError> {
-        let manifest = self.manifest();
-        let mut findings = standard::check_materials(&manifest, app);
+        let manifest = self.cached_manifest();
+        let mut findings = standard::check_materials(manifest, app);
         match app.field("company.type") {
             Some(LLC | JSC) => {
                 findings.extend(standard::require_material(
-                    &manifest,
+                    manifest,
                     "articles-of-association",
                     app,
                 ));
             }
             Some(PARTNERSHIP) => {
                 findings.extend(standard::require_material(
-                    &manifest,
+                    manifest,
                     "partnership-agreement",
                     app,
                 ));
             }
             _ => {}
         }
-        findings.extend(dictionary::check_agent(&manifest, app));
+        findings.extend(dictionary::check_agent(manifest, app));
         findings.extend(dictionary::check_holder(
             app,
             "legal-rep-id-card",
@@ -117,7 +117,7 @@ impl Rules for CompanyRegistration {
     }
 
     fn review_form(&self, app: &Application, _host: &dyn Host) -> Result<Vec<Finding>, RuleError> {
-        let mut findings = standard::review_form(&self.manifest(), app);
+        let mut findings = standard::review_form(self.cached_manifest(), app);
         let kind = app.field("company.type");
         if let (Some(name), Some(kind)) = (app.field("company.name"), kind) {
             findings.extend(name_problems(name, kind));

@@ -61,26 +61,26 @@ impl Rules for ResidentMedicalInsurance {
         app: &Application,
         _host: &dyn Host,
     ) -> Result<Vec<Finding>, RuleError> {
-        let manifest = self.manifest();
-        let mut findings = standard::check_materials(&manifest, app);
+        let manifest = self.cached_manifest();
+        let mut findings = standard::check_materials(manifest, app);
         findings.extend(dictionary::require_unless_in(
             JOINT_ONE_THING,
-            &manifest,
+            manifest,
             app,
             &["birth-medical-certificate", "household-register"],
             &[],
         ));
-        findings.extend(dictionary::check_agent(&manifest, app));
+        findings.extend(dictionary::check_agent(manifest, app));
         Ok(findings)
     }
 
     fn review_form(&self, app: &Application, _host: &dyn Host) -> Result<Vec<Finding>, RuleError> {
-        let manifest = self.manifest();
-        let mut findings = standard::review_form(&manifest, app);
+        let manifest = self.cached_manifest();
+        let mut findings = standard::review_form(manifest, app);
         if app.is("insurance.payment", BANK_DEBIT) {
             match app.field("insurance.bank-account") {
                 None => findings.extend(standard::require_field(
-                    &manifest,
+                    manifest,
                     "insurance.bank-account",
                     app,
                 )),

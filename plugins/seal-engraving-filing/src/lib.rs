@@ -60,16 +60,16 @@ impl Rules for SealEngravingFiling {
         app: &Application,
         _host: &dyn Host,
     ) -> Result<Vec<Finding>, RuleError> {
-        let manifest = self.manifest();
-        let mut findings = standard::check_materials(&manifest, app);
+        let manifest = self.cached_manifest();
+        let mut findings = standard::check_materials(manifest, app);
         findings.extend(dictionary::require_unless_in(
             JOINT_ONE_THING,
-            &manifest,
+            manifest,
             app,
             &["business-license"],
             &[],
         ));
-        findings.extend(dictionary::check_agent(&manifest, app));
+        findings.extend(dictionary::check_agent(manifest, app));
         findings.extend(dictionary::check_holder(
             app,
             "legal-rep-id-card",
@@ -80,11 +80,11 @@ impl Rules for SealEngravingFiling {
     }
 
     fn review_form(&self, app: &Application, _host: &dyn Host) -> Result<Vec<Finding>, RuleError> {
-        let manifest = self.manifest();
-        let mut findings = standard::review_form(&manifest, app);
+        let manifest = self.cached_manifest();
+        let mut findings = standard::review_form(manifest, app);
         findings.extend(dictionary::require_unless_in(
             JOINT_ONE_THING,
-            &manifest,
+            manifest,
             app,
             &[],
             &["company.uscc"],

@@ -60,21 +60,21 @@ impl Rules for VaccinationCertificate {
         app: &Application,
         _host: &dyn Host,
     ) -> Result<Vec<Finding>, RuleError> {
-        let manifest = self.manifest();
-        let mut findings = standard::check_materials(&manifest, app);
+        let manifest = self.cached_manifest();
+        let mut findings = standard::check_materials(manifest, app);
         findings.extend(dictionary::require_unless_in(
             JOINT_ONE_THING,
-            &manifest,
+            manifest,
             app,
             &["birth-medical-certificate"],
             &[],
         ));
-        findings.extend(dictionary::check_agent(&manifest, app));
+        findings.extend(dictionary::check_agent(manifest, app));
         Ok(findings)
     }
 
     fn review_form(&self, app: &Application, host: &dyn Host) -> Result<Vec<Finding>, RuleError> {
-        let mut findings = standard::review_form(&self.manifest(), app);
+        let mut findings = standard::review_form(self.cached_manifest(), app);
         if let Some(birth) = app
             .field("child.birth-date")
             .and_then(|d| d.parse::<Date>().ok())

@@ -30,7 +30,7 @@ impl Rules for RegistrationV2 {
     }
 
     fn review_form(&self, app: &Application, _host: &dyn Host) -> Result<Vec<Finding>, RuleError> {
-        let mut findings = standard::review_form(&self.manifest(), app);
+        let mut findings = standard::review_form(self.cached_manifest(), app);
         findings.push(Finding::advisory(
             Subject::Application,
             "registration.same-day",

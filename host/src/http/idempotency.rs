@@ -1,0 +1,189 @@
+//! `Idempotency-Key` on write commands: a retried request gets the first answer again instead
+//! of a second effect (a rollback retried after a lost reply must not roll back twice).
+//!
+//! The key is scoped to the caller's token, the method and the path. The first response
+//! (success or client error; never a 5xx, which may be retried for real) is stored, flushed,
+//! and replayed for 24 hours to a request with the same key and the same body; the same key
+//! with a different body is refused. Two requests with one key at the same time: the second
+//! is told to retry once the first has finished.
+//!
+//! Known limit: the response is stored just after the command it answers is committed; a crash
+//! between the two lets a retry run the command again. Commands that must be exactly-once
+//! across crashes commit their own key with their state change (the workflow's commands do).
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+use super::error::ApiError;
+use crate::app::AppState;
+use crate::store::{IdempotencyStore, Remembered};
+
+pub const HEADER: &str = "idempotency-key";
+/// How long a stored response is replayed.
+pub const RETENTION_SECS: i64 = 24 * 3600;
+
+/// Keys whose first request is still running.
+#[derive(Default)]
+pub struct InFlight(Mutex<HashSet<String>>);
+
+impl InFlight {
+    fn claim(&self, key: &str) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key.to_owned())
+    }
+
+    fn release(&self, key: &str) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+    }
+}
+
+fn bad_key() -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_idempotency_key",
+        "Idempotency-Key 应为 1 至 128 个可见 ASCII 字符",
+        "Idempotency-Key must be 1 to 128 visible ASCII characters",
+    )
+}
+
+pub async fn idempotent(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return next.run(request).await;
+    }
+    let Some(key) = request.headers().get(HEADER) else {
+        return next.run(request).await;
+    };
+    let key = match key.to_str() {
+        Ok(k) if !k.is_empty() && k.len() <= 128 && k.bytes().all(|b| b.is_ascii_graphic()) => {
+            k.to_owned()
+        }
+        _ => return bad_key().into_response(),
+    };
+    let caller = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| hex::encode(Sha256::digest(v.as_bytes())))
+        .unwrap_or_default();
+    let scope = format!(
+        "{caller}\n{}\n{}\n{key}",
+        request.method(),
+        request.uri().path()
+    );
+    let scope = hex::encode(Sha256::digest(scope.as_bytes()));
+
+    let (parts, body) = request.into_parts();
+    let limit = app.config.max_upload_bytes.max(app.config.max_json_bytes) + 1;
+    let bytes = match to_bytes(body, limit).await {
+        Ok(b) => b,
+        Err(_) => {
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "请求内容超过大小上限",
+                "the request body is larger than allowed",
+            )
+            .into_response();
+        }
+    };
+    let fingerprint = hex::encode(Sha256::digest(&bytes));
+    let now = app.clock.now().timestamp();
+
+    let remembered = {
+        let app = app.clone();
+        let scope = scope.clone();
+        super::blocking(move || Ok(app.store.remembered(&scope)?)).await
+    };
+    match remembered {
+        Err(e) => return e.into_response(),
+        Ok(Some(r)) if now - r.at <= RETENTION_SECS => {
+            if r.request != fingerprint {
+                return ApiError::unprocessable(
+                    "idempotency_key_reused",
+                    "该 Idempotency-Key 已用于另一个不同的请求",
+                    "this Idempotency-Key was used for a different request",
+                )
+                .into_response();
+            }
+            return replay(r);
+        }
+        Ok(_) => {}
+    }
+
+    if !app.in_flight.claim(&scope) {
+        return ApiError::new(
+            StatusCode::CONFLICT,
+            "idempotency_in_progress",
+            "使用相同 Idempotency-Key 的请求正在处理，请稍后重试",
+            "a request with this Idempotency-Key is still being processed; retry shortly",
+        )
+        .into_response();
+    }
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    let answer = remember(&app, &scope, fingerprint, now, response).await;
+    app.in_flight.release(&scope);
+    answer
+}
+
+fn replay(r: Remembered) -> Response {
+    let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::OK);
+    let mut response = (status, r.body).into_response();
+    if let Some(ct) = r.content_type.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        response.headers_mut().insert(header::CONTENT_TYPE, ct);
+    }
+    response
+        .headers_mut()
+        .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    response
+}
+
+async fn remember(
+    app: &AppState,
+    scope: &str,
+    request: String,
+    now: i64,
+    response: Response,
+) -> Response {
+    if response.status().is_server_error() {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(body) = to_bytes(body, usize::MAX).await else {
+        return ApiError::internal("response body unreadable").into_response();
+    };
+    let record = Remembered {
+        request,
+        status: parts.status.as_u16(),
+        content_type: parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        body: body.to_vec(),
+        at: now,
+    };
+    let stored = {
+        let app = app.clone();
+        let scope = scope.to_owned();
+        super::blocking(move || Ok(app.store.remember(&scope, &record)?)).await
+    };
+    if let Err(e) = stored {
+        // The command succeeded; failing the reply now would invite a retry that repeats it.
+        tracing::error!(error = %e.en, "could not store an idempotent response");
+    }
+    // The parts keep their extensions, so an error is still localised by the outer layer.
+    Response::from_parts(parts, Body::from(body))
+}

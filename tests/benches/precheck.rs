@@ -227,7 +227,7 @@ fn in_process(iterations: u64) {
         us(n.mean)
     );
     println!(
-        "| WASM (5 × fresh instance + 3 calls) | {:.1} | {:.1} | {:.1} |",
+        "| WASM (5 × fresh instance + `evaluate`) | {:.1} | {:.1} | {:.1} |",
         us(w.median),
         us(w.p99),
         us(w.mean)
@@ -239,7 +239,7 @@ fn in_process(iterations: u64) {
         us(h.mean)
     );
     println!(
-        "| breakdown: 5 × instance + 3 calls of a component with no rules | {:.1} | {:.1} | {:.1} |",
+        "| breakdown: 5 × instance + `evaluate` of a component with no rules | {:.1} | {:.1} | {:.1} |",
         us(e.median),
         us(e.p99),
         us(e.mean)

@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    // `cargo xtask demo -- --listen …` and `cargo xtask demo --listen …` mean the same.
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--").collect();
     let result = match args.first().map(String::as_str) {
         Some("demo") => demo(&args[1..]),
         Some("test") => test(),

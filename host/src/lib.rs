@@ -15,6 +15,7 @@ pub mod precheck;
 pub mod registry;
 pub mod runtime;
 pub mod store;
+pub mod workflow;
 
 pub use app::{AppState, Config, open};
 pub use http::{router, serve};

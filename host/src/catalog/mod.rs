@@ -3,7 +3,7 @@
 //! This is the read side the rules host needs. Management of the list — drafts, filing with the
 //! bureau, published batches — builds on the same model later.
 
-mod demo;
+pub mod demo;
 
 use std::collections::{BTreeMap, BTreeSet};
 

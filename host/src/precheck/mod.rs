@@ -10,7 +10,7 @@ mod notice;
 use std::collections::BTreeMap;
 
 use lianban_sdk::{Channel, Date, Deadline, Finding, RuleError, Severity};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use merged::{Merged, merge as merge_manifests};
 pub use notice::NoticeItem;
@@ -126,7 +126,7 @@ pub struct MatterReport {
     pub fuel_used: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JudgedBy {
     pub matter: String,
     pub version: String,

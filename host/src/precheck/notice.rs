@@ -2,10 +2,10 @@
 //! the applicant is asked for each thing once.
 
 use lianban_sdk::{Finding, Severity, Subject};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One line of the notice.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NoticeItem {
     pub severity: Severity,
     pub subject: Subject,

@@ -1,0 +1,653 @@
+//! The state machine of a case and its items (第十四条至第十八条).
+//!
+//! `apply` checks a command against the current state, changes the case, and says what else
+//! must happen: the audit event, SMS notices to the applicant, webhooks to departments. It is
+//! pure — no clock, no store, no plugins: the service computes what needs them (the decision
+//! deadline comes from the matter's rules) and passes it in, then commits the case and the
+//! effects together.
+
+use std::collections::BTreeMap;
+
+use lianban_sdk::{Date, WorkingCalendar};
+use serde::{Deserialize, Serialize};
+
+use super::model::{
+    Case, CaseMaterial, CaseStatus, CorrectionNotice, Decision, Delivery, Due, Item, ItemStatus,
+    Outcome, Receipt, ResultDocument, Suspension, SuspensionKind,
+};
+use crate::precheck::NoticeItem;
+
+/// When and on which day a command happens, and the calendar to count with.
+pub struct Ctx<'a> {
+    pub at: String,
+    pub today: Date,
+    pub calendar: &'a WorkingCalendar,
+}
+
+impl Ctx<'_> {
+    /// `days` working days from today, or `None` (provisional) when the calendar lacks a year.
+    pub fn due(&self, days: u32, basis: &str) -> Due {
+        self.due_from(self.today, days, basis)
+    }
+
+    pub fn due_from(&self, from: Date, days: u32, basis: &str) -> Due {
+        Due {
+            from,
+            working_days: days,
+            due: self.calendar.add_working_days(from, days).ok(),
+            basis: basis.to_owned(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Command {
+    /// Record a one-time correction notice (第十四条). Window intake of an incomplete
+    /// application, or the window's answer to an online submission.
+    IssueNotice {
+        items: Vec<NoticeItem>,
+    },
+    /// Replace the form and materials while the case waits for correction.
+    UpdateApplication {
+        fields: BTreeMap<String, String>,
+        materials: Vec<CaseMaterial>,
+    },
+    /// Confirm receipt and distribute (第十四条): issue the receipt, send every matter without
+    /// prerequisites to its department at once.
+    Receive {
+        receipt_number: String,
+        promised_by: Option<Date>,
+    },
+    /// The department confirms it has the item (第二十条 确认接收).
+    ConfirmDistribution {
+        matter: String,
+    },
+    /// 受理 (第十五条); the decision clock starts with the due date from the matter's rules
+    /// (第十六条).
+    Accept {
+        matter: String,
+        decision_due: Due,
+    },
+    /// 不予受理, with the reason the applicant will read (第十五条).
+    Reject {
+        matter: String,
+        reason: String,
+    },
+    /// 特别程序: stop the decision clock.
+    Suspend {
+        matter: String,
+        kind: SuspensionKind,
+        reason: String,
+    },
+    Resume {
+        matter: String,
+    },
+    /// 准予 or 不予 (第十六条); a denial needs a reason.
+    Decide {
+        matter: String,
+        outcome: Outcome,
+        reason: Option<String>,
+        documents: Vec<ResultDocument>,
+    },
+    /// The department sends the result back to the window (第十七条).
+    ReturnResult {
+        matter: String,
+    },
+    /// The window confirms it received the result (第二十二条).
+    ReceiveResult {
+        matter: String,
+    },
+    /// Hand the results over as the applicant chose (第十七条). Mail needs the tracking number.
+    Deliver {
+        tracking_number: Option<String>,
+    },
+    /// Close the case (第十八条).
+    Archive,
+    /// The applicant withdraws, before any decision.
+    Withdraw {
+        reason: String,
+    },
+}
+
+impl Command {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::IssueNotice { .. } => "issue_notice",
+            Command::UpdateApplication { .. } => "update_application",
+            Command::Receive { .. } => "receive",
+            Command::ConfirmDistribution { .. } => "confirm_distribution",
+            Command::Accept { .. } => "accept",
+            Command::Reject { .. } => "reject",
+            Command::Suspend { .. } => "suspend",
+            Command::Resume { .. } => "resume",
+            Command::Decide { .. } => "decide",
+            Command::ReturnResult { .. } => "return_result",
+            Command::ReceiveResult { .. } => "receive_result",
+            Command::Deliver { .. } => "deliver",
+            Command::Archive => "archive",
+            Command::Withdraw { .. } => "withdraw",
+        }
+    }
+
+    /// The item a command is about, if any.
+    pub fn matter(&self) -> Option<&str> {
+        match self {
+            Command::ConfirmDistribution { matter }
+            | Command::Accept { matter, .. }
+            | Command::Reject { matter, .. }
+            | Command::Suspend { matter, .. }
+            | Command::Resume { matter }
+            | Command::Decide { matter, .. }
+            | Command::ReturnResult { matter }
+            | Command::ReceiveResult { matter } => Some(matter),
+            _ => None,
+        }
+    }
+
+    fn reason(&self) -> Option<&str> {
+        match self {
+            Command::Reject { reason, .. }
+            | Command::Suspend { reason, .. }
+            | Command::Withdraw { reason } => Some(reason),
+            Command::Decide { reason, .. } => reason.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// An SMS to the applicant (第十五条 短信告知, 第十七条 通知). Rendered from zh-CN templates.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "template", rename_all = "snake_case")]
+pub enum Sms {
+    Receipt {
+        number: String,
+        promised_by: Option<Date>,
+    },
+    CorrectionNotice {
+        items: usize,
+    },
+    Accepted {
+        matter: String,
+    },
+    Rejected {
+        matter: String,
+        reason: String,
+    },
+    ResultReady {
+        matter: Option<String>,
+    },
+    Mailed {
+        tracking_number: String,
+    },
+}
+
+impl Sms {
+    pub fn render(&self, one_thing: &str) -> String {
+        let head = format!("【红旗区政务服务】您申请的“{one_thing}”");
+        match self {
+            Sms::Receipt {
+                number,
+                promised_by,
+            } => match promised_by {
+                Some(d) => format!("{head}已收件，收件号{number}，承诺于{d}前办结。"),
+                None => format!("{head}已收件，收件号{number}，办结日期待节假日安排公布后告知。"),
+            },
+            Sms::CorrectionNotice { items } => {
+                format!("{head}需补齐补正材料共{items}项，请查看一次性告知书，补正后即可继续办理。")
+            }
+            Sms::Accepted { matter } => format!("{head}中的“{matter}”已受理。"),
+            Sms::Rejected { matter, reason } => {
+                format!("{head}中的“{matter}”不予受理，理由：{reason}。")
+            }
+            Sms::ResultReady {
+                matter: Some(matter),
+            } => {
+                format!("{head}中的“{matter}”已办结，结果已送达窗口，请按您选择的方式领取。")
+            }
+            Sms::ResultReady { matter: None } => {
+                format!("{head}已全部办结，请按您选择的方式领取办理结果。")
+            }
+            Sms::Mailed { tracking_number } => {
+                format!("{head}办理结果已邮寄，运单号{tracking_number}。")
+            }
+        }
+    }
+}
+
+/// What a command causes besides the change to the case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    Sms(Sms),
+    /// A department's system is told about one of its items (distribution, state changes).
+    Webhook {
+        department: String,
+        matter: String,
+        status: ItemStatus,
+    },
+}
+
+/// The audit record of one command: who, what, why, and the state before and after.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub command: String,
+    pub matter: Option<String>,
+    pub reason: Option<String>,
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WorkflowError {
+    #[error("{command} is not possible while {state}")]
+    WrongState {
+        command: &'static str,
+        state: String,
+    },
+    #[error("the case has no item {0}")]
+    UnknownItem(String),
+    #[error("{0} needs a reason")]
+    ReasonRequired(&'static str),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// A one-line summary of the state, for audit records and errors.
+pub fn state_of(case: &Case, matter: Option<&str>) -> String {
+    let mut s = format!("case:{}", serde_plain(&case.status));
+    if let Some(item) = matter.and_then(|m| case.item(m)) {
+        s.push_str(&format!(" item:{}", serde_plain(&item.status)));
+    }
+    s
+}
+
+fn serde_plain<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn wrong(command: &Command, case: &Case) -> WorkflowError {
+    WorkflowError::WrongState {
+        command: command.name(),
+        state: state_of(case, command.matter()),
+    }
+}
+
+fn non_empty(reason: &str, what: &'static str) -> Result<(), WorkflowError> {
+    if reason.trim().is_empty() {
+        Err(WorkflowError::ReasonRequired(what))
+    } else {
+        Ok(())
+    }
+}
+
+/// Applies `command` to `case`. On error the case is unchanged.
+pub fn apply(
+    case: &mut Case,
+    command: &Command,
+    ctx: &Ctx,
+) -> Result<(Change, Vec<Effect>), WorkflowError> {
+    let before = state_of(case, command.matter());
+    if matches!(case.status, CaseStatus::Archived) {
+        return Err(wrong(command, case));
+    }
+    let mut next = case.clone();
+    let mut effects = Vec::new();
+    step(&mut next, command, ctx, &mut effects).map_err(|e| match e {
+        // Report the state as it was, not as the half-applied copy.
+        WorkflowError::WrongState { command, .. } => WorkflowError::WrongState {
+            command,
+            state: before.clone(),
+        },
+        other => other,
+    })?;
+    if next.status == CaseStatus::InProgress && next.all_finished() {
+        next.status = CaseStatus::Completed;
+        next.completed_at = Some(ctx.at.clone());
+        effects.push(Effect::Sms(Sms::ResultReady { matter: None }));
+    }
+    next.revision += 1;
+    *case = next;
+    let change = Change {
+        command: command.name().to_owned(),
+        matter: command.matter().map(str::to_owned),
+        reason: command.reason().map(str::to_owned),
+        before,
+        after: state_of(case, command.matter()),
+    };
+    Ok((change, effects))
+}
+
+fn step(
+    case: &mut Case,
+    command: &Command,
+    ctx: &Ctx,
+    effects: &mut Vec<Effect>,
+) -> Result<(), WorkflowError> {
+    use CaseStatus as C;
+    match command {
+        Command::IssueNotice { items } => {
+            if !matches!(case.status, C::Submitted | C::Incomplete) {
+                return Err(wrong(command, case));
+            }
+            if items.is_empty() {
+                return Err(WorkflowError::Invalid("一次性告知书不能为空".into()));
+            }
+            case.notices.push(CorrectionNotice {
+                issued_at: ctx.at.clone(),
+                items: items.clone(),
+            });
+            case.status = C::Incomplete;
+            case.intake_due = None;
+            effects.push(Effect::Sms(Sms::CorrectionNotice { items: items.len() }));
+        }
+        Command::UpdateApplication { fields, materials } => {
+            if !matches!(case.status, C::Submitted | C::Incomplete) {
+                return Err(wrong(command, case));
+            }
+            case.fields = fields.clone();
+            case.materials = materials.clone();
+            // Online, a corrected application goes back to the window, which again has one
+            // working day to answer (第十四条).
+            if case.channel == lianban_sdk::Channel::Online && case.status == C::Incomplete {
+                case.status = C::Submitted;
+                case.intake_due =
+                    Some(ctx.due(1, "第十四条：网上申报 1 个工作日内确认收件或一次性告知"));
+            }
+        }
+        Command::Receive {
+            receipt_number,
+            promised_by,
+        } => {
+            if !matches!(case.status, C::Submitted | C::Incomplete) {
+                return Err(wrong(command, case));
+            }
+            case.receipt = Some(Receipt {
+                number: receipt_number.clone(),
+                received_on: ctx.today,
+                materials: case.materials.iter().map(|m| m.code.clone()).collect(),
+                promised_by: *promised_by,
+            });
+            case.status = C::InProgress;
+            case.intake_due = None;
+            effects.push(Effect::Sms(Sms::Receipt {
+                number: receipt_number.clone(),
+                promised_by: *promised_by,
+            }));
+            distribute_ready(case, ctx, effects);
+        }
+        Command::ConfirmDistribution { matter } => {
+            let item = in_progress_item(case, command)?;
+            if item.status == ItemStatus::Waiting || item.is_finished() {
+                return Err(wrong(command, case));
+            }
+            let item = item_mut(case, matter)?;
+            if item.department_received_at.is_none() {
+                item.department_received_at = Some(ctx.at.clone());
+            }
+        }
+        Command::Accept {
+            matter,
+            decision_due,
+        } => {
+            if in_progress_item(case, command)?.status != ItemStatus::Distributed {
+                return Err(wrong(command, case));
+            }
+            let item = item_mut(case, matter)?;
+            item.status = ItemStatus::Accepted;
+            item.accepted_on = Some(ctx.today);
+            item.department_received_at
+                .get_or_insert_with(|| ctx.at.clone());
+            item.decision_due = Some(decision_due.clone());
+            let (department, name) = (item.department.clone(), item.name.clone());
+            effects.push(Effect::Sms(Sms::Accepted { matter: name }));
+            effects.push(webhook(&department, matter, ItemStatus::Accepted));
+        }
+        Command::Reject { matter, reason } => {
+            non_empty(reason, "不予受理")?;
+            if in_progress_item(case, command)?.status != ItemStatus::Distributed {
+                return Err(wrong(command, case));
+            }
+            let item = item_mut(case, matter)?;
+            item.status = ItemStatus::Rejected;
+            item.rejection_reason = Some(reason.clone());
+            item.department_received_at
+                .get_or_insert_with(|| ctx.at.clone());
+            let (department, name) = (item.department.clone(), item.name.clone());
+            effects.push(Effect::Sms(Sms::Rejected {
+                matter: name,
+                reason: reason.clone(),
+            }));
+            effects.push(webhook(&department, matter, ItemStatus::Rejected));
+            cancel_blocked(case);
+        }
+        Command::Suspend {
+            matter,
+            kind,
+            reason,
+        } => {
+            non_empty(reason, "特别程序")?;
+            if in_progress_item(case, command)?.status != ItemStatus::Accepted {
+                return Err(wrong(command, case));
+            }
+            let item = item_mut(case, matter)?;
+            item.status = ItemStatus::Suspended;
+            item.suspensions.push(Suspension {
+                kind: *kind,
+                reason: reason.clone(),
+                from: ctx.today,
+                until: None,
+            });
+            let department = item.department.clone();
+            effects.push(webhook(&department, matter, ItemStatus::Suspended));
+        }
+        Command::Resume { matter } => {
+            if in_progress_item(case, command)?.status != ItemStatus::Suspended {
+                return Err(wrong(command, case));
+            }
+            let item = item_mut(case, matter)?;
+            item.status = ItemStatus::Accepted;
+            // The clock stood still on the working days after the suspension began, up to and
+            // including today; the decision is due that many working days later.
+            let mut stopped = 0;
+            if let Some(s) = item.suspensions.last_mut() {
+                s.until = Some(ctx.today);
+                stopped = ctx
+                    .calendar
+                    .working_days_between(s.from, ctx.today)
+                    .unwrap_or(0);
+            }
+            if let Some(due) = &mut item.decision_due {
+                due.working_days += stopped;
+                due.due = ctx
+                    .calendar
+                    .add_working_days(due.from, due.working_days)
+                    .ok();
+            }
+            let department = item.department.clone();
+            effects.push(webhook(&department, matter, ItemStatus::Accepted));
+        }
+        Command::Decide {
+            matter,
+            outcome,
+            reason,
+            documents,
+        } => {
+            if *outcome == Outcome::Deny {
+                non_empty(reason.as_deref().unwrap_or(""), "不予许可决定")?;
+            }
+            if in_progress_item(case, command)?.status != ItemStatus::Accepted {
+                return Err(wrong(command, case));
+            }
+            let item = item_mut(case, matter)?;
+            item.status = ItemStatus::Decided;
+            item.decision = Some(Decision {
+                outcome: *outcome,
+                reason: reason.clone(),
+                documents: documents.clone(),
+                decided_on: ctx.today,
+            });
+            item.return_due = Some(ctx.due(1, "第十七条：作出决定后 1 个工作日内将结果反馈至窗口"));
+            let department = item.department.clone();
+            effects.push(webhook(&department, matter, ItemStatus::Decided));
+            match outcome {
+                Outcome::Approve => distribute_ready(case, ctx, effects),
+                Outcome::Deny => cancel_blocked(case),
+            }
+        }
+        Command::ReturnResult { matter } => {
+            let item = in_progress_item(case, command)?;
+            if item.status != ItemStatus::Decided || item.returned_at.is_some() {
+                return Err(wrong(command, case));
+            }
+            item_mut(case, matter)?.returned_at = Some(ctx.at.clone());
+        }
+        Command::ReceiveResult { matter } => {
+            let item = item_in(case, command)?;
+            let returned = item.status == ItemStatus::Decided && item.returned_at.is_some();
+            if !returned || item.window_received_at.is_some() {
+                return Err(wrong(command, case));
+            }
+            let item = item_mut(case, matter)?;
+            item.window_received_at = Some(ctx.at.clone());
+            let name = item.name.clone();
+            if case.delivery == Delivery::Separately || case.delivery == Delivery::SelfPrint {
+                effects.push(Effect::Sms(Sms::ResultReady { matter: Some(name) }));
+            }
+        }
+        Command::Deliver { tracking_number } => {
+            if case.status != C::Completed {
+                return Err(wrong(command, case));
+            }
+            if let Delivery::Mail {
+                tracking_number: t, ..
+            } = &mut case.delivery
+            {
+                let number = tracking_number
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .ok_or_else(|| WorkflowError::Invalid("邮寄送达需填写运单号".into()))?;
+                *t = Some(number.to_owned());
+                effects.push(Effect::Sms(Sms::Mailed {
+                    tracking_number: number.to_owned(),
+                }));
+            }
+            case.status = C::Delivered;
+            case.delivered_at = Some(ctx.at.clone());
+        }
+        Command::Archive => {
+            if !matches!(case.status, C::Delivered | C::Withdrawn) {
+                return Err(wrong(command, case));
+            }
+            case.status = C::Archived;
+            case.archived_at = Some(ctx.at.clone());
+        }
+        Command::Withdraw { reason } => {
+            non_empty(reason, "撤回申请")?;
+            if !matches!(case.status, C::Submitted | C::Incomplete | C::InProgress)
+                || case.any_decided()
+            {
+                return Err(wrong(command, case));
+            }
+            for item in case.items.iter_mut().filter(|i| !i.is_finished()) {
+                item.status = ItemStatus::Withdrawn;
+                if item.distributed_at.is_some() {
+                    effects.push(webhook(
+                        &item.department,
+                        &item.matter,
+                        ItemStatus::Withdrawn,
+                    ));
+                }
+            }
+            case.status = C::Withdrawn;
+            case.withdrawn_at = Some(ctx.at.clone());
+        }
+    }
+    Ok(())
+}
+
+fn webhook(department: &str, matter: &str, status: ItemStatus) -> Effect {
+    Effect::Webhook {
+        department: department.to_owned(),
+        matter: matter.to_owned(),
+        status,
+    }
+}
+
+fn item_in<'a>(case: &'a Case, command: &Command) -> Result<&'a Item, WorkflowError> {
+    let matter = command.matter().unwrap_or_default();
+    case.item(matter)
+        .ok_or_else(|| WorkflowError::UnknownItem(matter.to_owned()))
+}
+
+/// The command's item, in a case whose items are with the departments.
+fn in_progress_item<'a>(case: &'a Case, command: &Command) -> Result<&'a Item, WorkflowError> {
+    let item = item_in(case, command)?;
+    if case.status != CaseStatus::InProgress {
+        return Err(wrong(command, case));
+    }
+    Ok(item)
+}
+
+fn item_mut<'a>(case: &'a mut Case, matter: &str) -> Result<&'a mut Item, WorkflowError> {
+    case.item_mut(matter)
+        .ok_or_else(|| WorkflowError::UnknownItem(matter.to_owned()))
+}
+
+/// Sends every waiting item whose prerequisites are all approved to its department, at once
+/// (第十四条: 即时传输), with one working day to accept (第十五条).
+fn distribute_ready(case: &mut Case, ctx: &Ctx, effects: &mut Vec<Effect>) {
+    let approved: Vec<String> = case
+        .items
+        .iter()
+        .filter(|i| i.is_approved())
+        .map(|i| i.matter.clone())
+        .collect();
+    for item in case.items.iter_mut() {
+        let ready = item.status == ItemStatus::Waiting
+            && item.prerequisites.iter().all(|p| approved.contains(p));
+        if ready {
+            item.status = ItemStatus::Distributed;
+            item.distributed_at = Some(ctx.at.clone());
+            item.accept_due = Some(ctx.due(
+                1,
+                "第十五条：收到办事要件后 1 个工作日内作出受理或不予受理决定",
+            ));
+            effects.push(webhook(
+                &item.department,
+                &item.matter,
+                ItemStatus::Distributed,
+            ));
+        }
+    }
+}
+
+/// Cancels waiting items whose prerequisites can no longer be approved, and theirs in turn.
+fn cancel_blocked(case: &mut Case) {
+    loop {
+        let failed: Vec<(String, String)> = case
+            .items
+            .iter()
+            .filter(|i| i.has_failed())
+            .map(|i| (i.matter.clone(), i.name.clone()))
+            .collect();
+        let mut changed = false;
+        for item in case
+            .items
+            .iter_mut()
+            .filter(|i| i.status == ItemStatus::Waiting)
+        {
+            if let Some((_, name)) = failed.iter().find(|(m, _)| item.prerequisites.contains(m)) {
+                item.status = ItemStatus::Cancelled;
+                item.cancel_reason = Some(format!("前置事项“{name}”未获准予，本事项无法继续办理"));
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+}

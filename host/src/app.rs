@@ -9,9 +9,11 @@ use crate::auth::Auth;
 use crate::calendar::{Calendar, CalendarError};
 use crate::catalog::Catalog;
 use crate::clock::Clock;
+use crate::files::MaterialFiles;
 use crate::registry::{Registry, RegistryError};
 use crate::runtime::{Runtime, RuntimeConfig};
 use crate::store::{IdempotencyStore, SledStore, StoreError};
+use crate::workflow::service::Workflow;
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -21,6 +23,8 @@ pub struct Config {
     pub max_upload_bytes: usize,
     /// Largest JSON body, bytes.
     pub max_json_bytes: usize,
+    /// Largest material or result file, bytes.
+    pub max_file_bytes: usize,
 }
 
 impl Config {
@@ -30,6 +34,7 @@ impl Config {
             runtime: RuntimeConfig::default(),
             max_upload_bytes: 32 << 20,
             max_json_bytes: 1 << 20,
+            max_file_bytes: 20 << 20,
         }
     }
 }
@@ -44,6 +49,8 @@ pub enum OpenError {
     Calendar(#[from] CalendarError),
     #[error("cannot load active plugins: {0}")]
     Registry(#[from] RegistryError),
+    #[error("cannot open the material files: {0}")]
+    Files(std::io::Error),
 }
 
 pub struct Services {
@@ -60,6 +67,7 @@ pub struct Services {
     pub load_failures: Vec<String>,
     /// `Idempotency-Key`s whose first request is running.
     pub in_flight: crate::http::idempotency::InFlight,
+    pub workflow: Arc<Workflow>,
 }
 
 pub type AppState = Arc<Services>;
@@ -100,6 +108,16 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
             path: config.data_dir.clone(),
             source,
         })?;
+    let files = MaterialFiles::open(&config.data_dir.join("files"), config.max_file_bytes)
+        .map_err(OpenError::Files)?;
+    let workflow = Arc::new(Workflow::new(
+        store.clone(),
+        registry.clone(),
+        calendar.clone(),
+        catalog.clone(),
+        files,
+        clock.clone(),
+    ));
     let slots = config.runtime.instance_slots as usize;
     Ok(Arc::new(Services {
         auth: Auth::new(store.clone()),
@@ -112,5 +130,6 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
         clock,
         load_failures,
         in_flight: Default::default(),
+        workflow,
     }))
 }

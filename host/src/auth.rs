@@ -21,6 +21,8 @@ pub enum Role {
     Admin,
     Clerk,
     Department(String),
+    /// The online service (政务服务网 / 豫事办) submitting on behalf of signed-in applicants.
+    Applicant,
 }
 
 impl fmt::Display for Role {
@@ -29,6 +31,7 @@ impl fmt::Display for Role {
             Role::Admin => f.write_str("admin"),
             Role::Clerk => f.write_str("clerk"),
             Role::Department(d) => write!(f, "department:{d}"),
+            Role::Applicant => f.write_str("applicant"),
         }
     }
 }
@@ -40,6 +43,7 @@ impl FromStr for Role {
         match s {
             "admin" => Ok(Role::Admin),
             "clerk" => Ok(Role::Clerk),
+            "applicant" => Ok(Role::Applicant),
             _ => match s.strip_prefix("department:") {
                 Some(code) if crate::registry::is_key(code) => {
                     Ok(Role::Department(code.to_owned()))
@@ -87,15 +91,18 @@ pub enum Need {
     Department,
     /// The bureau, or a department (for reading its own matters).
     AdminOrDepartment,
+    /// The window, or the online service (submissions and corrections).
+    ClerkOrApplicant,
 }
 
 pub fn permits(role: &Role, need: Need) -> bool {
     match need {
-        Need::Staff => true,
+        Need::Staff => !matches!(role, Role::Applicant),
         Need::Clerk => matches!(role, Role::Clerk | Role::Admin),
         Need::Admin => matches!(role, Role::Admin),
         Need::Department => matches!(role, Role::Department(_)),
         Need::AdminOrDepartment => matches!(role, Role::Admin | Role::Department(_)),
+        Need::ClerkOrApplicant => matches!(role, Role::Clerk | Role::Admin | Role::Applicant),
     }
 }
 
@@ -157,7 +164,7 @@ mod tests {
 
     #[test]
     fn roles_round_trip() {
-        for r in ["admin", "clerk", "department:public-security"] {
+        for r in ["admin", "clerk", "applicant", "department:public-security"] {
             assert_eq!(r.parse::<Role>().unwrap().to_string(), r);
         }
         assert!("department:".parse::<Role>().is_err());
@@ -170,18 +177,21 @@ mod tests {
         let admin = Role::Admin;
         let clerk = Role::Clerk;
         let dept = Role::Department("tax".into());
+        let online = Role::Applicant;
         let table = [
-            (Need::Staff, [true, true, true]),
-            (Need::Clerk, [true, true, false]),
-            (Need::Admin, [true, false, false]),
-            (Need::Department, [false, false, true]),
-            (Need::AdminOrDepartment, [true, false, true]),
+            (Need::Staff, [true, true, true, false]),
+            (Need::Clerk, [true, true, false, false]),
+            (Need::Admin, [true, false, false, false]),
+            (Need::Department, [false, false, true, false]),
+            (Need::AdminOrDepartment, [true, false, true, false]),
+            (Need::ClerkOrApplicant, [true, true, false, true]),
         ];
         for (need, expected) in table {
             let got = [
                 permits(&admin, need),
                 permits(&clerk, need),
                 permits(&dept, need),
+                permits(&online, need),
             ];
             assert_eq!(got, expected, "{need:?}");
         }

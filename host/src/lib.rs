@@ -9,6 +9,7 @@ pub mod auth;
 pub mod calendar;
 pub mod catalog;
 pub mod clock;
+pub mod files;
 pub mod http;
 pub mod launch;
 pub mod precheck;

@@ -12,10 +12,13 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::calendar::CalendarError;
+use crate::files::FileError;
 use crate::precheck::InputError;
 use crate::registry::RegistryError;
 use crate::runtime::LoadError;
 use crate::store::StoreError;
+use crate::workflow::WorkflowError;
+use crate::workflow::service::ServiceError;
 
 #[derive(Clone, Debug)]
 pub struct ApiError {
@@ -274,6 +277,87 @@ impl From<CalendarError> for ApiError {
                 ApiError::unprocessable("calendar_invalid", format!("节假日数据有误：{msg}"), msg)
             }
             CalendarError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<WorkflowError> for ApiError {
+    fn from(e: WorkflowError) -> ApiError {
+        let en = e.to_string();
+        match e {
+            WorkflowError::WrongState { command, state } => ApiError::new(
+                StatusCode::CONFLICT,
+                "wrong_state",
+                format!("当前状态（{state}）下不能执行“{command}”"),
+                en,
+            )
+            .with_details(json!({ "command": command, "state": state })),
+            WorkflowError::UnknownItem(m) => {
+                ApiError::not_found("unknown_item", format!("本办件没有联办事项“{m}”"), en)
+            }
+            WorkflowError::ReasonRequired(what) => {
+                ApiError::unprocessable("reason_required", format!("{what}须写明理由"), en)
+            }
+            WorkflowError::Invalid(msg) => ApiError::unprocessable("invalid_command", msg, en),
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> ApiError {
+        let en = e.to_string();
+        match e {
+            ServiceError::Workflow(w) => w.into(),
+            ServiceError::NotFound(id) => {
+                ApiError::not_found("unknown_case", format!("没有办件“{id}”"), en)
+            }
+            ServiceError::UnknownOneThing(code) => ApiError::unprocessable(
+                "unknown_one_thing",
+                format!("事项清单中没有一件事“{code}”"),
+                en,
+            ),
+            ServiceError::Forbidden(msg) => ApiError::forbidden(msg, en),
+            ServiceError::Invalid(msg) => ApiError::unprocessable("invalid_application", msg, en),
+            ServiceError::Input(i) => i.into(),
+            ServiceError::RulesUnavailable(matters) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "rules_unavailable",
+                format!(
+                    "以下事项的审查规则暂不可用，暂时无法收件：{}",
+                    matters.join("、")
+                ),
+                en,
+            ),
+            ServiceError::Contended => ApiError::new(
+                StatusCode::CONFLICT,
+                "contended",
+                "该办件正被同时修改，请稍后重试",
+                en,
+            ),
+            ServiceError::Registry(r) => r.into(),
+            ServiceError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<FileError> for ApiError {
+    fn from(e: FileError) -> ApiError {
+        let en = e.to_string();
+        match e {
+            FileError::TooLarge { size, max } => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("文件为 {size} 字节，超过上限 {max} 字节"),
+                en,
+            ),
+            FileError::Forbidden => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "file_type_not_allowed",
+                "只接受 PDF、JPEG、PNG 和 OFD 格式的文件",
+                en,
+            ),
+            FileError::Empty => ApiError::unprocessable("empty_file", "文件为空", en),
+            FileError::Io(io) => ApiError::internal(io),
         }
     }
 }

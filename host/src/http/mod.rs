@@ -1,8 +1,10 @@
 //! The JSON API under `/api/v1`: one file per URL area, the route table in `router`.
 
 mod calendar;
+mod cases;
 pub mod error;
 mod extract;
+mod files;
 mod health;
 pub mod idempotency;
 mod matters;
@@ -18,7 +20,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use tower_http::catch_panic::CatchPanicLayer;
 
 pub use error::ApiError;
@@ -30,6 +32,7 @@ use crate::app::AppState;
 /// and in the OpenAPI document as `x-roles`.
 pub fn router(state: AppState) -> Router {
     let upload_limit = state.config.max_upload_bytes.saturating_add(1);
+    let file_limit = state.config.max_file_bytes.saturating_add(1);
     let api = Router::new()
         .route("/openapi.json", get(openapi::document))
         .route("/one-things", get(one_things::list))
@@ -48,6 +51,19 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/matters/{code}/rollback", post(matters::rollback))
         .route("/matters/{code}/activations", get(matters::activations))
+        .route("/cases", post(cases::create))
+        .route("/cases/{id}", get(cases::show))
+        .route("/cases/{id}/application", put(cases::update_application))
+        .route("/cases/{id}/window", post(cases::window))
+        .route("/cases/{id}/items/{matter}", post(cases::item))
+        .route("/cases/{id}/events", get(cases::events))
+        .route("/cases/{id}/notice", get(cases::notice))
+        .route("/departments/{code}/items", get(cases::queue))
+        .route(
+            "/files",
+            post(files::upload).layer(DefaultBodyLimit::max(file_limit)),
+        )
+        .route("/files/{sha256}", get(files::download))
         .route("/calendar", get(calendar::years))
         .route("/calendar/working-days", get(calendar::working_days))
         .route(

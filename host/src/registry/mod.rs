@@ -105,6 +105,8 @@ pub struct Registry {
     catalog: Arc<Catalog>,
     calendar: Arc<Calendar>,
     active: RwLock<HashMap<String, Arc<ActivePlugin>>>,
+    /// Versions that are no longer active but still judge the cases that started on them.
+    retired: Mutex<HashMap<String, Plugin>>,
     /// Serialises activations so each records the version it replaced.
     activation_lock: Mutex<()>,
     pub max_upload_bytes: usize,
@@ -128,6 +130,7 @@ impl Registry {
             catalog,
             calendar,
             active: RwLock::new(HashMap::new()),
+            retired: Mutex::new(HashMap::new()),
             activation_lock: Mutex::new(()),
             max_upload_bytes,
         }
@@ -374,6 +377,31 @@ impl Registry {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .get(matter)
             .cloned()
+    }
+
+    /// A specific version, ready to run: a case keeps the versions that judged it at intake
+    /// for its whole life, even after a newer one is activated.
+    pub fn version_plugin(&self, matter: &str, sha256: &str) -> Result<Plugin, RegistryError> {
+        if let Some(active) = self.active(matter).filter(|a| a.version.sha256 == sha256) {
+            return Ok(active.plugin.clone());
+        }
+        let mut retired = self
+            .retired
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(p) = retired.get(sha256) {
+            return Ok(p.clone());
+        }
+        let version =
+            self.store
+                .version(matter, sha256)?
+                .ok_or_else(|| RegistryError::UnknownVersion {
+                    matter: matter.to_owned(),
+                    sha256: sha256.to_owned(),
+                })?;
+        let plugin = self.prepare(&version)?;
+        retired.insert(sha256.to_owned(), plugin.clone());
+        Ok(plugin)
     }
 
     pub fn active_count(&self) -> usize {

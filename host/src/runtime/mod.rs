@@ -302,6 +302,30 @@ impl Runtime {
     }
 }
 
+impl Runtime {
+    /// When the decision is due if the matter is accepted on `accepted_on` (the `deadline`
+    /// export alone; 第十六条).
+    pub fn deadline(
+        &self,
+        plugin: &Plugin,
+        app: &Application,
+        accepted_on: Date,
+        calendar: Arc<WorkingCalendar>,
+    ) -> Result<Result<Deadline, RuleError>, Box<RuleFailure>> {
+        let mut store = self.store(plugin, calendar);
+        let Api::V0_1_0(pre) = &plugin.pre;
+        let result = self
+            .arm(&mut store, &plugin.limits)
+            .and_then(|()| pre.instantiate(&mut store));
+        let rules = result.map_err(|e| self.failure(plugin, "instantiate", &e, &store))?;
+        let wit_app = v0_1_0::WitApplication::from(app);
+        let result = self
+            .arm(&mut store, &plugin.limits)
+            .and_then(|()| v0_1_0::deadline(&rules, &mut store, &wit_app, accepted_on));
+        result.map_err(|e| self.failure(plugin, "deadline", &e, &store))
+    }
+}
+
 impl Drop for Runtime {
     fn drop(&mut self) {
         self.stop_ticker.store(true, Ordering::Relaxed);

@@ -81,6 +81,19 @@ pub(crate) fn evaluate(
     ))
 }
 
+/// The `deadline` export alone: the workflow asks it with the real acceptance day.
+pub(crate) fn deadline(
+    rules: &Rules,
+    store: &mut wasmtime::Store<CallState>,
+    app: &wit::Application,
+    accepted_on: sdk::Date,
+) -> wasmtime::Result<Result<sdk::Deadline, sdk::RuleError>> {
+    Ok(rules
+        .call_deadline(store, app, accepted_on.into())?
+        .map(Into::into)
+        .map_err(Into::into))
+}
+
 pub(crate) use wit::Application as WitApplication;
 
 // Conversions between the SDK's plain types (the host's domain model) and the generated ones.

@@ -15,6 +15,9 @@ use serde::{Deserialize, Serialize};
 use crate::auth::Principal;
 use crate::catalog::{Department, OneThing};
 use crate::registry::{Activation, PluginVersion};
+use crate::workflow::Case;
+use crate::workflow::audit::Event;
+use crate::workflow::outbox::{Message, OutboxMessage};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -96,6 +99,47 @@ pub trait IdempotencyStore: Send + Sync {
     fn remember(&self, scope: &str, response: &Remembered) -> StoreResult<()>;
     /// Forgets responses stored before `before` (Unix seconds); returns how many.
     fn forget_before(&self, before: i64) -> StoreResult<usize>;
+}
+
+/// The last event of a case's audit chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Head {
+    pub seq: u64,
+    pub hash: String,
+}
+
+/// One command's writes, committed together or not at all (and flushed before `Ok`).
+pub struct Commit<'a> {
+    pub at: &'a str,
+    pub case: &'a Case,
+    /// The revision the command was applied to; `None` for a new case. If the stored case
+    /// has moved on, the commit fails with `Conflict`: of two concurrent commands one wins.
+    pub base_revision: Option<u64>,
+    /// The chain head the events were built on.
+    pub base_head: Option<Head>,
+    pub events: &'a [Event],
+    pub messages: &'a [Message],
+    /// An idempotency record to store with the command, so a retry is answered from it.
+    pub remember: Option<(&'a str, &'a Remembered)>,
+}
+
+pub trait CaseStore: Send + Sync {
+    fn commit_case(&self, commit: Commit<'_>) -> StoreResult<()>;
+    fn case(&self, id: &str) -> StoreResult<Option<Case>>;
+    fn head(&self, id: &str) -> StoreResult<Option<Head>>;
+    fn events(&self, id: &str) -> StoreResult<Vec<Event>>;
+    /// (case id, matter) of every item ever distributed to `department`.
+    fn department_items(&self, department: &str) -> StoreResult<Vec<(String, String)>>;
+    /// Every case not yet archived, for the clocks.
+    fn open_cases(&self) -> StoreResult<Vec<Case>>;
+    /// A fresh, increasing number (case ids, receipt numbers).
+    fn next_number(&self) -> StoreResult<u64>;
+    /// Messages due for an attempt at `now_ms`, oldest first.
+    fn due_messages(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<OutboxMessage>>;
+    /// Records an attempt: delivered (moved to the sent log) or to be retried.
+    fn message_attempted(&self, message: &OutboxMessage) -> StoreResult<()>;
+    /// Delivered messages, newest first.
+    fn sent_messages(&self, limit: usize) -> StoreResult<Vec<OutboxMessage>>;
 }
 
 pub trait TokenStore: Send + Sync {

@@ -46,10 +46,17 @@ fn digest(seq: u64, at: &str, actor: &str, role: &str, change: &Change, previous
 }
 
 impl Event {
-    /// The event that follows `last` (or starts the chain).
-    pub fn next(last: Option<&Event>, at: &str, actor: &str, role: &str, change: Change) -> Event {
-        let seq = last.map_or(1, |e| e.seq + 1);
-        let previous = last.map_or(GENESIS, |e| e.hash.as_str()).to_owned();
+    /// The event that follows the one numbered `last.0` with hash `last.1` (or starts the
+    /// chain).
+    pub fn next(
+        last: Option<(u64, &str)>,
+        at: &str,
+        actor: &str,
+        role: &str,
+        change: Change,
+    ) -> Event {
+        let seq = last.map_or(1, |(seq, _)| seq + 1);
+        let previous = last.map_or(GENESIS, |(_, hash)| hash).to_owned();
         let hash = digest(seq, at, actor, role, &change, &previous);
         Event {
             seq,
@@ -122,8 +129,9 @@ mod tests {
             ("reject", Some("材料不实")),
             ("archive", None),
         ] {
+            let last = events.last().map(|e| (e.seq, e.hash.as_str()));
             let e = Event::next(
-                events.last(),
+                last,
                 "2026-11-27T10:00:00+08:00",
                 "王五",
                 "clerk",

@@ -3,8 +3,12 @@
 //! result return, delivery and archive.
 
 pub mod audit;
+pub mod clocks;
 pub mod machine;
 pub mod model;
+pub mod outbox;
+pub mod print;
+pub mod service;
 
 use std::collections::BTreeMap;
 

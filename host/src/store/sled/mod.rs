@@ -15,6 +15,12 @@
 //! | `calendar_years`     | year, u16 BE                     | `StoredYear`                 |
 //! | `tokens`             | sha256 of the token (hex)        | `Principal`                  |
 //! | `idempotency`        | sha256 of caller, method, path, key | `Remembered`              |
+//! | `cases`              | case id                          | `Case`                       |
+//! | `case_heads`         | case id                          | `Head` (last event seq, hash)|
+//! | `case_events`        | case id `\0` u64 BE seq          | `Event` (audit hash chain)   |
+//! | `department_items`   | department `\0` case id `\0` matter | empty (index)             |
+//! | `outbox`             | u64 BE message id                | `OutboxMessage` (pending)    |
+//! | `outbox_done`        | u64 BE message id                | `OutboxMessage` (delivered)  |
 //!
 //! One process owns the database (sled takes a lock on open).
 
@@ -46,7 +52,15 @@ pub struct SledStore {
     calendar_years: sled::Tree,
     tokens: sled::Tree,
     idempotency: sled::Tree,
+    cases: sled::Tree,
+    case_heads: sled::Tree,
+    case_events: sled::Tree,
+    department_items: sled::Tree,
+    outbox: sled::Tree,
+    outbox_done: sled::Tree,
 }
+
+mod cases;
 
 fn key(parts: &[&[u8]]) -> Vec<u8> {
     parts.join(&0u8)
@@ -75,6 +89,12 @@ impl SledStore {
             calendar_years: db.open_tree("calendar_years")?,
             tokens: db.open_tree("tokens")?,
             idempotency: db.open_tree("idempotency")?,
+            cases: db.open_tree("cases")?,
+            case_heads: db.open_tree("case_heads")?,
+            case_events: db.open_tree("case_events")?,
+            department_items: db.open_tree("department_items")?,
+            outbox: db.open_tree("outbox")?,
+            outbox_done: db.open_tree("outbox_done")?,
             flush: GroupFlush::default(),
             db,
         })

@@ -1,0 +1,305 @@
+//! `/cases`: intake at the window and online, the window's and the departments' commands, the
+//! audit trail, and the departments' work queues.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use super::blocking;
+use super::error::ApiError;
+use super::extract::{Caller, Json as JsonBody, Path, Query};
+use crate::app::AppState;
+use crate::auth::{Need, Principal, Role};
+use crate::workflow::audit::{Broken, Event, verify};
+use crate::workflow::clocks::{RunningClock, running};
+use crate::workflow::service::{
+    Actor, ApplicationUpdate, DepartmentAction, IntakeRequest, WindowAction,
+};
+use crate::workflow::{Case, ItemStatus};
+
+fn actor(p: &Principal) -> Actor {
+    Actor {
+        name: p.name.clone(),
+        role: p.role.to_string(),
+    }
+}
+
+/// A case with its running clocks.
+#[derive(Serialize)]
+pub struct CaseView {
+    #[serde(flatten)]
+    case: Case,
+    clocks: Vec<RunningClock>,
+}
+
+fn view(app: &AppState, case: Case) -> CaseView {
+    let clocks = running(&case, app.clock.today(), &app.calendar.current());
+    CaseView { case, clocks }
+}
+
+/// POST /api/v1/cases — the window (channel `window`) or the online service (`online`).
+pub async fn create(
+    State(app): State<AppState>,
+    caller: Caller,
+    JsonBody(request): JsonBody<IntakeRequest>,
+) -> Result<Response, ApiError> {
+    let principal = caller.need(Need::ClerkOrApplicant)?.clone();
+    let online = request.channel == lianban_sdk::Channel::Online;
+    if online != (principal.role == Role::Applicant) {
+        return Err(ApiError::forbidden(
+            "窗口收件使用 window 渠道，网上申报使用 online 渠道",
+            "window intake uses channel window; online submissions use channel online",
+        ));
+    }
+    let permit = app
+        .eval_slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(ApiError::internal)?;
+    let case = blocking(move || {
+        let _permit = permit;
+        let case = app.workflow.intake(&actor(&principal), request)?;
+        Ok(view(&app, case))
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(case)).into_response())
+}
+
+/// May `principal` read this case? Departments read cases in which they have a distributed
+/// item, and each read of personal data is recorded (the audit trail shows who looked).
+fn may_read(app: &AppState, principal: &Principal, case: &Case) -> Result<(), ApiError> {
+    match &principal.role {
+        Role::Admin | Role::Clerk | Role::Applicant => Ok(()),
+        Role::Department(d) => {
+            let involved = case
+                .items
+                .iter()
+                .any(|i| &i.department == d && i.status != ItemStatus::Waiting);
+            if !involved {
+                return Err(ApiError::forbidden(
+                    "本部门在该办件中没有待办事项",
+                    "your department has no item in this case",
+                ));
+            }
+            app.workflow.record_read(&actor(principal), &case.id)?;
+            Ok(())
+        }
+    }
+}
+
+/// GET /api/v1/cases/{id}
+pub async fn show(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<CaseView>, ApiError> {
+    let principal = caller.0.clone();
+    blocking(move || {
+        let case = app.workflow.case(&id)?;
+        may_read(&app, &principal, &case)?;
+        Ok(view(&app, case))
+    })
+    .await
+    .map(Json)
+}
+
+/// PUT /api/v1/cases/{id}/application — the window or the online service: the corrected form
+/// and materials after a correction notice.
+pub async fn update_application(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(update): JsonBody<ApplicationUpdate>,
+) -> Result<Json<CaseView>, ApiError> {
+    let principal = caller.need(Need::ClerkOrApplicant)?.clone();
+    let permit = app
+        .eval_slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(ApiError::internal)?;
+    blocking(move || {
+        let _permit = permit;
+        let case = app
+            .workflow
+            .update_application(&actor(&principal), &id, update)?;
+        Ok(view(&app, case))
+    })
+    .await
+    .map(Json)
+}
+
+/// POST /api/v1/cases/{id}/window — the window: confirm an online submission, receive a
+/// result, deliver, archive, or withdraw on the applicant's request. The online service may
+/// withdraw too.
+pub async fn window(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(action): JsonBody<WindowAction>,
+) -> Result<Json<CaseView>, ApiError> {
+    let principal = caller.0.clone();
+    let allowed = match principal.role {
+        Role::Clerk | Role::Admin => true,
+        Role::Applicant => matches!(action, WindowAction::Withdraw { .. }),
+        Role::Department(_) => false,
+    };
+    if !allowed {
+        return Err(ApiError::forbidden(
+            "无权执行此窗口操作",
+            "you may not do this window action",
+        ));
+    }
+    let permit = app
+        .eval_slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(ApiError::internal)?;
+    blocking(move || {
+        let _permit = permit;
+        let case = app.workflow.window(&actor(&principal), &id, action)?;
+        Ok(view(&app, case))
+    })
+    .await
+    .map(Json)
+}
+
+/// POST /api/v1/cases/{id}/items/{matter} — the department that handles the matter:
+/// confirm receipt, accept, reject, suspend, resume, decide, return the result.
+pub async fn item(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path((id, matter)): Path<(String, String)>,
+    JsonBody(action): JsonBody<DepartmentAction>,
+) -> Result<Json<CaseView>, ApiError> {
+    let principal = caller.need(Need::Department)?.clone();
+    let department = principal.department().unwrap_or_default().to_owned();
+    let permit = app
+        .eval_slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(ApiError::internal)?;
+    blocking(move || {
+        let _permit = permit;
+        let case =
+            app.workflow
+                .department(&actor(&principal), &department, &id, &matter, action)?;
+        Ok(view(&app, case))
+    })
+    .await
+    .map(Json)
+}
+
+#[derive(Serialize)]
+pub struct AuditView {
+    events: Vec<Event>,
+    verified: bool,
+    broken: Option<Broken>,
+}
+
+/// GET /api/v1/cases/{id}/events — the bureau and the window: the audit trail, verified.
+pub async fn events(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<AuditView>, ApiError> {
+    caller.need(Need::Clerk)?;
+    blocking(move || {
+        let events = app.workflow.events(&id)?;
+        let broken = verify(&events).err();
+        Ok(AuditView {
+            verified: broken.is_none(),
+            broken,
+            events,
+        })
+    })
+    .await
+    .map(Json)
+}
+
+/// GET /api/v1/cases/{id}/notice — the latest one-time correction notice, printable.
+pub async fn notice(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Html<String>, ApiError> {
+    caller.need(Need::ClerkOrApplicant)?;
+    let case = blocking(move || Ok(app.workflow.case(&id)?)).await?;
+    let notice = case.notices.last().ok_or_else(|| {
+        ApiError::not_found(
+            "no_notice",
+            "该办件没有一次性告知书",
+            "this case has no correction notice",
+        )
+    })?;
+    Ok(Html(crate::workflow::print::correction_notice(
+        &case, notice,
+    )))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueQuery {
+    #[serde(default)]
+    status: Option<ItemStatus>,
+}
+
+#[derive(Serialize)]
+pub struct QueueEntry {
+    case_id: String,
+    one_thing: String,
+    matter: String,
+    status: ItemStatus,
+    distributed_at: Option<String>,
+    clocks: Vec<RunningClock>,
+}
+
+/// GET /api/v1/departments/{code}/items — the department itself: its items, optionally by
+/// status (e.g. `?status=distributed` for what waits for acceptance).
+pub async fn queue(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+    Query(q): Query<QueueQuery>,
+) -> Result<Json<Vec<QueueEntry>>, ApiError> {
+    let principal = caller.need(Need::Department)?;
+    if principal.department() != Some(code.as_str()) {
+        return Err(ApiError::forbidden(
+            "只能查看本部门的待办",
+            "you may only see your own department's items",
+        ));
+    }
+    blocking(move || {
+        let today = app.clock.today();
+        let calendar = app.calendar.current();
+        let mut out = Vec::new();
+        for (case, matter) in app.workflow.department_items(&code)? {
+            let Some(item) = case.item(&matter) else {
+                continue;
+            };
+            if q.status.is_some_and(|s| s != item.status) {
+                continue;
+            }
+            let clocks = running(&case, today, &calendar)
+                .into_iter()
+                .filter(|c| c.matter.as_deref() == Some(matter.as_str()))
+                .collect();
+            out.push(QueueEntry {
+                case_id: case.id.clone(),
+                one_thing: case.one_thing.clone(),
+                status: item.status,
+                distributed_at: item.distributed_at.clone(),
+                matter,
+                clocks,
+            });
+        }
+        Ok(out)
+    })
+    .await
+    .map(Json)
+}

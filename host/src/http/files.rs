@@ -1,0 +1,105 @@
+//! `/files`: material scans and result documents, stored by content hash.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::blocking;
+use super::error::ApiError;
+use super::extract::{Caller, Path};
+use crate::app::AppState;
+use crate::auth::Role;
+use crate::files::{FileKind, StoredFile};
+
+/// POST /api/v1/files — any role: the window and the online service upload materials, a
+/// department its result documents. Body: the file. Its type is read from its content; names
+/// are never used as paths.
+pub async fn upload(
+    State(app): State<AppState>,
+    _caller: Caller,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let bytes = Bytes::from_request(request, &app).await.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "文件超过大小上限",
+                "the file is larger than allowed",
+            )
+        } else {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "文件读取失败",
+                "the file could not be read",
+            )
+        }
+    })?;
+    let stored: StoredFile = blocking(move || Ok(app.workflow.files.put(&bytes)?)).await?;
+    Ok((StatusCode::CREATED, Json(stored)).into_response())
+}
+
+/// Whether `department` handles an item of a case that refers to the file.
+fn department_may_read(app: &AppState, department: &str, sha256: &str) -> Result<bool, ApiError> {
+    for (case, matter) in app.workflow.department_items(department)? {
+        let in_materials = case
+            .materials
+            .iter()
+            .any(|m| m.files.iter().any(|f| f == sha256));
+        let in_result = case
+            .item(&matter)
+            .and_then(|i| i.decision.as_ref())
+            .is_some_and(|d| {
+                d.documents
+                    .iter()
+                    .any(|doc| doc.file.as_deref() == Some(sha256))
+            });
+        if in_materials || in_result {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// GET /api/v1/files/{sha256} — the window and the bureau; a department for files of cases
+/// it handles (第十八条: departments work from the electronic materials).
+pub async fn download(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(sha256): Path<String>,
+) -> Result<Response, ApiError> {
+    let principal = caller.0.clone();
+    let not_found = || {
+        ApiError::not_found(
+            "unknown_file",
+            format!("没有文件 {sha256}"),
+            format!("no file {sha256}"),
+        )
+    };
+    let bytes = blocking({
+        let app = app.clone();
+        let sha256 = sha256.clone();
+        move || {
+            let allowed = match &principal.role {
+                Role::Clerk | Role::Admin => true,
+                Role::Department(d) => department_may_read(&app, d, &sha256)?,
+                Role::Applicant => false,
+            };
+            if !allowed {
+                return Err(ApiError::forbidden(
+                    "无权读取该文件",
+                    "you may not read this file",
+                ));
+            }
+            Ok(app.workflow.files.get(&sha256)?)
+        }
+    })
+    .await?
+    .ok_or_else(not_found)?;
+    let content_type =
+        FileKind::sniff(&bytes).map_or("application/octet-stream", FileKind::content_type);
+    Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
+}

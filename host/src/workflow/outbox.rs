@@ -1,0 +1,52 @@
+//! Messages that must leave the platform — SMS to applicants, webhooks to department systems —
+//! written to the outbox in the same transaction as the command that causes them, and sent by
+//! a worker that retries with backoff until the receiver takes them.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Message {
+    /// An SMS to the applicant, already rendered.
+    Sms { to: String, text: String },
+    /// A department system is told about one of its items.
+    Webhook {
+        department: String,
+        case_id: String,
+        matter: String,
+        status: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxMessage {
+    /// Unique and increasing; receivers drop duplicates by it.
+    pub id: u64,
+    pub case_id: String,
+    pub created_at: String,
+    pub message: Message,
+    pub attempts: u32,
+    /// Unix milliseconds before which no new attempt is made.
+    pub next_attempt_ms: i64,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<String>,
+}
+
+/// Backoff after `attempts` failures: 1 s, 2 s, 4 s … capped at 10 minutes.
+pub fn backoff_ms(attempts: u32) -> i64 {
+    let exp = attempts.saturating_sub(1).min(20);
+    (1_000i64 << exp).min(600_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_ten_minutes() {
+        assert_eq!(backoff_ms(1), 1_000);
+        assert_eq!(backoff_ms(2), 2_000);
+        assert_eq!(backoff_ms(5), 16_000);
+        assert_eq!(backoff_ms(30), 600_000);
+    }
+}

@@ -435,7 +435,9 @@ async fn every_documented_route_exists_and_every_route_is_documented() {
         let concrete = path
             .replace("{code}", "birth-registration")
             .replace("{sha256}", &"0".repeat(64))
-            .replace("{year}", "2026");
+            .replace("{year}", "2026")
+            .replace("{id}", "YJS-20261127-000001")
+            .replace("{matter}", "birth-registration");
         for (method, op) in ops.as_object().unwrap() {
             assert!(
                 op["x-roles"].is_array(),

@@ -10,6 +10,7 @@ use crate::calendar::{Calendar, CalendarError};
 use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::files::MaterialFiles;
+use crate::notify::{HttpSmsGateway, LogSink, Outbox, SmsSink};
 use crate::registry::{Registry, RegistryError};
 use crate::runtime::{Runtime, RuntimeConfig};
 use crate::store::{IdempotencyStore, SledStore, StoreError};
@@ -25,6 +26,12 @@ pub struct Config {
     pub max_json_bytes: usize,
     /// Largest material or result file, bytes.
     pub max_file_bytes: usize,
+    /// An HTTP SMS gateway (`url`, `secret`); without one, SMS go to the sent log only.
+    pub sms_gateway: Option<(String, String)>,
+    /// How often the outbox and the clocks are looked at.
+    pub background_every: std::time::Duration,
+    /// First retry delay of a failed delivery, milliseconds; later ones double.
+    pub retry_base_ms: i64,
 }
 
 impl Config {
@@ -35,6 +42,9 @@ impl Config {
             max_upload_bytes: 32 << 20,
             max_json_bytes: 1 << 20,
             max_file_bytes: 20 << 20,
+            sms_gateway: None,
+            background_every: std::time::Duration::from_millis(500),
+            retry_base_ms: 1_000,
         }
     }
 }
@@ -68,6 +78,7 @@ pub struct Services {
     /// `Idempotency-Key`s whose first request is running.
     pub in_flight: crate::http::idempotency::InFlight,
     pub workflow: Arc<Workflow>,
+    pub outbox: Arc<Outbox>,
 }
 
 pub type AppState = Arc<Services>;
@@ -118,6 +129,16 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
         files,
         clock.clone(),
     ));
+    let sms: Arc<dyn SmsSink> = match &config.sms_gateway {
+        Some((url, secret)) => Arc::new(HttpSmsGateway {
+            url: url.clone(),
+            secret: secret.clone(),
+            client: reqwest::Client::new(),
+        }),
+        None => Arc::new(LogSink),
+    };
+    let mut outbox = Outbox::new(store.clone(), store.clone(), sms, clock.clone());
+    outbox.base_backoff_ms = config.retry_base_ms;
     let slots = config.runtime.instance_slots as usize;
     Ok(Arc::new(Services {
         auth: Auth::new(store.clone()),
@@ -131,5 +152,6 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
         load_failures,
         in_flight: Default::default(),
         workflow,
+        outbox: Arc::new(outbox),
     }))
 }

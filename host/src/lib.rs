@@ -12,6 +12,7 @@ pub mod clock;
 pub mod files;
 pub mod http;
 pub mod launch;
+pub mod notify;
 pub mod precheck;
 pub mod registry;
 pub mod runtime;

@@ -8,6 +8,7 @@ mod files;
 mod health;
 pub mod idempotency;
 mod matters;
+mod notifications;
 mod one_things;
 mod openapi;
 mod prechecks;
@@ -64,6 +65,11 @@ pub fn router(state: AppState) -> Router {
             post(files::upload).layer(DefaultBodyLimit::max(file_limit)),
         )
         .route("/files/{sha256}", get(files::download))
+        .route(
+            "/departments/{code}/webhook",
+            put(notifications::set_webhook),
+        )
+        .route("/outbox/sent", get(notifications::sent))
         .route("/calendar", get(calendar::years))
         .route("/calendar/working-days", get(calendar::working_days))
         .route(
@@ -92,9 +98,15 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    // The outbox runs beside the API and stops with it; every delivery attempt is recorded
+    // durably, so stopping mid-send only means one more attempt after the restart.
+    let every = state.config.background_every;
+    let outbox = tokio::spawn(state.outbox.clone().run(every));
+    let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    outbox.abort();
+    served
 }
 
 async fn not_found() -> ApiError {

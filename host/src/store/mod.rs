@@ -142,6 +142,19 @@ pub trait CaseStore: Send + Sync {
     fn sent_messages(&self, limit: usize) -> StoreResult<Vec<OutboxMessage>>;
 }
 
+/// Where a department's system wants to hear about its items.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Webhook {
+    pub url: String,
+    /// Key of the HMAC-SHA256 signature over each body.
+    pub secret: String,
+}
+
+pub trait WebhookStore: Send + Sync {
+    fn put_webhook(&self, department: &str, hook: &Webhook) -> StoreResult<()>;
+    fn webhook(&self, department: &str) -> StoreResult<Option<Webhook>>;
+}
+
 pub trait TokenStore: Send + Sync {
     /// Tokens are stored by the SHA-256 of the token, never in clear.
     fn put_token(&self, token_hash: &str, principal: &Principal) -> StoreResult<()>;

@@ -32,10 +32,10 @@ pub struct OutboxMessage {
     pub delivered_at: Option<String>,
 }
 
-/// Backoff after `attempts` failures: 1 s, 2 s, 4 s … capped at 10 minutes.
-pub fn backoff_ms(attempts: u32) -> i64 {
+/// Backoff after `attempts` failures: `base`, twice that, four times … capped at 10 minutes.
+pub fn backoff_ms(base_ms: i64, attempts: u32) -> i64 {
     let exp = attempts.saturating_sub(1).min(20);
-    (1_000i64 << exp).min(600_000)
+    (base_ms << exp).min(600_000)
 }
 
 #[cfg(test)]
@@ -44,9 +44,9 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_ten_minutes() {
-        assert_eq!(backoff_ms(1), 1_000);
-        assert_eq!(backoff_ms(2), 2_000);
-        assert_eq!(backoff_ms(5), 16_000);
-        assert_eq!(backoff_ms(30), 600_000);
+        assert_eq!(backoff_ms(1_000, 1), 1_000);
+        assert_eq!(backoff_ms(1_000, 2), 2_000);
+        assert_eq!(backoff_ms(1_000, 5), 16_000);
+        assert_eq!(backoff_ms(1_000, 30), 600_000);
     }
 }

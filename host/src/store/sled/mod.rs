@@ -21,6 +21,7 @@
 //! | `department_items`   | department `\0` case id `\0` matter | empty (index)             |
 //! | `outbox`             | u64 BE message id                | `OutboxMessage` (pending)    |
 //! | `outbox_done`        | u64 BE message id                | `OutboxMessage` (delivered)  |
+//! | `webhooks`           | department code                  | `Webhook`                    |
 //!
 //! One process owns the database (sled takes a lock on open).
 
@@ -32,7 +33,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 
 use super::{
     CalendarStore, CatalogStore, GroupFlush, IdempotencyStore, PluginStore, Remembered, StoreError,
-    StoreResult, StoredYear, TokenStore,
+    StoreResult, StoredYear, TokenStore, Webhook, WebhookStore,
 };
 use crate::auth::Principal;
 use crate::catalog::{Department, OneThing};
@@ -58,6 +59,7 @@ pub struct SledStore {
     department_items: sled::Tree,
     outbox: sled::Tree,
     outbox_done: sled::Tree,
+    webhooks: sled::Tree,
 }
 
 mod cases;
@@ -95,6 +97,7 @@ impl SledStore {
             department_items: db.open_tree("department_items")?,
             outbox: db.open_tree("outbox")?,
             outbox_done: db.open_tree("outbox_done")?,
+            webhooks: db.open_tree("webhooks")?,
             flush: GroupFlush::default(),
             db,
         })
@@ -293,5 +296,15 @@ impl IdempotencyStore for SledStore {
         }
         self.durable()?;
         Ok(stale.len())
+    }
+}
+
+impl WebhookStore for SledStore {
+    fn put_webhook(&self, department: &str, hook: &Webhook) -> StoreResult<()> {
+        self.put(&self.webhooks, department.as_bytes(), hook)
+    }
+
+    fn webhook(&self, department: &str) -> StoreResult<Option<Webhook>> {
+        self.get(&self.webhooks, department.as_bytes())
     }
 }

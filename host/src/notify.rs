@@ -1,0 +1,231 @@
+//! Sends what the outbox holds: SMS to applicants (第十五条、第十七条) and webhooks to the
+//! departments' systems (第十三条). Delivery is at least once; every message carries its outbox
+//! id so a receiver can drop duplicates. Failures are retried with a doubling backoff.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hmac::{Hmac, Mac};
+use serde_json::json;
+use sha2::Sha256;
+
+use crate::clock::Clock;
+use crate::store::{CaseStore, WebhookStore};
+use crate::workflow::outbox::{Message, OutboxMessage, backoff_ms};
+
+pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
+
+/// Where SMS go. The default writes nothing anywhere: delivered messages stay in the outbox's
+/// sent log, which operators read through the API. A gateway plugs in here.
+pub trait SmsSink: Send + Sync {
+    fn send<'a>(&'a self, id: u64, to: &'a str, text: &'a str) -> SendFuture<'a>;
+}
+
+/// Delivers to the sent log only.
+pub struct LogSink;
+
+impl SmsSink for LogSink {
+    fn send<'a>(&'a self, id: u64, to: &'a str, _text: &'a str) -> SendFuture<'a> {
+        Box::pin(async move {
+            tracing::info!(id, to = %mask(to), "sms logged");
+            Ok(())
+        })
+    }
+}
+
+/// An HTTP SMS gateway: POSTs `{"id","to","text"}`, signed like the webhooks.
+pub struct HttpSmsGateway {
+    pub url: String,
+    pub secret: String,
+    pub client: reqwest::Client,
+}
+
+impl SmsSink for HttpSmsGateway {
+    fn send<'a>(&'a self, id: u64, to: &'a str, text: &'a str) -> SendFuture<'a> {
+        Box::pin(async move {
+            let body = json!({ "id": id, "to": to, "text": text }).to_string();
+            post_signed(&self.client, &self.url, &self.secret, id, body).await
+        })
+    }
+}
+
+/// Mobile numbers in logs show only their last four digits.
+fn mask(mobile: &str) -> String {
+    let tail: String = mobile
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("*******{tail}")
+}
+
+/// `sha256=` and the hex HMAC-SHA256 of `body` under `secret`.
+#[allow(clippy::expect_used)]
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
+        .expect("HMAC takes keys of any length");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+async fn post_signed(
+    client: &reqwest::Client,
+    url: &str,
+    secret: &str,
+    id: u64,
+    body: String,
+) -> Result<(), String> {
+    let sig = signature(secret, body.as_bytes());
+    let response = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("x-lianban-message-id", id.to_string())
+        .header("x-lianban-signature", sig)
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if response.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!("receiver answered {}", response.status()))
+    }
+}
+
+pub struct Outbox {
+    cases: Arc<dyn CaseStore>,
+    webhooks: Arc<dyn WebhookStore>,
+    sms: Arc<dyn SmsSink>,
+    client: reqwest::Client,
+    clock: Arc<dyn Clock>,
+    /// First retry delay; later ones double.
+    pub base_backoff_ms: i64,
+}
+
+impl Outbox {
+    pub fn new(
+        cases: Arc<dyn CaseStore>,
+        webhooks: Arc<dyn WebhookStore>,
+        sms: Arc<dyn SmsSink>,
+        clock: Arc<dyn Clock>,
+    ) -> Outbox {
+        Outbox {
+            cases,
+            webhooks,
+            sms,
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .unwrap_or_default(),
+            clock,
+            base_backoff_ms: 1_000,
+        }
+    }
+
+    /// Retry timing follows the real clock even when the business clock is fixed (tests,
+    /// replays): a backoff is about the receiver, not about working days.
+    fn now_ms(&self) -> i64 {
+        chrono::Utc::now().timestamp_millis()
+    }
+
+    async fn deliver(&self, m: &OutboxMessage) -> Result<(), String> {
+        match &m.message {
+            Message::Sms { to, text } => self.sms.send(m.id, to, text).await,
+            Message::Webhook {
+                department,
+                case_id,
+                matter,
+                status,
+            } => {
+                let webhooks = self.webhooks.clone();
+                let dept = department.clone();
+                let hook = tokio::task::spawn_blocking(move || webhooks.webhook(&dept))
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| e.to_string())?;
+                // A department without a system reads its queue through the API instead.
+                let Some(hook) = hook else { return Ok(()) };
+                let body = json!({
+                    "id": m.id,
+                    "case_id": case_id,
+                    "matter": matter,
+                    "status": status,
+                    "at": m.created_at,
+                })
+                .to_string();
+                post_signed(&self.client, &hook.url, &hook.secret, m.id, body).await
+            }
+        }
+    }
+
+    /// One pass over the messages that are due; returns how many were attempted.
+    pub async fn run_once(&self) -> usize {
+        let now = self.now_ms();
+        let cases = self.cases.clone();
+        let due = match tokio::task::spawn_blocking(move || cases.due_messages(now, 64)).await {
+            Ok(Ok(due)) => due,
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "outbox unreadable");
+                return 0;
+            }
+            Err(_) => return 0,
+        };
+        let count = due.len();
+        for mut m in due {
+            let result = self.deliver(&m).await;
+            m.attempts += 1;
+            match result {
+                Ok(()) => {
+                    m.delivered_at = Some(self.clock.stamp());
+                    m.last_error = None;
+                }
+                Err(e) => {
+                    tracing::warn!(id = m.id, error = %e, "delivery failed; will retry");
+                    m.next_attempt_ms =
+                        self.now_ms() + backoff_ms(self.base_backoff_ms, m.attempts);
+                    m.last_error = Some(e);
+                }
+            }
+            let cases = self.cases.clone();
+            if let Ok(Err(e)) =
+                tokio::task::spawn_blocking(move || cases.message_attempted(&m)).await
+            {
+                tracing::error!(error = %e, "could not record a delivery attempt");
+            }
+        }
+        count
+    }
+
+    /// Runs until the task is dropped.
+    pub async fn run(self: Arc<Self>, every: Duration) {
+        loop {
+            if self.run_once().await == 0 {
+                tokio::time::sleep(every).await;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_are_hmac_sha256_hex() {
+        // RFC 4231 test case 2.
+        assert_eq!(
+            signature("Jefe", b"what do ya want for nothing?"),
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn masks_mobiles() {
+        assert_eq!(mask("13812345678"), "*******5678");
+    }
+}

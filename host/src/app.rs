@@ -32,6 +32,8 @@ pub struct Config {
     pub background_every: std::time::Duration,
     /// First retry delay of a failed delivery, milliseconds; later ones double.
     pub retry_base_ms: i64,
+    /// How often the supervisor looks at the clocks.
+    pub clock_every: std::time::Duration,
 }
 
 impl Config {
@@ -45,6 +47,7 @@ impl Config {
             sms_gateway: None,
             background_every: std::time::Duration::from_millis(500),
             retry_base_ms: 1_000,
+            clock_every: std::time::Duration::from_secs(60),
         }
     }
 }

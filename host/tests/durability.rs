@@ -143,3 +143,167 @@ async fn acknowledged_writes_survive_sigkill() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// Starts `lianban demo` (catalog, the built plugins, fresh tokens) on port 0; returns it with
+/// its base URL and the tokens it printed, by role.
+fn start_demo(data: &Path) -> (Child, String, std::collections::HashMap<String, String>) {
+    let plugins = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/wasm32-wasip2/guest");
+    let mut child = Command::new(BIN)
+        .args(["demo", "--listen", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .arg("--plugins")
+        .arg(&plugins)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let mut tokens = std::collections::HashMap::new();
+    let base = loop {
+        let line = lines
+            .next()
+            .expect("the demo exited before listening")
+            .unwrap();
+        let mut words = line.split_whitespace();
+        if let (Some(role), Some(token)) = (words.next(), words.next())
+            && token.starts_with("lb_")
+        {
+            tokens.insert(role.to_owned(), token.to_owned());
+        }
+        if let Some(url) = line.strip_prefix("lianban: listening on ") {
+            break url.to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (child, base, tokens)
+}
+
+fn intake_body() -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../plugins/fixtures/newborn-window-complete.json");
+    let app: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    json!({
+        "one_thing": "newborn",
+        "channel": "window",
+        "applicant": { "name": "李芳", "id_number": "410702199205050027", "mobile": "13812345678" },
+        "fields": app["fields"],
+        "materials": app["materials"],
+        "delivery": { "mode": "together" },
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_commands_survive_sigkill_and_none_is_half_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, base, tokens) = start_demo(dir.path());
+    let clerk = tokens["clerk"].clone();
+    let health = tokens["department:health"].clone();
+    let client = reqwest::Client::new();
+
+    // Each client takes cases in through the window and has the health department accept
+    // them; every acknowledged command is noted.
+    let acknowledged: Arc<Mutex<Vec<(String, &'static str)>>> = Arc::default();
+    let mut clients = Vec::new();
+    for _ in 0..4 {
+        let (client, base, clerk, health, acked) = (
+            client.clone(),
+            base.clone(),
+            clerk.clone(),
+            health.clone(),
+            acknowledged.clone(),
+        );
+        clients.push(tokio::spawn(async move {
+            for _ in 0..200 {
+                let r = client
+                    .post(format!("{base}/api/v1/cases"))
+                    .bearer_auth(&clerk)
+                    .json(&intake_body())
+                    .send()
+                    .await;
+                let Ok(r) = r else { return };
+                if r.status() != reqwest::StatusCode::CREATED {
+                    return;
+                }
+                let Ok(case) = r.json::<serde_json::Value>().await else {
+                    return;
+                };
+                let id = case["id"].as_str().unwrap().to_owned();
+                acked.lock().unwrap().push((id.clone(), "intake"));
+                let r = client
+                    .post(format!(
+                        "{base}/api/v1/cases/{id}/items/birth-medical-certificate"
+                    ))
+                    .bearer_auth(&health)
+                    .json(&json!({ "action": "accept" }))
+                    .send()
+                    .await;
+                match r {
+                    Ok(r) if r.status().is_success() => acked.lock().unwrap().push((id, "accept")),
+                    _ => return,
+                }
+            }
+        }));
+    }
+    for _ in 0..6_000 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        if acknowledged.lock().unwrap().len() >= 40 || clients.iter().all(|c| c.is_finished()) {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    for c in clients {
+        c.await.unwrap();
+    }
+    let acked = acknowledged.lock().unwrap().clone();
+    assert!(
+        acked.len() >= 40,
+        "only {} commands acknowledged: are the plugins built (cargo xtask guests)?",
+        acked.len()
+    );
+    assert!(acked.len() < 1_600, "the kill came after the load ended");
+
+    let admin = token(dir.path());
+    let (mut child, base) = start(dir.path());
+    let get = |path: String| {
+        let (client, admin) = (client.clone(), admin.clone());
+        async move {
+            let r = client.get(path).bearer_auth(&admin).send().await.unwrap();
+            assert!(r.status().is_success(), "{}", r.status());
+            r.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    for (id, command) in &acked {
+        let case = get(format!("{base}/api/v1/cases/{id}")).await;
+        let item = &case["items"][0];
+        match *command {
+            "intake" => assert_eq!(case["status"], "in_progress", "{id}"),
+            _ => assert_eq!(
+                item["status"], "accepted",
+                "{id}: acknowledged acceptance lost"
+            ),
+        }
+    }
+    // Every case that exists — acknowledged or not — is whole: its audit trail verifies and
+    // ends in the state the case is in.
+    let ids: std::collections::BTreeSet<&String> = acked.iter().map(|(id, _)| id).collect();
+    for id in ids {
+        let audit = get(format!("{base}/api/v1/cases/{id}/events")).await;
+        assert_eq!(audit["verified"], true, "{id}: {audit:#}");
+        let case = get(format!("{base}/api/v1/cases/{id}")).await;
+        let last = audit["events"].as_array().unwrap().last().unwrap();
+        let status = case["status"].as_str().unwrap();
+        assert!(
+            last["after"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("case:{status}")),
+            "{id}: {last} vs {status}"
+        );
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

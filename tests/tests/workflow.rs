@@ -557,3 +557,245 @@ async fn files_too_large_or_of_a_forbidden_type_are_refused() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
     drop(host.stop().await);
 }
+
+async fn received_case(host: &TestHost, clerk: &str) -> String {
+    let (_, file) = upload_file(host, clerk, PDF).await;
+    let scan = file["sha256"].as_str().unwrap().to_owned();
+    let (s, case) = host
+        .post(
+            "/api/v1/cases",
+            clerk,
+            &intake("window", json!({ "mode": "together" }), &scan),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{case}");
+    assert_eq!(case["status"], "in_progress", "{case:#}");
+    case["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clocks_raise_alerts_to_the_audit_trail() {
+    let host = TestHost::start().await;
+    for m in NEWBORN {
+        host.install(m, plugin(m)).await;
+    }
+    let clerk = host.tokens.clerk.clone();
+    host.clock
+        .set(chrono::Utc.with_ymd_and_hms(2026, 11, 23, 4, 0, 0).unwrap());
+    // Received Monday 11-23: acceptance due Tuesday 11-24.
+    let id = received_case(&host, &clerk).await;
+    let raised = host.state.workflow.tick().unwrap();
+    assert_eq!(
+        raised,
+        vec![(
+            id.clone(),
+            "acceptance:birth-medical-certificate:warning".to_owned()
+        )]
+    );
+    // Raised once: the next pass on the same day raises nothing.
+    assert!(host.state.workflow.tick().unwrap().is_empty());
+    // Wednesday: overdue.
+    host.clock
+        .set(chrono::Utc.with_ymd_and_hms(2026, 11, 25, 4, 0, 0).unwrap());
+    let raised = host.state.workflow.tick().unwrap();
+    assert_eq!(
+        raised,
+        vec![(
+            id.clone(),
+            "acceptance:birth-medical-certificate:overdue".to_owned()
+        )]
+    );
+    assert!(host.state.workflow.tick().unwrap().is_empty());
+    let (s, overdue) = host
+        .get(
+            "/api/v1/supervision/clocks?state=overdue",
+            &host.tokens.admin,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(overdue.as_array().unwrap().len(), 1);
+    assert_eq!(overdue[0]["case_id"], id);
+    assert_eq!(overdue[0]["stage"], "acceptance");
+    assert_eq!(overdue[0]["department"], "health");
+    let (_, audit) = host
+        .get(&format!("/api/v1/cases/{id}/events"), &host.tokens.admin)
+        .await;
+    let alerts: Vec<&Value> = audit["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["command"] == "raise_alert")
+        .collect();
+    assert_eq!(alerts.len(), 2);
+    assert_eq!(
+        alerts[1]["reason"],
+        "acceptance:birth-medical-certificate:overdue"
+    );
+    assert_eq!(alerts[1]["actor"], "电子监察");
+    drop(host.stop().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deadlines_without_a_calendar_are_settled_when_the_year_is_loaded() {
+    let host = TestHost::start().await;
+    for m in NEWBORN {
+        host.install(m, plugin(m)).await;
+    }
+    let clerk = host.tokens.clerk.clone();
+    // New Year's Eve: accepting by the next working day needs 2027, which has no data yet.
+    host.clock
+        .set(chrono::Utc.with_ymd_and_hms(2026, 12, 31, 4, 0, 0).unwrap());
+    let (_, file) = upload_file(&host, &clerk, PDF).await;
+    let scan = file["sha256"].as_str().unwrap().to_owned();
+    let mut body = intake("window", json!({ "mode": "together" }), &scan);
+    body["fields"]["child.birth-date"] = json!("2026-12-20");
+    for m in body["materials"].as_array_mut().unwrap() {
+        if m["code"] == "birth-record" {
+            m["attributes"]["child.birth-date"] = json!("2026-12-20");
+        }
+    }
+    let (s, case) = host.post("/api/v1/cases", &clerk, &body).await;
+    assert_eq!(s, StatusCode::CREATED, "{case}");
+    assert_eq!(case["status"], "in_progress", "{case:#}");
+    let id = case["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        item(&case, "birth-medical-certificate")["accept_due"]["due"],
+        Value::Null
+    );
+    assert_eq!(case["clocks"][0]["state"], "provisional");
+    assert_eq!(case["receipt"]["promised_by"], Value::Null);
+
+    let notice = json!({ "year": 2027, "papers": ["（测试用）"], "days": [
+        { "name": "元旦", "date": "2027-01-01", "isOffDay": true }
+    ]});
+    let (s, _) = host
+        .put("/api/v1/calendar/2027", &host.tokens.admin, &notice)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    host.state.workflow.tick().unwrap();
+    let (_, case) = host.get(&format!("/api/v1/cases/{id}"), &clerk).await;
+    // Thursday 12-31 + 1 working day: 01-01 is off, so Monday 01-04.
+    assert_eq!(
+        item(&case, "birth-medical-certificate")["accept_due"]["due"],
+        "2027-01-04"
+    );
+    let (_, audit) = host
+        .get(&format!("/api/v1/cases/{id}/events"), &host.tokens.admin)
+        .await;
+    assert!(
+        audit["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["command"] == "settle_deadlines")
+    );
+    drop(host.stop().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conflicting_commands_one_wins_and_retries_have_one_effect() {
+    let host = std::sync::Arc::new(TestHost::start().await);
+    for m in NEWBORN {
+        host.install(m, plugin(m)).await;
+    }
+    let clerk = host.tokens.clerk.clone();
+    let id = received_case(&host, &clerk).await;
+    // Accept and reject at the same moment: exactly one wins, the other meets the new state.
+    let url = format!("/api/v1/cases/{id}/items/birth-medical-certificate");
+    let accept = json!({ "action": "accept" });
+    let reject = json!({ "action": "reject", "reason": "材料不实" });
+    let health = host.tokens.department("health");
+    let (a, b) = tokio::join!(
+        host.post(&url, health, &accept),
+        host.post(&url, health, &reject)
+    );
+    let statuses = [a.0, b.0];
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+        1,
+        "{a:?} {b:?}"
+    );
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CONFLICT)
+            .count(),
+        1,
+        "{a:?} {b:?}"
+    );
+
+    // A retried window command with the same key has one effect.
+    let id2 = received_case(&host, &clerk).await;
+    let withdraw = || {
+        host.client
+            .post(host.url(&format!("/api/v1/cases/{id2}/window")))
+            .bearer_auth(&clerk)
+            .header("idempotency-key", "withdraw-once")
+            .json(&json!({ "action": "withdraw", "reason": "申请人撤回" }))
+            .send()
+    };
+    let first = withdraw().await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let second = withdraw().await.unwrap();
+    assert_eq!(
+        second.status(),
+        StatusCode::OK,
+        "replayed, not refused as a wrong state"
+    );
+    assert!(second.headers().get("idempotent-replayed").is_some());
+    let (_, audit) = host
+        .get(&format!("/api/v1/cases/{id2}/events"), &host.tokens.admin)
+        .await;
+    let withdrawals = audit["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["command"] == "withdraw")
+        .count();
+    assert_eq!(withdrawals, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tampered_audit_trail_is_detected() {
+    let host = TestHost::start().await;
+    for m in NEWBORN {
+        host.install(m, plugin(m)).await;
+    }
+    let clerk = host.tokens.clerk.clone();
+    let id = received_case(&host, &clerk).await;
+    let (s, case) = host
+        .post(
+            &format!("/api/v1/cases/{id}/items/birth-medical-certificate"),
+            host.tokens.department("health"),
+            &json!({ "action": "reject", "reason": "材料不实" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{case}");
+    let (_, audit) = host
+        .get(&format!("/api/v1/cases/{id}/events"), &host.tokens.admin)
+        .await;
+    assert_eq!(audit["verified"], true);
+    let (data, dir) = host.stop().await;
+
+    // Someone with access to the database rewrites the rejection's reason.
+    {
+        let db = sled::open(&data).unwrap();
+        let events = db.open_tree("case_events").unwrap();
+        let (k, v) = events
+            .scan_prefix(format!("{id}\0").as_bytes())
+            .map(|e| e.unwrap())
+            .find(|(_, v)| String::from_utf8_lossy(v).contains("材料不实"))
+            .unwrap();
+        let altered = String::from_utf8_lossy(&v).replace("材料不实", "材料齐全");
+        events.insert(k, altered.as_bytes()).unwrap();
+        db.flush().unwrap();
+    }
+    let host = TestHost::start_in(data, None).await;
+    let (_, audit) = host
+        .get(&format!("/api/v1/cases/{id}/events"), &host.tokens.admin)
+        .await;
+    assert_eq!(audit["verified"], false, "{audit:#}");
+    assert_eq!(audit["broken"]["problem"], "altered_event");
+    drop(host.stop().await);
+    drop(dir);
+}

@@ -303,3 +303,48 @@ pub async fn queue(
     .await
     .map(Json)
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupervisionQuery {
+    #[serde(default)]
+    state: Option<crate::workflow::clocks::ClockState>,
+}
+
+#[derive(Serialize)]
+pub struct SupervisedClock {
+    case_id: String,
+    one_thing: String,
+    #[serde(flatten)]
+    clock: RunningClock,
+}
+
+/// GET /api/v1/supervision/clocks — admin: every running clock of every open case, optionally
+/// only `?state=overdue` or `?state=warning` (电子监察, 第二十四条).
+pub async fn supervision(
+    State(app): State<AppState>,
+    caller: Caller,
+    Query(q): Query<SupervisionQuery>,
+) -> Result<Json<Vec<SupervisedClock>>, ApiError> {
+    caller.need(Need::Admin)?;
+    blocking(move || {
+        let today = app.clock.today();
+        let calendar = app.calendar.current();
+        let mut out = Vec::new();
+        for case in app.workflow.store().open_cases()? {
+            for clock in running(&case, today, &calendar) {
+                if q.state.is_some_and(|s| s != clock.state) {
+                    continue;
+                }
+                out.push(SupervisedClock {
+                    case_id: case.id.clone(),
+                    one_thing: case.one_thing.clone(),
+                    clock,
+                });
+            }
+        }
+        Ok(out)
+    })
+    .await
+    .map(Json)
+}

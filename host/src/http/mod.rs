@@ -70,6 +70,7 @@ pub fn router(state: AppState) -> Router {
             put(notifications::set_webhook),
         )
         .route("/outbox/sent", get(notifications::sent))
+        .route("/supervision/clocks", get(cases::supervision))
         .route("/calendar", get(calendar::years))
         .route("/calendar/working-days", get(calendar::working_days))
         .route(
@@ -102,11 +103,29 @@ pub async fn serve(
     // durably, so stopping mid-send only means one more attempt after the restart.
     let every = state.config.background_every;
     let outbox = tokio::spawn(state.outbox.clone().run(every));
+    let supervisor = tokio::spawn(supervise(state.clone()));
     let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await;
     outbox.abort();
+    supervisor.abort();
     served
+}
+
+/// The clocks' pass every `clock_every` (电子监察, 第二十四条). After a restart it picks up where
+/// the stored cases are: alerts already raised are on the cases.
+async fn supervise(state: AppState) {
+    loop {
+        tokio::time::sleep(state.config.clock_every).await;
+        let workflow = state.workflow.clone();
+        match tokio::task::spawn_blocking(move || workflow.tick()).await {
+            Ok(Ok(raised)) if !raised.is_empty() => {
+                tracing::info!(count = raised.len(), "clock alerts raised")
+            }
+            Ok(Err(e)) => tracing::error!(error = %e, "clock pass failed"),
+            _ => {}
+        }
+    }
 }
 
 async fn not_found() -> ApiError {

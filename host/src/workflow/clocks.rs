@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::model::{Case, CaseStatus, Due, ItemStatus};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClockState {
     Normal,
@@ -44,11 +44,13 @@ pub struct RunningClock {
 impl RunningClock {
     /// A stable name for the clock, used to raise each warning or overdue event once.
     pub fn key(&self) -> String {
-        format!(
-            "{:?}:{}",
-            self.stage,
-            self.matter.as_deref().unwrap_or("case")
-        )
+        let stage = match self.stage {
+            Stage::Intake => "intake",
+            Stage::Acceptance => "acceptance",
+            Stage::Decision => "decision",
+            Stage::ResultReturn => "result_return",
+        };
+        format!("{stage}:{}", self.matter.as_deref().unwrap_or("case"))
     }
 }
 

@@ -108,6 +108,14 @@ pub enum Command {
     Withdraw {
         reason: String,
     },
+    /// The supervisor's clock: a stage is close to or past its due date (电子监察, 第二十四条).
+    /// Raised once per clock and level.
+    RaiseAlert {
+        alert: String,
+    },
+    /// Due dates computed while a year's calendar was missing are computed again now that it
+    /// is loaded.
+    SettleDeadlines,
 }
 
 impl Command {
@@ -127,6 +135,8 @@ impl Command {
             Command::Deliver { .. } => "deliver",
             Command::Archive => "archive",
             Command::Withdraw { .. } => "withdraw",
+            Command::RaiseAlert { .. } => "raise_alert",
+            Command::SettleDeadlines => "settle_deadlines",
         }
     }
 
@@ -149,7 +159,8 @@ impl Command {
         match self {
             Command::Reject { reason, .. }
             | Command::Suspend { reason, .. }
-            | Command::Withdraw { reason } => Some(reason),
+            | Command::Withdraw { reason }
+            | Command::RaiseAlert { alert: reason } => Some(reason),
             Command::Decide { reason, .. } => reason.as_deref(),
             _ => None,
         }
@@ -544,6 +555,17 @@ fn step(
             }
             case.status = C::Archived;
             case.archived_at = Some(ctx.at.clone());
+        }
+        Command::RaiseAlert { alert } => {
+            if case.alerts.contains(alert) {
+                return Err(wrong(command, case));
+            }
+            case.alerts.push(alert.clone());
+        }
+        Command::SettleDeadlines => {
+            if !super::clocks::settle_provisional(case, ctx.calendar) {
+                return Err(WorkflowError::Invalid("没有待确定的期限".into()));
+            }
         }
         Command::Withdraw { reason } => {
             non_empty(reason, "撤回申请")?;

@@ -281,6 +281,10 @@ pub struct Case {
     pub delivered_at: Option<String>,
     pub archived_at: Option<String>,
     pub withdrawn_at: Option<String>,
+    /// Clock warnings and overdues already raised, by clock key and level, so each is raised
+    /// once (`acceptance:birth-registration:overdue`).
+    #[serde(default)]
+    pub alerts: Vec<String>,
     /// Incremented by every command; clients may send it back to detect lost updates.
     pub revision: u64,
 }

@@ -799,3 +799,134 @@ async fn a_tampered_audit_trail_is_detected() {
     drop(host.stop().await);
     drop(dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn business_startup_by_mail_with_its_archive_record() {
+    let host = TestHost::start().await;
+    for m in lianban_e2e::BUSINESS {
+        host.install(m, plugin(m)).await;
+    }
+    let clerk = host.tokens.clerk.clone();
+    let (_, file) = upload_file(&host, &clerk, PDF).await;
+    let scan = file["sha256"].as_str().unwrap().to_owned();
+    let mut app = fixture("business-window-complete");
+    for m in app["materials"].as_array_mut().unwrap() {
+        m["files"] = json!([scan]);
+    }
+    let body = json!({
+        "one_thing": "business-startup",
+        "channel": "window",
+        "applicant": { "name": "赵敏", "id_number": "410721198808081230", "mobile": "13912345678" },
+        "fields": app["fields"],
+        "materials": app["materials"],
+        "delivery": { "mode": "mail", "address": "河南省新乡市红旗区新二街 66 号", "recipient": "赵敏", "mobile": "13912345678" },
+    });
+    let (s, case) = host.post("/api/v1/cases", &clerk, &body).await;
+    assert_eq!(s, StatusCode::CREATED, "{case}");
+    assert_eq!(case["status"], "in_progress", "{case:#}");
+    let id = case["id"].as_str().unwrap().to_owned();
+    // Only 企业设立登记 starts; the other four need its licence.
+    assert_eq!(item(&case, "company-registration")["status"], "distributed");
+    assert_eq!(item(&case, "tax-invoice-setup")["status"], "waiting");
+    // The receipt promises along the longest chain: registration (1 + 1 promised) then the
+    // slowest follower (1 + 1), then one day back to the window: 5 working days, 12-04.
+    assert_eq!(case["receipt"]["promised_by"], "2026-12-04");
+    finish(&host, &id, "company-registration").await;
+    let (_, case) = host.get(&format!("/api/v1/cases/{id}"), &clerk).await;
+    for m in [
+        "seal-engraving-filing",
+        "tax-invoice-setup",
+        "employer-social-insurance",
+        "housing-fund-employer",
+    ] {
+        assert_eq!(item(&case, m)["status"], "distributed", "{m}");
+        finish(&host, &id, m).await;
+    }
+    let (_, case) = host.get(&format!("/api/v1/cases/{id}"), &clerk).await;
+    assert_eq!(case["status"], "completed");
+    // Mail goes out once everything is done, with its tracking number (第十七条).
+    let (s, b) = window(&host, &id, json!({ "action": "deliver" })).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let (s, case) = window(
+        &host,
+        &id,
+        json!({ "action": "deliver", "tracking_number": "EMS1234567890CN" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{case}");
+    assert_eq!(case["delivery"]["tracking_number"], "EMS1234567890CN");
+    assert!(
+        sms(&host)
+            .iter()
+            .any(|t| t.contains("已邮寄") && t.contains("EMS1234567890CN"))
+    );
+    // Not archived yet: no record.
+    let (s, _) = host
+        .get(&format!("/api/v1/cases/{id}/archive"), &clerk)
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    window(&host, &id, json!({ "action": "archive" })).await;
+    let (s, record) = host
+        .get(&format!("/api/v1/cases/{id}/archive"), &clerk)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{record}");
+    assert_eq!(record["audit_verified"], true);
+    assert_eq!(record["judged_by"].as_array().unwrap().len(), 5);
+    assert_eq!(record["materials"].as_array().unwrap().len(), 6);
+    assert_eq!(record["materials"][0]["files"][0], scan);
+    assert!(
+        record["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["decision"]["outcome"] == "approve")
+    );
+    assert!(record["events"].as_array().unwrap().len() >= 20);
+    drop(host.stop().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn self_print_results_appear_as_they_reach_the_window() {
+    let host = TestHost::start().await;
+    for m in NEWBORN {
+        host.install(m, plugin(m)).await;
+    }
+    let online = host
+        .state
+        .auth
+        .issue("豫事办", Role::Applicant, "test")
+        .unwrap();
+    let (_, file) = upload_file(&host, &online, PDF).await;
+    let scan = file["sha256"].as_str().unwrap().to_owned();
+    let (_, case) = host
+        .post(
+            "/api/v1/cases",
+            &online,
+            &intake("online", json!({ "mode": "self_print" }), &scan),
+        )
+        .await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    window(&host, &id, json!({ "action": "confirm" })).await;
+    let (s, results) = host
+        .get(&format!("/api/v1/cases/{id}/results"), &online)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(results, json!([]));
+    finish(&host, &id, "birth-medical-certificate").await;
+    let (_, results) = host
+        .get(&format!("/api/v1/cases/{id}/results"), &online)
+        .await;
+    assert_eq!(results.as_array().unwrap().len(), 1);
+    assert_eq!(results[0]["matter"], "birth-medical-certificate");
+    assert_eq!(
+        results[0]["decision"]["documents"][0]["elicense_number"],
+        "E-1"
+    );
+    // Self-print tells the applicant per result.
+    assert!(
+        sms(&host)
+            .iter()
+            .any(|t| t.contains("“出生医学证明签发”已办结"))
+    );
+    drop(host.stop().await);
+}

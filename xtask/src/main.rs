@@ -158,11 +158,14 @@ fn test() -> Result<(), String> {
 
 fn bench(extra: &[String]) -> Result<(), String> {
     guests()?;
-    let mut c = cargo();
-    c.args(["bench", "--package", "lianban-e2e", "--bench", "precheck"]);
-    if !extra.is_empty() {
-        c.arg("--");
-        c.args(extra);
+    for bench in ["precheck", "lifecycle"] {
+        let mut c = cargo();
+        c.args(["bench", "--package", "lianban-e2e", "--bench", bench]);
+        if !extra.is_empty() {
+            c.arg("--");
+            c.args(extra);
+        }
+        run(c)?;
     }
-    run(c)
+    Ok(())
 }

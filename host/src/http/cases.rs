@@ -348,3 +348,109 @@ pub async fn supervision(
     .await
     .map(Json)
 }
+
+/// The archive record (第十八条): every material with its file hashes and whether the window
+/// keeps the original, every result, every event, and the rule versions that judged the case.
+#[derive(Serialize)]
+pub struct ArchiveRecord {
+    case_id: String,
+    one_thing: String,
+    receipt: Option<crate::workflow::Receipt>,
+    applicant: String,
+    materials: Vec<crate::workflow::CaseMaterial>,
+    results: Vec<ResultEntry>,
+    judged_by: Vec<crate::precheck::JudgedBy>,
+    events: Vec<Event>,
+    audit_verified: bool,
+    archived_at: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct ResultEntry {
+    matter: String,
+    status: ItemStatus,
+    decision: Option<crate::workflow::Decision>,
+    rejection_reason: Option<String>,
+    cancel_reason: Option<String>,
+}
+
+/// GET /api/v1/cases/{id}/archive — the bureau and the window: the archive record of an
+/// archived case.
+pub async fn archive_record(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ArchiveRecord>, ApiError> {
+    caller.need(Need::Clerk)?;
+    blocking(move || {
+        let case = app.workflow.case(&id)?;
+        if case.status != crate::workflow::CaseStatus::Archived {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "not_archived",
+                "该办件尚未归档",
+                "the case is not archived yet",
+            ));
+        }
+        let events = app.workflow.events(&id)?;
+        Ok(ArchiveRecord {
+            audit_verified: verify(&events).is_ok(),
+            case_id: case.id.clone(),
+            one_thing: case.one_thing_name.clone(),
+            receipt: case.receipt.clone(),
+            applicant: case.applicant.name.clone(),
+            results: case
+                .items
+                .iter()
+                .map(|i| ResultEntry {
+                    matter: i.matter.clone(),
+                    status: i.status,
+                    decision: i.decision.clone(),
+                    rejection_reason: i.rejection_reason.clone(),
+                    cancel_reason: i.cancel_reason.clone(),
+                })
+                .collect(),
+            materials: case.materials,
+            judged_by: case.judged_by,
+            events,
+            archived_at: case.archived_at,
+        })
+    })
+    .await
+    .map(Json)
+}
+
+/// GET /api/v1/cases/{id}/results — the online service, for applicants who chose self-print
+/// (第十七条): the electronic results that have reached the window.
+pub async fn results(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<ResultEntry>>, ApiError> {
+    caller.need(Need::ClerkOrApplicant)?;
+    blocking(move || {
+        let case = app.workflow.case(&id)?;
+        if case.delivery != crate::workflow::Delivery::SelfPrint {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "not_self_print",
+                "申请人未选择自行打印结果",
+                "the applicant did not choose self-print",
+            ));
+        }
+        Ok(case
+            .items
+            .iter()
+            .filter(|i| i.window_received_at.is_some())
+            .map(|i| ResultEntry {
+                matter: i.matter.clone(),
+                status: i.status,
+                decision: i.decision.clone(),
+                rejection_reason: None,
+                cancel_reason: None,
+            })
+            .collect())
+    })
+    .await
+    .map(Json)
+}

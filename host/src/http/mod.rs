@@ -59,6 +59,8 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/items/{matter}", post(cases::item))
         .route("/cases/{id}/events", get(cases::events))
         .route("/cases/{id}/notice", get(cases::notice))
+        .route("/cases/{id}/archive", get(cases::archive_record))
+        .route("/cases/{id}/results", get(cases::results))
         .route("/departments/{code}/items", get(cases::queue))
         .route(
             "/files",

@@ -1,0 +1,226 @@
+//! Full lifecycles of 新生儿出生一件事 through the HTTP API with durable commits: intake at the
+//! window (pre-check, receipt, distribution), then for each matter in dependency order accept,
+//! decide, return and window receipt, then delivery and archive — 23 commands per case, each
+//! flushed before its reply. Reports lifecycles/s, commands/s, p50/p99 per command kind, and
+//! the store's size on disk per archived case.
+//!
+//! `cargo xtask bench` runs it after the pre-check benchmark; options: `--cases N` (default
+//! 200), `--clients C` (default 16).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use lianban::auth::Role;
+use lianban::clock::FixedClock;
+use lianban_e2e::{NEWBORN, TODAY, department_of, fixture, guests_dir};
+use serde_json::{Value, json};
+
+fn arg(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn pick(sorted: &[Duration], q: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
+}
+
+fn intake_body() -> Value {
+    let app = fixture("newborn-window-complete");
+    json!({
+        "one_thing": "newborn",
+        "channel": "window",
+        "applicant": { "name": "李芳", "id_number": "410702199205050027", "mobile": "13812345678" },
+        "fields": app["fields"],
+        "materials": app["materials"],
+        "delivery": { "mode": "together" },
+    })
+}
+
+type Timings = Vec<(&'static str, Duration)>;
+
+async fn lifecycle(
+    client: &reqwest::Client,
+    base: &str,
+    tokens: &BTreeMap<String, String>,
+) -> Timings {
+    let mut t: Timings = Vec::new();
+    let send = |kind: &'static str, token: String, path: String, body: Value| {
+        let client = client.clone();
+        async move {
+            let start = Instant::now();
+            let r = client
+                .post(path)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status();
+            let body: Value = r.json().await.unwrap();
+            assert!(status.is_success(), "{kind}: {status} {body}");
+            (kind, start.elapsed(), body)
+        }
+    };
+    let clerk = tokens["clerk"].clone();
+    let (k, d, case) = send(
+        "intake",
+        clerk.clone(),
+        format!("{base}/api/v1/cases"),
+        intake_body(),
+    )
+    .await;
+    t.push((k, d));
+    let id = case["id"].as_str().unwrap().to_owned();
+    // Dependency order: the birth certificate, then 出生登记 and 预防接种证, then the rest.
+    for matter in NEWBORN {
+        let dept = tokens[&format!("department:{}", department_of(matter))].clone();
+        let item = format!("{base}/api/v1/cases/{id}/items/{matter}");
+        for (kind, body) in [
+            ("accept", json!({ "action": "accept" })),
+            (
+                "decide",
+                json!({ "action": "decide", "outcome": "approve", "documents": [{ "name": "结果", "elicense_number": "E" }] }),
+            ),
+            ("return_result", json!({ "action": "return_result" })),
+        ] {
+            let (k, d, _) = send(kind, dept.clone(), item.clone(), body).await;
+            t.push((k, d));
+        }
+        let (k, d, _) = send(
+            "receive_result",
+            clerk.clone(),
+            format!("{base}/api/v1/cases/{id}/window"),
+            json!({ "action": "receive_result", "matter": matter }),
+        )
+        .await;
+        t.push((k, d));
+    }
+    for action in ["deliver", "archive"] {
+        let kind: &'static str = if action == "deliver" {
+            "deliver"
+        } else {
+            "archive"
+        };
+        let (k, d, _) = send(
+            kind,
+            clerk.clone(),
+            format!("{base}/api/v1/cases/{id}/window"),
+            json!({ "action": action }),
+        )
+        .await;
+        t.push((k, d));
+    }
+    t
+}
+
+fn main() {
+    let cases = arg("--cases", 200) as usize;
+    let clients = arg("--clients", 16) as usize;
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = lianban::open(
+        lianban::Config::new(dir.path()),
+        Arc::new(FixedClock::at_noon(TODAY)),
+    )
+    .unwrap();
+    let demo = lianban::launch::prepare_demo(&state, &guests_dir()).unwrap();
+    assert_eq!(demo.activated.len(), 10);
+    let tokens: BTreeMap<String, String> = demo
+        .tokens
+        .iter()
+        .filter(|(r, _)| !matches!(r, Role::Admin))
+        .map(|(r, t)| (r.to_string(), t.clone()))
+        .collect();
+    let store = state.store.clone();
+    let before = store.size_on_disk().unwrap();
+    let listener = server_rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    server_rt.spawn(lianban::serve(listener, state, std::future::pending()));
+
+    let client_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (timings, elapsed) = client_rt.block_on(async move {
+        let client = reqwest::Client::new();
+        let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..clients {
+            let (client, base, tokens, next) =
+                (client.clone(), base.clone(), tokens.clone(), next.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut all = Vec::new();
+                while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < cases {
+                    all.extend(lifecycle(&client, &base, &tokens).await);
+                }
+                all
+            }));
+        }
+        let mut all = Vec::new();
+        for t in tasks {
+            all.extend(t.await.unwrap());
+        }
+        (all, started.elapsed())
+    });
+    let after = store.size_on_disk().unwrap();
+
+    let commands = timings.len();
+    println!(
+        "# lianban workflow benchmark ({} cores)",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0)
+    );
+    println!("\n## Full lifecycles over HTTP, durable commits, {clients} concurrent clients");
+    println!("| cases | commands | seconds | lifecycles/s | durable commands/s |");
+    println!("|---:|---:|---:|---:|---:|");
+    println!(
+        "| {cases} | {commands} | {:.1} | {:.1} | {:.0} |",
+        elapsed.as_secs_f64(),
+        cases as f64 / elapsed.as_secs_f64(),
+        commands as f64 / elapsed.as_secs_f64()
+    );
+    let mut by_kind: BTreeMap<&str, Vec<Duration>> = BTreeMap::new();
+    for (k, d) in &timings {
+        by_kind.entry(k).or_default().push(*d);
+    }
+    let mut all: Vec<Duration> = timings.iter().map(|(_, d)| *d).collect();
+    all.sort();
+    println!("\n| command | count | p50 ms | p99 ms |");
+    println!("|---|---:|---:|---:|");
+    for (k, mut v) in by_kind {
+        v.sort();
+        println!(
+            "| {k} | {} | {:.2} | {:.2} |",
+            v.len(),
+            pick(&v, 0.5).as_secs_f64() * 1e3,
+            pick(&v, 0.99).as_secs_f64() * 1e3
+        );
+    }
+    println!(
+        "| all | {} | {:.2} | {:.2} |",
+        all.len(),
+        pick(&all, 0.5).as_secs_f64() * 1e3,
+        pick(&all, 0.99).as_secs_f64() * 1e3
+    );
+    println!(
+        "\nstore on disk: {} KiB before, {} KiB after → {:.1} KiB per archived case (sled, before compaction)",
+        before / 1024,
+        after / 1024,
+        (after.saturating_sub(before)) as f64 / 1024.0 / cases as f64
+    );
+}

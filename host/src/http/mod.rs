@@ -111,6 +111,9 @@ pub async fn serve(
         .await;
     outbox.abort();
     supervisor.abort();
+    // Wait until both have let go of the services (and so of the database).
+    let _ = outbox.await;
+    let _ = supervisor.await;
     served
 }
 

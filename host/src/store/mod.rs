@@ -101,11 +101,13 @@ pub trait IdempotencyStore: Send + Sync {
     fn forget_before(&self, before: i64) -> StoreResult<usize>;
 }
 
-/// The last event of a case's audit chain.
+/// The last event of a case's audit chain, and the revision of the case it left.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Head {
     pub seq: u64,
     pub hash: String,
+    #[serde(default)]
+    pub revision: u64,
 }
 
 /// One command's writes, committed together or not at all (and flushed before `Ok`).

@@ -14,21 +14,8 @@ use std::time::{Duration, Instant};
 
 use lianban::auth::Role;
 use lianban::clock::FixedClock;
-use lianban_e2e::{NEWBORN, TODAY, department_of, fixture, guests_dir};
+use lianban_e2e::{NEWBORN, TODAY, bench_arg, department_of, fixture, guests_dir, percentile};
 use serde_json::{Value, json};
-
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn pick(sorted: &[Duration], q: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
-}
 
 fn intake_body() -> Value {
     let app = fixture("newborn-window-complete");
@@ -120,8 +107,8 @@ async fn lifecycle(
 }
 
 fn main() {
-    let cases = arg("--cases", 200) as usize;
-    let clients = arg("--clients", 16) as usize;
+    let cases = bench_arg("--cases", 200) as usize;
+    let clients = bench_arg("--clients", 16) as usize;
     let server_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -207,15 +194,15 @@ fn main() {
         println!(
             "| {k} | {} | {:.2} | {:.2} |",
             v.len(),
-            pick(&v, 0.5).as_secs_f64() * 1e3,
-            pick(&v, 0.99).as_secs_f64() * 1e3
+            percentile(&v, 0.5).as_secs_f64() * 1e3,
+            percentile(&v, 0.99).as_secs_f64() * 1e3
         );
     }
     println!(
         "| all | {} | {:.2} | {:.2} |",
         all.len(),
-        pick(&all, 0.5).as_secs_f64() * 1e3,
-        pick(&all, 0.99).as_secs_f64() * 1e3
+        percentile(&all, 0.5).as_secs_f64() * 1e3,
+        percentile(&all, 0.99).as_secs_f64() * 1e3
     );
     println!(
         "\nstore on disk: {} KiB before, {} KiB after → {:.1} KiB per archived case (sled, before compaction)",

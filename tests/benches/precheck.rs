@@ -16,18 +16,9 @@ use std::time::{Duration, Instant};
 
 use lianban::clock::FixedClock;
 use lianban::runtime::{Limits, Plugin, PluginIdent, Runtime, RuntimeConfig, api_version};
-use lianban_e2e::{NEWBORN, TODAY, fixture, guests_dir, plugin};
+use lianban_e2e::{NEWBORN, TODAY, bench_arg, fixture, guests_dir, percentile, plugin};
 use lianban_sdk::testing::official_calendar;
 use lianban_sdk::{Date, MergedApplication, Rules};
-
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 struct Stats {
     median: Duration,
@@ -37,7 +28,7 @@ struct Stats {
 
 fn stats(mut samples: Vec<Duration>) -> Stats {
     samples.sort();
-    let pick = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
+    let pick = |q: f64| percentile(&samples, q);
     let total: Duration = samples.iter().sum();
     Stats {
         median: pick(0.5),
@@ -459,9 +450,9 @@ fn memory_and_upload() {
 
 fn main() {
     // `cargo bench` passes `--bench`; other flags are ours.
-    let iterations = arg("--iterations", 3_000);
-    let seconds = arg("--seconds", 10);
-    let clients = arg("--clients", 32);
+    let iterations = bench_arg("--iterations", 3_000);
+    let seconds = bench_arg("--seconds", 10);
+    let clients = bench_arg("--clients", 32);
     println!(
         "# lianban benchmarks ({} cores)",
         std::thread::available_parallelism()

@@ -272,3 +272,18 @@ pub fn drop_material(app: &mut Value, code: &str) {
         .unwrap()
         .retain(|m| m["code"] != code);
 }
+
+/// A numeric benchmark option `--name N` from the command line.
+pub fn bench_arg(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The `q` quantile of sorted samples (0.5: median, 0.99: p99).
+pub fn percentile(sorted: &[std::time::Duration], q: f64) -> std::time::Duration {
+    sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
+}

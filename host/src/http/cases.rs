@@ -7,9 +7,9 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::blocking;
 use super::error::ApiError;
 use super::extract::{Caller, Json as JsonBody, Path, Query};
+use super::{blocking, with_slot};
 use crate::app::AppState;
 use crate::auth::{Need, Principal, Role};
 use crate::workflow::audit::{Broken, Event, verify};
@@ -53,16 +53,9 @@ pub async fn create(
             "window intake uses channel window; online submissions use channel online",
         ));
     }
-    let permit = app
-        .eval_slots
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(ApiError::internal)?;
-    let case = blocking(move || {
-        let _permit = permit;
+    let case = with_slot(app, move |app| {
         let case = app.workflow.intake(&actor(&principal), request)?;
-        Ok(view(&app, case))
+        Ok(view(app, case))
     })
     .await?;
     Ok((StatusCode::CREATED, Json(case)).into_response())
@@ -115,18 +108,11 @@ pub async fn update_application(
     JsonBody(update): JsonBody<ApplicationUpdate>,
 ) -> Result<Json<CaseView>, ApiError> {
     let principal = caller.need(Need::ClerkOrApplicant)?.clone();
-    let permit = app
-        .eval_slots
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(ApiError::internal)?;
-    blocking(move || {
-        let _permit = permit;
+    with_slot(app, move |app| {
         let case = app
             .workflow
             .update_application(&actor(&principal), &id, update)?;
-        Ok(view(&app, case))
+        Ok(view(app, case))
     })
     .await
     .map(Json)
@@ -153,16 +139,9 @@ pub async fn window(
             "you may not do this window action",
         ));
     }
-    let permit = app
-        .eval_slots
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(ApiError::internal)?;
-    blocking(move || {
-        let _permit = permit;
+    with_slot(app, move |app| {
         let case = app.workflow.window(&actor(&principal), &id, action)?;
-        Ok(view(&app, case))
+        Ok(view(app, case))
     })
     .await
     .map(Json)
@@ -178,18 +157,11 @@ pub async fn item(
 ) -> Result<Json<CaseView>, ApiError> {
     let principal = caller.need(Need::Department)?.clone();
     let department = principal.department().unwrap_or_default().to_owned();
-    let permit = app
-        .eval_slots
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(ApiError::internal)?;
-    blocking(move || {
-        let _permit = permit;
+    with_slot(app, move |app| {
         let case =
             app.workflow
                 .department(&actor(&principal), &department, &id, &matter, action)?;
-        Ok(view(&app, case))
+        Ok(view(app, case))
     })
     .await
     .map(Json)

@@ -47,16 +47,9 @@ pub async fn upload(
 ) -> Result<Response, ApiError> {
     let principal = caller.need(Need::Department)?.clone();
     let department = principal.department().unwrap_or_default().to_owned();
-    // The smoke call instantiates the component: it takes a pool slot like a pre-check.
-    let permit = app
-        .eval_slots
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(ApiError::internal)?;
     let (now, today) = (app.clock.stamp(), app.clock.today());
-    let uploaded = blocking(move || {
-        let _permit = permit;
+    // The smoke call instantiates the component: it takes a pool slot like a pre-check.
+    let uploaded = super::with_slot(app, move |app| {
         Ok(app
             .registry
             .upload(&matter, &department, &bytes, &principal.name, &now, today)?)

@@ -152,6 +152,27 @@ fn panicked(_: Box<dyn Any + Send + 'static>) -> Response {
     ApiError::internal("handler panicked").into_response()
 }
 
+/// Runs blocking work that may instantiate rules components, holding one evaluation slot
+/// (each holds one pooled instance at a time; waiting here keeps the pool from running dry).
+pub(crate) async fn with_slot<T: Send + 'static>(
+    app: AppState,
+    f: impl FnOnce(&AppState) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let permit = app.eval_slots.clone().acquire_owned().await.map_err(|_| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "shutting_down",
+            "服务正在停止，请稍后重试",
+            "the service is shutting down; retry later",
+        )
+    })?;
+    blocking(move || {
+        let _permit = permit;
+        f(&app)
+    })
+    .await
+}
+
 /// Runs blocking work (sled, wasmtime) off the async executor.
 pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,

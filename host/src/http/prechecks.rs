@@ -2,7 +2,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
 
 use super::error::ApiError;
 use super::extract::{Caller, Json as JsonBody};
@@ -30,19 +29,8 @@ pub async fn create(
             format!("no one-thing {} in the catalog", request.one_thing),
         )
     })?;
-    // Each evaluation holds one pooled instance at a time; waiting here keeps the pool from
-    // running dry under load.
-    let permit = app.eval_slots.clone().acquire_owned().await.map_err(|_| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "shutting_down",
-            "服务正在停止，请稍后重试",
-            "the service is shutting down; retry later",
-        )
-    })?;
     let today = app.clock.today();
-    super::blocking(move || {
-        let _permit = permit;
+    super::with_slot(app, move |app| {
         Ok(precheck::run(
             &app.registry,
             &app.calendar,

@@ -98,6 +98,12 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
         Runtime::new(config.runtime.clone()).map_err(|e| OpenError::Runtime(format!("{e:#}")))?,
     );
     let catalog = Arc::new(Catalog::new(store.clone()));
+    catalog
+        .seed_dictionary()
+        .map_err(|source| OpenError::Store {
+            path: config.data_dir.clone(),
+            source,
+        })?;
     let calendar = Arc::new(Calendar::load(store.clone())?);
     let registry = Arc::new(Registry::new(
         runtime,

@@ -131,6 +131,18 @@ impl TestHost {
         .await
         .unwrap();
         lianban::catalog::seed_demo(state.store.as_ref()).unwrap();
+        // The hostile guest's switch is a field like any other: the bureau registers it before
+        // the tests upload that guest.
+        state
+            .catalog
+            .put_dictionary_field(&lianban::catalog::FieldEntry {
+                key: "hostile.mode".into(),
+                label: "测试模式".into(),
+                kind: lianban_sdk::FieldKind::Text,
+                choices: Vec::new(),
+                help: None,
+            })
+            .unwrap();
         let issue = |name: &str, role: Role| state.auth.issue(name, role, "test").unwrap();
         let mut departments = BTreeMap::new();
         for m in NEWBORN.iter().chain(BUSINESS) {

@@ -4,12 +4,14 @@
 //! bureau, published batches — builds on the same model later.
 
 pub mod demo;
+pub mod dictionary;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
 pub use demo::seed_demo;
+pub use dictionary::{Dictionary, FieldEntry, MaterialEntry};
 
 use crate::store::{CatalogStore, StoreResult};
 
@@ -99,6 +101,24 @@ impl Catalog {
 
     pub fn one_things(&self) -> StoreResult<Vec<OneThing>> {
         self.store.one_things()
+    }
+
+    /// The shared data dictionary as the bureau keeps it.
+    pub fn dictionary(&self) -> StoreResult<Dictionary> {
+        Dictionary::load(self.store.as_ref())
+    }
+
+    /// Adds the SDK's dictionary entries the store does not have yet (at every start).
+    pub fn seed_dictionary(&self) -> StoreResult<()> {
+        dictionary::seed(self.store.as_ref())
+    }
+
+    pub fn put_dictionary_field(&self, field: &FieldEntry) -> StoreResult<()> {
+        self.store.put_dictionary_field(field)
+    }
+
+    pub fn put_dictionary_material(&self, material: &MaterialEntry) -> StoreResult<()> {
+        self.store.put_dictionary_material(material)
     }
 
     pub fn one_thing(&self, code: &str) -> StoreResult<Option<OneThing>> {

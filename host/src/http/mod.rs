@@ -2,6 +2,7 @@
 
 mod calendar;
 mod cases;
+mod dictionary;
 pub mod error;
 mod extract;
 mod files;
@@ -36,6 +37,12 @@ pub fn router(state: AppState) -> Router {
     let file_limit = state.config.max_file_bytes.saturating_add(1);
     let api = Router::new()
         .route("/openapi.json", get(openapi::document))
+        .route("/dictionary", get(dictionary::show))
+        .route("/dictionary/fields/{key}", put(dictionary::put_field))
+        .route(
+            "/dictionary/materials/{code}",
+            put(dictionary::put_material),
+        )
         .route("/one-things", get(one_things::list))
         .route("/one-things/{code}", get(one_things::show))
         .route("/prechecks", post(prechecks::create))

@@ -201,7 +201,8 @@ impl Registry {
                 manifest: manifest.matter,
             });
         }
-        let problems = manifest_check::problems(&manifest, &matter_ref);
+        let mut problems = manifest_check::problems(&manifest, &matter_ref);
+        problems.extend(self.catalog.dictionary()?.problems(&manifest));
         if !problems.is_empty() {
             return Err(RegistryError::ManifestInvalid(problems));
         }
@@ -369,6 +370,16 @@ impl Registry {
             }
         }
         Ok(failures)
+    }
+
+    /// Every active version, by matter.
+    pub fn all_active(&self) -> Vec<Arc<ActivePlugin>> {
+        self.active
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .values()
+            .cloned()
+            .collect()
     }
 
     pub fn active(&self, matter: &str) -> Option<Arc<ActivePlugin>> {

@@ -13,7 +13,7 @@ pub use self::sled::SledStore;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Principal;
-use crate::catalog::{Department, OneThing};
+use crate::catalog::{Department, FieldEntry, MaterialEntry, OneThing};
 use crate::registry::{Activation, PluginVersion};
 use crate::workflow::Case;
 use crate::workflow::audit::Event;
@@ -65,6 +65,10 @@ pub trait CatalogStore: Send + Sync {
     fn put_one_thing(&self, one_thing: &OneThing) -> StoreResult<()>;
     fn one_thing(&self, code: &str) -> StoreResult<Option<OneThing>>;
     fn one_things(&self) -> StoreResult<Vec<OneThing>>;
+    fn put_dictionary_field(&self, field: &FieldEntry) -> StoreResult<()>;
+    fn dictionary_fields(&self) -> StoreResult<Vec<FieldEntry>>;
+    fn put_dictionary_material(&self, material: &MaterialEntry) -> StoreResult<()>;
+    fn dictionary_materials(&self) -> StoreResult<Vec<MaterialEntry>>;
 }
 
 /// One year of official working-day data as an administrator loaded it.

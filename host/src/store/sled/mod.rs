@@ -12,6 +12,8 @@
 //! | `plugin_activations` | matter `\0` u64 BE sequence      | `Activation` (history)       |
 //! | `catalog_departments`| department code                  | `Department`                 |
 //! | `catalog_one_things` | one-thing code                   | `OneThing`                   |
+//! | `dictionary_fields`  | field key                        | `FieldEntry`                 |
+//! | `dictionary_materials` | material code                  | `MaterialEntry`              |
 //! | `calendar_years`     | year, u16 BE                     | `StoredYear`                 |
 //! | `tokens`             | sha256 of the token (hex)        | `Principal`                  |
 //! | `idempotency`        | sha256 of caller, method, path, key | `Remembered`              |
@@ -36,7 +38,7 @@ use super::{
     StoreResult, StoredYear, TokenStore, Webhook, WebhookStore,
 };
 use crate::auth::Principal;
-use crate::catalog::{Department, OneThing};
+use crate::catalog::{Department, FieldEntry, MaterialEntry, OneThing};
 use crate::registry::{Activation, PluginVersion};
 
 pub struct SledStore {
@@ -50,6 +52,8 @@ pub struct SledStore {
     plugin_activations: sled::Tree,
     departments: sled::Tree,
     one_things: sled::Tree,
+    dictionary_fields: sled::Tree,
+    dictionary_materials: sled::Tree,
     calendar_years: sled::Tree,
     tokens: sled::Tree,
     idempotency: sled::Tree,
@@ -88,6 +92,8 @@ impl SledStore {
             plugin_activations: db.open_tree("plugin_activations")?,
             departments: db.open_tree("catalog_departments")?,
             one_things: db.open_tree("catalog_one_things")?,
+            dictionary_fields: db.open_tree("dictionary_fields")?,
+            dictionary_materials: db.open_tree("dictionary_materials")?,
             calendar_years: db.open_tree("calendar_years")?,
             tokens: db.open_tree("tokens")?,
             idempotency: db.open_tree("idempotency")?,
@@ -250,6 +256,26 @@ impl CatalogStore for SledStore {
 
     fn one_things(&self) -> StoreResult<Vec<OneThing>> {
         self.scan(&self.one_things, b"")
+    }
+
+    fn put_dictionary_field(&self, field: &FieldEntry) -> StoreResult<()> {
+        self.put(&self.dictionary_fields, field.key.as_bytes(), field)
+    }
+
+    fn dictionary_fields(&self) -> StoreResult<Vec<FieldEntry>> {
+        self.scan(&self.dictionary_fields, b"")
+    }
+
+    fn put_dictionary_material(&self, material: &MaterialEntry) -> StoreResult<()> {
+        self.put(
+            &self.dictionary_materials,
+            material.code.as_bytes(),
+            material,
+        )
+    }
+
+    fn dictionary_materials(&self) -> StoreResult<Vec<MaterialEntry>> {
+        self.scan(&self.dictionary_materials, b"")
     }
 }
 

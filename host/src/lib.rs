@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod clock;
 pub mod files;
+pub mod guide;
 pub mod http;
 pub mod launch;
 pub mod notify;

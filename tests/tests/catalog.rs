@@ -92,3 +92,160 @@ async fn a_plugin_using_a_field_outside_the_dictionary_is_refused_until_the_bure
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     drop(host.stop().await);
 }
+
+fn find<'a>(list: &'a serde_json::Value, key: &str, value: &str) -> &'a serde_json::Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x[key] == value)
+        .unwrap_or_else(|| panic!("no {key} = {value} in {list}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guides_come_from_the_catalog_and_the_active_rules_and_follow_them() {
+    let host = TestHost::start().await;
+    host.install_demo_plugins().await;
+
+    // Public: no token needed.
+    let (s, g) = host.get("/api/v1/one-things/newborn/guide", "").await;
+    assert_eq!(s, StatusCode::OK, "{g}");
+    assert_eq!(g["lead_department"]["name"], "红旗区卫生健康委员会");
+    assert_eq!(g["generated_from"].as_array().unwrap().len(), 5);
+    assert_eq!(g["missing_rules"], json!([]));
+    assert!(!g["conditions"].as_array().unwrap().is_empty());
+    assert!(
+        g["apply"]["window"]
+            .as_str()
+            .unwrap()
+            .contains("一件事一次办")
+    );
+
+    // One set of materials: the mother's id card is asked for once, for every matter needing it.
+    let materials = &g["materials"];
+    let codes: Vec<&str> = materials
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["code"].as_str().unwrap())
+        .collect();
+    let mut unique = codes.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), codes.len(), "{codes:?}");
+    let id_card = find(materials, "code", "mother-id-card");
+    assert!(
+        id_card["needed_by"].as_array().unwrap().len() >= 2,
+        "{id_card}"
+    );
+    assert_eq!(
+        find(materials, "code", "birth-medical-certificate")["elicense"],
+        "出生医学证明"
+    );
+
+    // Times: 出生医学证明 (1) → 出生登记 (1) → 社保卡 (5) is the longest chain; each of the three
+    // is accepted within a working day and the result goes back in one.
+    let t = &g["time_limits"];
+    assert_eq!(
+        t["critical_path"],
+        json!([
+            "birth-medical-certificate",
+            "birth-registration",
+            "social-security-card"
+        ])
+    );
+    assert_eq!(t["critical_path_promised_days"], 7);
+    assert_eq!(t["whole_promised_days"], 11);
+    assert_eq!(t["whole_legal_days"], 5 + 10 + 20 + 3 + 1);
+    assert_eq!(
+        find(&t["matters"], "matter", "birth-registration")["legal_days"],
+        10
+    );
+
+    // Flow chart: intake, five matters, delivery; an arrow per prerequisite.
+    let flow = &g["flow"];
+    assert_eq!(flow["nodes"].as_array().unwrap().len(), 7);
+    let arrows = flow["arrows"].as_array().unwrap();
+    assert!(
+        arrows.contains(&json!({"from": "birth-medical-certificate", "to": "birth-registration"}))
+    );
+    assert!(
+        arrows.contains(&json!({"from": "birth-registration", "to": "resident-medical-insurance"}))
+    );
+    assert!(arrows.contains(&json!({"from": "intake", "to": "birth-medical-certificate"})));
+    assert_eq!(arrows.len(), 8);
+    let col = |id: &str| find(&flow["nodes"], "id", id)["column"].as_u64().unwrap();
+    assert_eq!(col("vaccination-certificate"), col("birth-registration"));
+    assert_eq!(
+        col("social-security-card"),
+        col("resident-medical-insurance")
+    );
+
+    // The renderings.
+    let r = host
+        .client
+        .get(host.url("/api/v1/one-things/newborn/guide.html"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = r.text().await.unwrap();
+    assert!(html.contains("新生儿出生一件事办事指南"));
+    assert!(html.contains("不超过 11 个工作日"));
+    assert!(html.contains("<svg"));
+    let r = host
+        .client
+        .get(host.url("/api/v1/one-things/newborn/flow.svg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "image/svg+xml; charset=utf-8");
+    let svg = r.text().await.unwrap();
+    assert_eq!(svg.matches("class=\"node\"").count(), 7);
+    assert_eq!(svg.matches("class=\"arrow\"").count(), 8);
+
+    // 企业开办: four matters in parallel after 设立登记.
+    let (_, b) = host
+        .get("/api/v1/one-things/business-startup/guide", "")
+        .await;
+    let nodes = &b["flow"]["nodes"];
+    let col = |id: &str| find(nodes, "id", id)["column"].as_u64().unwrap();
+    assert_eq!(col("seal-engraving-filing"), 2);
+    assert_eq!(col("housing-fund-employer"), 2);
+    assert_eq!(b["time_limits"]["critical_path_promised_days"], 2);
+    assert_eq!(b["time_limits"]["whole_promised_days"], 5);
+
+    // A new rules version changes the guide, which names the version it came from.
+    let (s, v2) = host
+        .upload(
+            "birth-registration",
+            host.tokens.department("public-security"),
+            component("lianban-guest-registration-v2"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = host
+        .activate("birth-registration", v2["sha256"].as_str().unwrap())
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, g2) = host.get("/api/v1/one-things/newborn/guide", "").await;
+    let from = find(&g2["generated_from"], "matter", "birth-registration");
+    assert_eq!(from["version"], "2.0.0");
+    assert_eq!(from["sha256"], v2["sha256"]);
+    assert_eq!(g2["time_limits"]["critical_path_promised_days"], 6);
+    assert!(
+        find(&g2["review_points"], "matter", "birth-registration")["lines"]
+            .to_string()
+            .contains("第二版")
+    );
+
+    let (s, body) = host.get("/api/v1/one-things/no-such-thing/guide", "").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "unknown_one_thing");
+    drop(host.stop().await);
+}

@@ -1,6 +1,6 @@
 //! The demo catalog of 红旗区 (新乡市): the departments and the first two one-things.
 
-use super::{Department, Level, MatterRef, OneThing};
+use super::{ApplyAt, Department, Level, MatterRef, OneThing};
 use crate::store::{CatalogStore, StoreResult};
 
 const DEPARTMENTS: &[(&str, &str)] = &[
@@ -25,6 +25,21 @@ fn matter(code: &str, name: &str, department: &str, prerequisites: &[&str]) -> M
     }
 }
 
+/// The 一件事一次办 window of the district service hall (第十条) and the provincial portal.
+fn hall() -> ApplyAt {
+    ApplyAt {
+        window: "红旗区政务服务中心一楼“一件事一次办”综合窗口".into(),
+        address: "河南省新乡市红旗区政务服务中心（演示数据）".into(),
+        hours: "周一至周五 9:00—12:00，13:00—17:00（法定节假日除外，调休上班日照常办公）".into(),
+        phone: "0373-12345（演示数据）".into(),
+        online: Some("河南政务服务网 · 红旗区 · “一件事一次办”专区".into()),
+    }
+}
+
+fn lines(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
 pub fn demo_one_things() -> Vec<OneThing> {
     vec![
         OneThing {
@@ -44,6 +59,12 @@ pub fn demo_one_things() -> Vec<OneThing> {
                 ),
                 matter("social-security-card", "社会保障卡申领", "hrss", &["birth-registration"]),
             ],
+            conditions: lines(&[
+                "新生儿在本区助产机构出生，或父母一方户籍在本区",
+                "由新生儿父母（监护人）申请；委托他人代办的，须出具授权委托书",
+            ]),
+            apply: hall(),
+            fees: "不收费".into(),
         },
         OneThing {
             code: "business-startup".into(),
@@ -67,6 +88,13 @@ pub fn demo_one_things() -> Vec<OneThing> {
                     &["company-registration"],
                 ),
             ],
+            conditions: lines(&[
+                "在本区申请设立的有限责任公司、个人独资企业、合伙企业及其分支机构",
+                "企业名称已自主申报，住所（经营场所）在本区",
+                "由法定代表人（负责人）或其委托的代理人申请",
+            ]),
+            apply: hall(),
+            fees: "不收费；首套税务 UKey 和公章刻制费用由财政承担（按本区现行政策）".into(),
         },
     ]
 }

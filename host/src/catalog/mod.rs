@@ -3,6 +3,7 @@
 //! This is the read side the rules host needs. Management of the list — drafts, filing with the
 //! bureau, published batches — builds on the same model later.
 
+pub mod dag;
 pub mod demo;
 pub mod dictionary;
 
@@ -42,7 +43,7 @@ pub struct MatterRef {
     pub prerequisites: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OneThing {
     pub code: String,
     pub name: String,
@@ -50,6 +51,28 @@ pub struct OneThing {
     pub description: String,
     /// In an order where every prerequisite comes before the matters that need it.
     pub matters: Vec<MatterRef>,
+    /// 申请条件 (第八条): who may apply, in what situation. The matters' own conditions come
+    /// from their rules; these are the one-thing's.
+    #[serde(default)]
+    pub conditions: Vec<String>,
+    /// 申请方式 (第八条): where and when to apply.
+    #[serde(default)]
+    pub apply: ApplyAt,
+    /// 收费标准 (第二十一条).
+    #[serde(default)]
+    pub fees: String,
+}
+
+/// Where an application is handed in: the 一件事一次办 window of the service hall (第十条)
+/// and the online service.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplyAt {
+    pub window: String,
+    pub address: String,
+    pub hours: String,
+    pub phone: String,
+    /// The online service, if the one-thing can be applied for online.
+    pub online: Option<String>,
 }
 
 impl OneThing {
@@ -57,24 +80,38 @@ impl OneThing {
         self.matters.iter().find(|m| m.code == code)
     }
 
-    /// Checks that matter codes are unique, prerequisites name matters of this one-thing,
-    /// every prerequisite comes earlier in the list (which also rules out cycles), and the
-    /// lead department takes part.
+    /// The same one-thing, valid, with its matters in prerequisite order (every prerequisite
+    /// before the matters that need it), which the workflow and the guide rely on.
+    pub fn normalized(&self) -> Result<OneThing, String> {
+        self.validate()?;
+        let order = dag::order(&self.matters).map_err(|cycle| cycle.join(" → "))?;
+        let mut out = self.clone();
+        out.matters = order.into_iter().map(|i| self.matters[i].clone()).collect();
+        Ok(out)
+    }
+
+    /// Checks that matter codes are unique, prerequisites name other matters of this
+    /// one-thing and form no cycle (理顺前后置、串并联关系, 第二十一条), and the lead department
+    /// takes part.
     pub fn validate(&self) -> Result<(), String> {
         let mut seen = BTreeSet::new();
         for m in &self.matters {
-            for p in &m.prerequisites {
-                if !seen.contains(p.as_str()) {
-                    return Err(format!(
-                        "事项 {} 的前置事项 {p} 不在本一件事中或排在其后",
-                        m.code
-                    ));
-                }
-            }
             if !seen.insert(m.code.as_str()) {
                 return Err(format!("事项 {} 重复", m.code));
             }
         }
+        for m in &self.matters {
+            for p in &m.prerequisites {
+                if p == &m.code {
+                    return Err(format!("事项 {} 不能以自身为前置事项", m.code));
+                }
+                if !seen.contains(p.as_str()) {
+                    return Err(format!("事项 {} 的前置事项 {p} 不在本一件事中", m.code));
+                }
+            }
+        }
+        dag::order(&self.matters)
+            .map_err(|cycle| format!("前置关系出现循环：{}", cycle.join(" → ")))?;
         if !self
             .matters
             .iter()
@@ -170,14 +207,35 @@ mod tests {
             name: "x".into(),
             lead_department: "d".into(),
             description: String::new(),
-            matters: vec![
-                matter("a", &[]),
-                matter("b", &["a"]),
-                matter("c", &["a", "b"]),
-            ],
+            ..OneThing::default()
         };
+        ot.matters = vec![
+            matter("a", &[]),
+            matter("b", &["a"]),
+            matter("c", &["a", "b"]),
+        ];
         assert_eq!(ot.validate(), Ok(()));
-        ot.matters.swap(0, 1);
+        // Any order is accepted and put in prerequisite order.
+        ot.matters.swap(0, 2);
+        assert_eq!(ot.validate(), Ok(()));
+        let normal = ot.normalized().unwrap();
+        let order: Vec<&str> = normal.matters.iter().map(|m| m.code.as_str()).collect();
+        assert_eq!(order, ["a", "b", "c"]);
+        // A cycle is named.
+        ot.matters = vec![
+            matter("a", &["c"]),
+            matter("b", &["a"]),
+            matter("c", &["b"]),
+        ];
+        let err = ot.validate().unwrap_err();
+        assert!(err.contains("循环"), "{err}");
+        assert!(
+            err.contains("a → b → c → a")
+                || err.contains("b → c → a → b")
+                || err.contains("c → a → b → c"),
+            "{err}"
+        );
+        ot.matters = vec![matter("a", &["a"])];
         assert!(ot.validate().is_err());
         ot.matters = vec![matter("a", &["zzz"])];
         assert!(ot.validate().is_err());

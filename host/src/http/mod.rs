@@ -6,6 +6,7 @@ mod dictionary;
 pub mod error;
 mod extract;
 mod files;
+mod guides;
 mod health;
 pub mod idempotency;
 mod matters;
@@ -45,6 +46,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/one-things", get(one_things::list))
         .route("/one-things/{code}", get(one_things::show))
+        .route("/one-things/{code}/guide", get(guides::json))
+        .route("/one-things/{code}/guide.html", get(guides::html))
+        .route("/one-things/{code}/flow.svg", get(guides::flow))
         .route("/prechecks", post(prechecks::create))
         .route(
             "/matters/{code}/versions",

@@ -4,7 +4,7 @@
 //! The same pre-check serves the clerk at the window and the applicant online: one standard
 //! for both channels (第十二条).
 
-mod merged;
+pub mod merged;
 mod notice;
 
 use std::collections::BTreeMap;

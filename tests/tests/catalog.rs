@@ -249,3 +249,86 @@ async fn guides_come_from_the_catalog_and_the_active_rules_and_follow_them() {
     assert_eq!(body["error"]["code"], "unknown_one_thing");
     drop(host.stop().await);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_base_catalog_import_reports_the_one_things_it_affects() {
+    let host = TestHost::start().await;
+    let (s, base) = host.get("/api/v1/base-catalog", &host.tokens.clerk).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(base.as_array().unwrap().len(), 10);
+
+    let demo = include_str!("../../host/data/base-catalog-demo.csv");
+    // The province shortens 出生登记 to 7 working days, drops the housing fund entry and adds one.
+    let next: String = demo
+        .lines()
+        .filter(|l| !l.starts_with("HQ-GJJ-001"))
+        .map(|l| {
+            if l.starts_with("HQ-GA-001") {
+                l.replace(",10,", ",7,")
+            } else {
+                l.to_owned()
+            }
+        })
+        .chain(["HQ-MZ-001,结婚登记,civil-affairs,county,1,《婚姻登记条例》第七条".to_owned()])
+        .collect::<Vec<_>>()
+        .join("\n");
+    let send = |token: &str, content_type: &str, body: String| {
+        host.client
+            .put(host.url("/api/v1/base-catalog"))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    let r = send(host.tokens.department("health"), "text/csv", next.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = send(&host.tokens.admin, "application/json", next.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let r = send(&host.tokens.admin, "text/csv", "code,name\nx,y\n".into())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let bad = format!("{next}\nHQ-X-1,某事项,tax,星际级,3,x");
+    let r = send(&host.tokens.admin, "text/csv", bad).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "base_catalog_invalid");
+    assert!(
+        body["error"]["details"]["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("星际级")
+    );
+
+    let r = send(&host.tokens.admin, "text/csv", next).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let report: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(report["added"], json!(["HQ-MZ-001"]));
+    assert_eq!(report["removed"], json!(["HQ-GJJ-001"]));
+    assert_eq!(report["changed"][0]["code"], "HQ-GA-001");
+    assert!(
+        report["changed"][0]["changes"][0]
+            .as_str()
+            .unwrap()
+            .contains("10 → 7")
+    );
+    let affected = report["affected"].as_array().unwrap();
+    assert_eq!(affected.len(), 2, "{affected:?}");
+    let registration = find(&report["affected"], "matter", "birth-registration");
+    assert_eq!(registration["one_thing"], "newborn");
+    let fund = find(&report["affected"], "matter", "housing-fund-employer");
+    assert_eq!(fund["one_thing"], "business-startup");
+    assert!(fund["what"].as_str().unwrap().contains("删除"));
+
+    let (_, base) = host.get("/api/v1/base-catalog", &host.tokens.clerk).await;
+    assert_eq!(base.as_array().unwrap().len(), 10);
+    let (_, imports) = host
+        .get("/api/v1/base-catalog/imports", &host.tokens.clerk)
+        .await;
+    assert_eq!(imports.as_array().unwrap().len(), 2);
+    drop(host.stop().await);
+}

@@ -132,6 +132,7 @@ mod tests {
     fn m(code: &str, prereq: &[&str]) -> MatterRef {
         MatterRef {
             code: code.into(),
+            base: String::new(),
             name: code.into(),
             department: "d".into(),
             level: Level::County,

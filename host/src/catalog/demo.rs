@@ -1,5 +1,6 @@
 //! The demo catalog of 红旗区 (新乡市): the departments and the first two one-things.
 
+use super::base::BaseEntry;
 use super::{ApplyAt, Department, Level, MatterRef, OneThing};
 use crate::store::{CatalogStore, StoreResult};
 
@@ -15,14 +16,32 @@ const DEPARTMENTS: &[(&str, &str)] = &[
     ("data-bureau", "红旗区政务服务和大数据管理局"),
 ];
 
-fn matter(code: &str, name: &str, department: &str, prerequisites: &[&str]) -> MatterRef {
+/// A matter of the demo catalog, named, owned and levelled as its base catalog entry says.
+fn matter(code: &str, base: &str, prerequisites: &[&str]) -> MatterRef {
+    let entry = demo_base()
+        .into_iter()
+        .find(|e| e.code == base)
+        .unwrap_or_else(|| BaseEntry {
+            code: base.to_owned(),
+            name: code.to_owned(),
+            department: String::new(),
+            level: Level::County,
+            legal_days: 0,
+            basis: String::new(),
+        });
     MatterRef {
         code: code.to_owned(),
-        name: name.to_owned(),
-        department: department.to_owned(),
-        level: Level::County,
+        base: base.to_owned(),
+        name: entry.name,
+        department: entry.department,
+        level: entry.level,
         prerequisites: prerequisites.iter().map(|p| (*p).to_owned()).collect(),
     }
+}
+
+/// The demo base catalog; the file is part of the build and tested to parse.
+pub fn demo_base() -> Vec<BaseEntry> {
+    super::base::parse_csv(super::base::DEMO_CSV).unwrap_or_default()
 }
 
 /// The 一件事一次办 window of the district service hall (第十条) and the provincial portal.
@@ -48,16 +67,11 @@ pub fn demo_one_things() -> Vec<OneThing> {
             lead_department: "health".into(),
             description: "新生儿出生后，一次申请办理出生医学证明、预防接种证、出生登记（落户）、城乡居民医保参保登记和社会保障卡申领。".into(),
             matters: vec![
-                matter("birth-medical-certificate", "出生医学证明签发", "health", &[]),
-                matter("vaccination-certificate", "预防接种证办理", "cdc", &["birth-medical-certificate"]),
-                matter("birth-registration", "出生登记", "public-security", &["birth-medical-certificate"]),
-                matter(
-                    "resident-medical-insurance",
-                    "城乡居民基本医疗保险参保登记",
-                    "medical-insurance",
-                    &["birth-registration"],
-                ),
-                matter("social-security-card", "社会保障卡申领", "hrss", &["birth-registration"]),
+                matter("birth-medical-certificate", "HQ-WJ-001", &[]),
+                matter("vaccination-certificate", "HQ-JK-001", &["birth-medical-certificate"]),
+                matter("birth-registration", "HQ-GA-001", &["birth-medical-certificate"]),
+                matter("resident-medical-insurance", "HQ-YB-001", &["birth-registration"]),
+                matter("social-security-card", "HQ-RS-001", &["birth-registration"]),
             ],
             conditions: lines(&[
                 "新生儿在本区助产机构出生，或父母一方户籍在本区",
@@ -72,21 +86,11 @@ pub fn demo_one_things() -> Vec<OneThing> {
             lead_department: "market-regulation".into(),
             description: "新开办企业一次申请办理设立登记、公章刻制备案、发票申领及税务信息确认、单位社会保险登记和住房公积金单位缴存登记。".into(),
             matters: vec![
-                matter("company-registration", "企业设立登记", "market-regulation", &[]),
-                matter("seal-engraving-filing", "公章刻制备案", "public-security", &["company-registration"]),
-                matter("tax-invoice-setup", "发票申领及税务信息确认", "tax", &["company-registration"]),
-                matter(
-                    "employer-social-insurance",
-                    "单位社会保险登记",
-                    "hrss",
-                    &["company-registration"],
-                ),
-                matter(
-                    "housing-fund-employer",
-                    "住房公积金单位缴存登记",
-                    "housing-fund",
-                    &["company-registration"],
-                ),
+                matter("company-registration", "HQ-SJ-001", &[]),
+                matter("seal-engraving-filing", "HQ-GA-002", &["company-registration"]),
+                matter("tax-invoice-setup", "HQ-SW-001", &["company-registration"]),
+                matter("employer-social-insurance", "HQ-RS-002", &["company-registration"]),
+                matter("housing-fund-employer", "HQ-GJJ-001", &["company-registration"]),
             ],
             conditions: lines(&[
                 "在本区申请设立的有限责任公司、个人独资企业、合伙企业及其分支机构",
@@ -104,6 +108,19 @@ pub fn demo_one_things() -> Vec<OneThing> {
 pub fn seed_demo(store: &dyn CatalogStore) -> StoreResult<bool> {
     if !store.one_things()?.is_empty() {
         return Ok(false);
+    }
+    if store.base_catalog()?.is_empty() {
+        let entries = demo_base();
+        let report = super::base::ImportReport {
+            imported_at: String::new(),
+            imported_by: "演示数据".into(),
+            entries: entries.len(),
+            added: entries.iter().map(|e| e.code.clone()).collect(),
+            changed: Vec::new(),
+            removed: Vec::new(),
+            affected: Vec::new(),
+        };
+        store.replace_base_catalog(&entries, &report)?;
     }
     for (code, name) in DEPARTMENTS {
         store.put_department(&Department {
@@ -123,8 +140,13 @@ mod tests {
 
     #[test]
     fn demo_one_things_are_valid() {
+        let base = demo_base()
+            .into_iter()
+            .map(|e| (e.code.clone(), e))
+            .collect();
         for ot in demo_one_things() {
             assert_eq!(ot.validate(), Ok(()), "{}", ot.code);
+            assert_eq!(super::super::base::check(&ot, &base), Vec::<String>::new());
             for m in &ot.matters {
                 assert!(
                     DEPARTMENTS.iter().any(|(d, _)| *d == m.department),

@@ -3,6 +3,7 @@
 //! This is the read side the rules host needs. Management of the list — drafts, filing with the
 //! bureau, published batches — builds on the same model later.
 
+pub mod base;
 pub mod dag;
 pub mod demo;
 pub mod dictionary;
@@ -36,6 +37,9 @@ pub enum Level {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MatterRef {
     pub code: String,
+    /// Its entry in the provincial base catalog (see `base`).
+    #[serde(default)]
+    pub base: String,
     pub name: String,
     pub department: String,
     pub level: Level,
@@ -140,6 +144,45 @@ impl Catalog {
         self.store.one_things()
     }
 
+    /// The provincial base catalog, by code.
+    pub fn base(&self) -> StoreResult<BTreeMap<String, base::BaseEntry>> {
+        Ok(self
+            .store
+            .base_catalog()?
+            .into_iter()
+            .map(|e| (e.code.clone(), e))
+            .collect())
+    }
+
+    /// Replaces the base catalog with `entries` and reports what changed and which
+    /// one-things are affected.
+    pub fn import_base(
+        &self,
+        entries: Vec<base::BaseEntry>,
+        by: &str,
+        at: &str,
+    ) -> StoreResult<base::ImportReport> {
+        let old = self.base()?;
+        let published = self.store.one_things()?;
+        let stages: Vec<(&str, &OneThing)> = published.iter().map(|o| ("published", o)).collect();
+        let (added, changed, removed, affected) = base::compare(&old, &entries, &stages);
+        let report = base::ImportReport {
+            imported_at: at.to_owned(),
+            imported_by: by.to_owned(),
+            entries: entries.len(),
+            added,
+            changed,
+            removed,
+            affected,
+        };
+        self.store.replace_base_catalog(&entries, &report)?;
+        Ok(report)
+    }
+
+    pub fn base_imports(&self) -> StoreResult<Vec<base::ImportReport>> {
+        self.store.base_imports()
+    }
+
     /// The shared data dictionary as the bureau keeps it.
     pub fn dictionary(&self) -> StoreResult<Dictionary> {
         Dictionary::load(self.store.as_ref())
@@ -193,6 +236,7 @@ mod tests {
     fn matter(code: &str, prereq: &[&str]) -> MatterRef {
         MatterRef {
             code: code.into(),
+            base: String::new(),
             name: code.into(),
             department: "d".into(),
             level: Level::County,

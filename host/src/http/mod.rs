@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`: one file per URL area, the route table in `router`.
 
+mod base_catalog;
 mod calendar;
 mod cases;
 mod dictionary;
@@ -38,6 +39,11 @@ pub fn router(state: AppState) -> Router {
     let file_limit = state.config.max_file_bytes.saturating_add(1);
     let api = Router::new()
         .route("/openapi.json", get(openapi::document))
+        .route(
+            "/base-catalog",
+            get(base_catalog::list).put(base_catalog::import),
+        )
+        .route("/base-catalog/imports", get(base_catalog::imports))
         .route("/dictionary", get(dictionary::show))
         .route("/dictionary/fields/{key}", put(dictionary::put_field))
         .route(

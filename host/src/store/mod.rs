@@ -13,6 +13,7 @@ pub use self::sled::SledStore;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Principal;
+use crate::catalog::base::{BaseEntry, ImportReport};
 use crate::catalog::{Department, FieldEntry, MaterialEntry, OneThing};
 use crate::registry::{Activation, PluginVersion};
 use crate::workflow::Case;
@@ -69,6 +70,11 @@ pub trait CatalogStore: Send + Sync {
     fn dictionary_fields(&self) -> StoreResult<Vec<FieldEntry>>;
     fn put_dictionary_material(&self, material: &MaterialEntry) -> StoreResult<()>;
     fn dictionary_materials(&self) -> StoreResult<Vec<MaterialEntry>>;
+    fn base_catalog(&self) -> StoreResult<Vec<BaseEntry>>;
+    /// Replaces the whole base catalog and records the import's report, atomically.
+    fn replace_base_catalog(&self, entries: &[BaseEntry], report: &ImportReport)
+    -> StoreResult<()>;
+    fn base_imports(&self) -> StoreResult<Vec<ImportReport>>;
 }
 
 /// One year of official working-day data as an administrator loaded it.

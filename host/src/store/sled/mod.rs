@@ -14,6 +14,8 @@
 //! | `catalog_one_things` | one-thing code                   | `OneThing`                   |
 //! | `dictionary_fields`  | field key                        | `FieldEntry`                 |
 //! | `dictionary_materials` | material code                  | `MaterialEntry`              |
+//! | `base_catalog`       | base catalog code                | `BaseEntry`                  |
+//! | `base_imports`       | u64 BE sequence                  | `ImportReport`               |
 //! | `calendar_years`     | year, u16 BE                     | `StoredYear`                 |
 //! | `tokens`             | sha256 of the token (hex)        | `Principal`                  |
 //! | `idempotency`        | sha256 of caller, method, path, key | `Remembered`              |
@@ -34,11 +36,10 @@ use serde::de::DeserializeOwned;
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
 use super::{
-    CalendarStore, CatalogStore, GroupFlush, IdempotencyStore, PluginStore, Remembered, StoreError,
-    StoreResult, StoredYear, TokenStore, Webhook, WebhookStore,
+    CalendarStore, GroupFlush, IdempotencyStore, PluginStore, Remembered, StoreError, StoreResult,
+    StoredYear, TokenStore, Webhook, WebhookStore,
 };
 use crate::auth::Principal;
-use crate::catalog::{Department, FieldEntry, MaterialEntry, OneThing};
 use crate::registry::{Activation, PluginVersion};
 
 pub struct SledStore {
@@ -54,6 +55,8 @@ pub struct SledStore {
     one_things: sled::Tree,
     dictionary_fields: sled::Tree,
     dictionary_materials: sled::Tree,
+    base_catalog: sled::Tree,
+    base_imports: sled::Tree,
     calendar_years: sled::Tree,
     tokens: sled::Tree,
     idempotency: sled::Tree,
@@ -67,6 +70,7 @@ pub struct SledStore {
 }
 
 mod cases;
+mod catalog;
 
 fn key(parts: &[&[u8]]) -> Vec<u8> {
     parts.join(&0u8)
@@ -94,6 +98,8 @@ impl SledStore {
             one_things: db.open_tree("catalog_one_things")?,
             dictionary_fields: db.open_tree("dictionary_fields")?,
             dictionary_materials: db.open_tree("dictionary_materials")?,
+            base_catalog: db.open_tree("base_catalog")?,
+            base_imports: db.open_tree("base_imports")?,
             calendar_years: db.open_tree("calendar_years")?,
             tokens: db.open_tree("tokens")?,
             idempotency: db.open_tree("idempotency")?,
@@ -234,48 +240,6 @@ impl PluginStore for SledStore {
 
     fn activations(&self, matter: &str) -> StoreResult<Vec<Activation>> {
         self.scan(&self.plugin_activations, &key(&[matter.as_bytes(), b""]))
-    }
-}
-
-impl CatalogStore for SledStore {
-    fn put_department(&self, department: &Department) -> StoreResult<()> {
-        self.put(&self.departments, department.code.as_bytes(), department)
-    }
-
-    fn departments(&self) -> StoreResult<Vec<Department>> {
-        self.scan(&self.departments, b"")
-    }
-
-    fn put_one_thing(&self, one_thing: &OneThing) -> StoreResult<()> {
-        self.put(&self.one_things, one_thing.code.as_bytes(), one_thing)
-    }
-
-    fn one_thing(&self, code: &str) -> StoreResult<Option<OneThing>> {
-        self.get(&self.one_things, code.as_bytes())
-    }
-
-    fn one_things(&self) -> StoreResult<Vec<OneThing>> {
-        self.scan(&self.one_things, b"")
-    }
-
-    fn put_dictionary_field(&self, field: &FieldEntry) -> StoreResult<()> {
-        self.put(&self.dictionary_fields, field.key.as_bytes(), field)
-    }
-
-    fn dictionary_fields(&self) -> StoreResult<Vec<FieldEntry>> {
-        self.scan(&self.dictionary_fields, b"")
-    }
-
-    fn put_dictionary_material(&self, material: &MaterialEntry) -> StoreResult<()> {
-        self.put(
-            &self.dictionary_materials,
-            material.code.as_bytes(),
-            material,
-        )
-    }
-
-    fn dictionary_materials(&self) -> StoreResult<Vec<MaterialEntry>> {
-        self.scan(&self.dictionary_materials, b"")
     }
 }
 

@@ -97,7 +97,7 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
     let runtime = Arc::new(
         Runtime::new(config.runtime.clone()).map_err(|e| OpenError::Runtime(format!("{e:#}")))?,
     );
-    let catalog = Arc::new(Catalog::new(store.clone()));
+    let catalog = Arc::new(Catalog::new(store.clone(), clock.clone()));
     catalog
         .seed_dictionary()
         .map_err(|source| OpenError::Store {

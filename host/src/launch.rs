@@ -63,7 +63,10 @@ pub fn prepare_demo(state: &AppState, plugin_dir: &Path) -> Result<DemoReport, S
     };
     let now = state.clock.stamp();
     let today = state.clock.today();
-    let one_things = state.catalog.one_things().map_err(|e| e.to_string())?;
+    let one_things = state
+        .catalog
+        .latest_published()
+        .map_err(|e| e.to_string())?;
     let mut departments = Vec::new();
     for ot in &one_things {
         for m in &ot.matters {

@@ -11,7 +11,7 @@ use lianban::clock::FixedClock;
 use lianban::{AppState, Config};
 use lianban_sdk::Date;
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// The day the tests live on: Friday 27 November 2026, noon in China.
 pub const TODAY: Date = Date {
@@ -298,4 +298,56 @@ pub fn bench_arg(name: &str, default: u64) -> u64 {
 /// The `q` quantile of sorted samples (0.5: median, 0.99: p99).
 pub fn percentile(sorted: &[std::time::Duration], q: f64) -> std::time::Duration {
     sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
+}
+
+/// A scan as the window uploads it.
+pub const PDF: &[u8] = b"%PDF-1.7\n% scanned at the window\n";
+
+pub async fn upload_file(host: &TestHost, token: &str, bytes: &[u8]) -> (StatusCode, Value) {
+    let r = host
+        .client
+        .post(host.url("/api/v1/files"))
+        .bearer_auth(token)
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .unwrap();
+    let s = r.status();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+/// The newborn fixture as an intake body: applicant, delivery, and a scan on each material.
+pub fn intake(channel: &str, delivery: Value, scan: &str) -> Value {
+    let mut app = fixture("newborn-window-complete");
+    for m in app["materials"].as_array_mut().unwrap() {
+        m["files"] = json!([scan]);
+        m["original_kept_at_window"] = json!(channel == "window" && m["form"] == "original");
+        if channel == "online" {
+            m["form"] = json!("scan");
+        }
+    }
+    json!({
+        "one_thing": "newborn",
+        "channel": channel,
+        "applicant": { "name": "李芳", "id_number": "410702199205050027", "mobile": "13812345678" },
+        "fields": app["fields"],
+        "materials": app["materials"],
+        "delivery": delivery,
+    })
+}
+
+/// A newborn case taken in at the window, complete, distributed to the departments.
+pub async fn received_case(host: &TestHost, clerk: &str) -> String {
+    let (_, file) = upload_file(host, clerk, PDF).await;
+    let scan = file["sha256"].as_str().unwrap().to_owned();
+    let (s, case) = host
+        .post(
+            "/api/v1/cases",
+            clerk,
+            &intake("window", json!({ "mode": "together" }), &scan),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{case}");
+    assert_eq!(case["status"], "in_progress", "{case:#}");
+    case["id"].as_str().unwrap().to_owned()
 }

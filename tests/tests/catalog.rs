@@ -332,3 +332,260 @@ async fn a_base_catalog_import_reports_the_one_things_it_affects() {
     assert_eq!(imports.as_array().unwrap().len(), 2);
     drop(host.stop().await);
 }
+
+/// The newborn one-thing as its lead department would redraft it: 社保卡 no longer waits for
+/// 出生登记 but runs beside it, and the description says so.
+fn newborn_draft(revision: u64, ssc_after: &str) -> serde_json::Value {
+    json!({
+        "revision": revision,
+        "name": "新生儿出生一件事",
+        "lead_department": "health",
+        "description": "第二版：社会保障卡与出生登记并联办理。",
+        "matters": [
+            { "code": "birth-medical-certificate", "base": "HQ-WJ-001" },
+            { "code": "vaccination-certificate", "base": "HQ-JK-001", "prerequisites": ["birth-medical-certificate"] },
+            { "code": "birth-registration", "base": "HQ-GA-001", "prerequisites": ["birth-medical-certificate"] },
+            { "code": "resident-medical-insurance", "base": "HQ-YB-001", "prerequisites": ["birth-registration"] },
+            { "code": "social-security-card", "base": "HQ-RS-001", "prerequisites": [ssc_after] },
+        ],
+        "conditions": ["新生儿在本区出生或父母一方户籍在本区"],
+        "fees": "不收费",
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_one_thing_goes_from_draft_through_filing_to_a_batch_and_takes_effect_on_its_date() {
+    use chrono::TimeZone;
+    let host = TestHost::start().await;
+    host.install_demo_plugins().await;
+    let health = host.tokens.department("health").to_owned();
+    let admin = host.tokens.admin.clone();
+    let path = "/api/v1/catalog/drafts/newborn";
+
+    // The published list: two demo batches.
+    let (s, batches) = host.get("/api/v1/catalog/batches", "").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(batches.as_array().unwrap().len(), 2);
+
+    // Only the lead department may draft: not another department, not even the bureau.
+    let (s, _) = host
+        .put(
+            path,
+            host.tokens.department("hrss"),
+            &newborn_draft(0, "birth-medical-certificate"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = host
+        .put(path, &admin, &newborn_draft(0, "birth-medical-certificate"))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let mut other_lead = newborn_draft(0, "birth-medical-certificate");
+    other_lead["lead_department"] = json!("hrss");
+    let (s, _) = host.put(path, &health, &other_lead).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // A cyclic prerequisite is refused, naming the cycle.
+    let mut cyclic = newborn_draft(0, "birth-medical-certificate");
+    cyclic["matters"][0]["prerequisites"] = json!(["social-security-card"]);
+    let (s, body) = host.put(path, &health, &cyclic).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "one_thing_invalid");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("循环"), "{message}");
+    assert!(
+        message.contains("social-security-card → birth-medical-certificate"),
+        "{message}"
+    );
+    // So is a matter outside the base catalog.
+    let mut unknown = newborn_draft(0, "birth-medical-certificate");
+    unknown["matters"][0]["base"] = json!("HQ-XX-999");
+    let (s, body) = host.put(path, &health, &unknown).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("HQ-XX-999")
+    );
+
+    let (s, draft) = host
+        .put(
+            path,
+            &health,
+            &newborn_draft(0, "birth-medical-certificate"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{draft}");
+    assert_eq!(draft["revision"], 1);
+    assert_eq!(draft["state"], "editing");
+    assert_eq!(draft["based_on"], 1);
+    // Names, departments and levels come from the base catalog.
+    assert_eq!(draft["one_thing"]["matters"][2]["name"], "出生登记");
+    assert_eq!(
+        draft["one_thing"]["matters"][2]["department"],
+        "public-security"
+    );
+    // An edit made on an old revision is refused.
+    let (s, body) = host
+        .put(
+            path,
+            &health,
+            &newborn_draft(0, "birth-medical-certificate"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(body["error"]["code"], "draft_revision_stale");
+
+    // Filing (备案); while the bureau looks at it, it cannot change.
+    let (s, filing) = host
+        .post(
+            &format!("{path}/filing"),
+            &health,
+            &json!({ "revision": 1 }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{filing}");
+    assert_eq!(filing["seq"], 1);
+    let (s, body) = host
+        .put(
+            path,
+            &health,
+            &newborn_draft(1, "birth-medical-certificate"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(body["error"]["code"], "draft_under_filing");
+    // A department cannot answer a filing; a return needs a reason.
+    let (s, _) = host
+        .post(
+            &format!("{path}/decision"),
+            &health,
+            &json!({ "approve": true }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, body) = host
+        .post(
+            &format!("{path}/decision"),
+            &admin,
+            &json!({ "approve": false }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["code"], "reason_required");
+    let reason = "社保卡申领需以出生登记后的公民身份号码为前提，请恢复串联关系";
+    let (s, answered) = host
+        .post(
+            &format!("{path}/decision"),
+            &admin,
+            &json!({ "approve": false, "reason": reason }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{answered}");
+    let (_, draft) = host.get(path, &health).await;
+    assert_eq!(draft["state"], "returned");
+    assert_eq!(draft["returned_because"], reason);
+    // The other department cannot even read it.
+    let (s, _) = host.get(path, host.tokens.department("hrss")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // Resubmitted with the serial relation restored, approved.
+    let (s, draft) = host
+        .put(path, &health, &newborn_draft(1, "birth-registration"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{draft}");
+    assert_eq!(draft["revision"], 2);
+    let (s, _) = host
+        .post(
+            &format!("{path}/filing"),
+            &health,
+            &json!({ "revision": 2 }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = host
+        .post(
+            &format!("{path}/decision"),
+            &admin,
+            &json!({ "approve": true }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+
+    // Published in a batch that takes effect on 2026-12-01.
+    let batch = |code: &str, members: serde_json::Value| json!({ "code": code, "name": "红旗区“一件事一次办”事项清单（第三批）", "effective_on": "2026-12-01", "one_things": members });
+    let (s, body) = host
+        .post(
+            "/api/v1/catalog/batches",
+            &health,
+            &batch("2026-03", json!(["newborn"])),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
+    let (s, body) = host
+        .post(
+            "/api/v1/catalog/batches",
+            &admin,
+            &batch("2026-03", json!(["newborn", "business-startup"])),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "batch_invalid");
+    let (s, published) = host
+        .post(
+            "/api/v1/catalog/batches",
+            &admin,
+            &batch("2026-03", json!(["newborn"])),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{published}");
+    assert_eq!(published["entries"][0]["version"], 2);
+    assert_eq!(published["published_on"], "2026-11-27");
+    let (s, _) = host
+        .post(
+            "/api/v1/catalog/batches",
+            &admin,
+            &batch("2026-03", json!(["newborn"])),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    // The draft is gone: it is a version now.
+    let (s, _) = host.get(path, &health).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Until its date, version 1 is in effect; a case started now keeps it.
+    let (_, history) = host
+        .get(
+            "/api/v1/catalog/one-things/newborn/history",
+            &host.tokens.clerk,
+        )
+        .await;
+    assert_eq!(history["versions"].as_array().unwrap().len(), 2);
+    assert_eq!(history["filings"].as_array().unwrap().len(), 2);
+    assert_eq!(history["filings"][0]["decision"]["reason"], reason);
+    assert_eq!(history["versions"][1]["filing"], 2);
+    assert_eq!(history["effective_version"], 1);
+    let (_, guide) = host.get("/api/v1/one-things/newborn/guide", "").await;
+    assert!(!guide["description"].as_str().unwrap().starts_with("第二版"));
+    let clerk = host.tokens.clerk.clone();
+    let old_case = lianban_e2e::received_case(&host, &clerk).await;
+
+    host.clock
+        .set(chrono::Utc.with_ymd_and_hms(2026, 12, 1, 2, 0, 0).unwrap());
+    let (_, history) = host
+        .get(
+            "/api/v1/catalog/one-things/newborn/history",
+            &host.tokens.clerk,
+        )
+        .await;
+    assert_eq!(history["effective_version"], 2);
+    let (_, guide) = host.get("/api/v1/one-things/newborn/guide", "").await;
+    assert!(guide["description"].as_str().unwrap().starts_with("第二版"));
+    let new_case = lianban_e2e::received_case(&host, &clerk).await;
+    let (_, old) = host.get(&format!("/api/v1/cases/{old_case}"), &clerk).await;
+    let (_, new) = host.get(&format!("/api/v1/cases/{new_case}"), &clerk).await;
+    assert_eq!(old["one_thing_version"], 1);
+    assert_eq!(new["one_thing_version"], 2);
+    drop(host.stop().await);
+}

@@ -4,44 +4,11 @@
 use chrono::TimeZone;
 use lianban::auth::Role;
 use lianban::store::CaseStore;
-use lianban_e2e::{NEWBORN, TestHost, drop_material, fixture, plugin};
+use lianban_e2e::{
+    NEWBORN, PDF, TestHost, drop_material, fixture, intake, plugin, received_case, upload_file,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-const PDF: &[u8] = b"%PDF-1.7\n% scanned at the window\n";
-
-async fn upload_file(host: &TestHost, token: &str, bytes: &[u8]) -> (StatusCode, Value) {
-    let r = host
-        .client
-        .post(host.url("/api/v1/files"))
-        .bearer_auth(token)
-        .body(bytes.to_vec())
-        .send()
-        .await
-        .unwrap();
-    let s = r.status();
-    (s, r.json().await.unwrap_or(Value::Null))
-}
-
-/// The newborn fixture as an intake body: applicant, delivery, and a scan on each material.
-fn intake(channel: &str, delivery: Value, scan: &str) -> Value {
-    let mut app = fixture("newborn-window-complete");
-    for m in app["materials"].as_array_mut().unwrap() {
-        m["files"] = json!([scan]);
-        m["original_kept_at_window"] = json!(channel == "window" && m["form"] == "original");
-        if channel == "online" {
-            m["form"] = json!("scan");
-        }
-    }
-    json!({
-        "one_thing": "newborn",
-        "channel": channel,
-        "applicant": { "name": "李芳", "id_number": "410702199205050027", "mobile": "13812345678" },
-        "fields": app["fields"],
-        "materials": app["materials"],
-        "delivery": delivery,
-    })
-}
 
 async fn act(
     host: &TestHost,
@@ -556,21 +523,6 @@ async fn files_too_large_or_of_a_forbidden_type_are_refused() {
     let (s, b) = host.post("/api/v1/cases", &clerk, &body).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
     drop(host.stop().await);
-}
-
-async fn received_case(host: &TestHost, clerk: &str) -> String {
-    let (_, file) = upload_file(host, clerk, PDF).await;
-    let scan = file["sha256"].as_str().unwrap().to_owned();
-    let (s, case) = host
-        .post(
-            "/api/v1/cases",
-            clerk,
-            &intake("window", json!({ "mode": "together" }), &scan),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{case}");
-    assert_eq!(case["status"], "in_progress", "{case:#}");
-    case["id"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

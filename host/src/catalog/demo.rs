@@ -1,6 +1,9 @@
 //! The demo catalog of 红旗区 (新乡市): the departments and the first two one-things.
 
+use lianban_sdk::Date;
+
 use super::base::BaseEntry;
+use super::publication::{Batch, BatchEntry, PublishedVersion};
 use super::{ApplyAt, Department, Level, MatterRef, OneThing};
 use crate::store::{CatalogStore, StoreResult};
 
@@ -79,6 +82,7 @@ pub fn demo_one_things() -> Vec<OneThing> {
             ]),
             apply: hall(),
             fees: "不收费".into(),
+            version: 0,
         },
         OneThing {
             code: "business-startup".into(),
@@ -99,6 +103,7 @@ pub fn demo_one_things() -> Vec<OneThing> {
             ]),
             apply: hall(),
             fees: "不收费；首套税务 UKey 和公章刻制费用由财政承担（按本区现行政策）".into(),
+            version: 0,
         },
     ]
 }
@@ -106,7 +111,7 @@ pub fn demo_one_things() -> Vec<OneThing> {
 /// Writes the demo departments and one-things into an empty catalog; a catalog that already
 /// has one-things is left alone, so restarting the demo keeps what administrators changed.
 pub fn seed_demo(store: &dyn CatalogStore) -> StoreResult<bool> {
-    if !store.one_things()?.is_empty() {
+    if !store.all_versions()?.is_empty() || !store.batches()?.is_empty() {
         return Ok(false);
     }
     if store.base_catalog()?.is_empty() {
@@ -128,11 +133,76 @@ pub fn seed_demo(store: &dyn CatalogStore) -> StoreResult<bool> {
             name: (*name).to_owned(),
         })?;
     }
-    for ot in demo_one_things() {
-        store.put_one_thing(&ot)?;
+    // Two batches, as the district published them (成熟一批、公布一批、实施一批, 第六条).
+    let all = demo_one_things();
+    for (code, name, published, effective, members) in DEMO_BATCHES {
+        let versions: Vec<PublishedVersion> = all
+            .iter()
+            .filter(|o| members.contains(&o.code.as_str()))
+            .map(|o| {
+                let mut definition = o.clone();
+                definition.version = 1;
+                PublishedVersion {
+                    one_thing: o.code.clone(),
+                    version: 1,
+                    definition,
+                    batch: (*code).to_owned(),
+                    published_on: *published,
+                    effective_on: *effective,
+                    filing: None,
+                }
+            })
+            .collect();
+        let batch = Batch {
+            code: (*code).to_owned(),
+            name: (*name).to_owned(),
+            published_on: *published,
+            effective_on: *effective,
+            published_by: "演示数据".into(),
+            published_at: String::new(),
+            entries: versions
+                .iter()
+                .map(|v| BatchEntry {
+                    one_thing: v.one_thing.clone(),
+                    name: v.definition.name.clone(),
+                    version: v.version,
+                })
+                .collect(),
+        };
+        store.publish(&batch, &versions)?;
     }
     Ok(true)
 }
+
+const fn day(year: u16, month: u8, day: u8) -> Date {
+    Date { year, month, day }
+}
+
+/// Code, name, publication date, implementation date and members of each demo batch.
+type DemoBatch = (
+    &'static str,
+    &'static str,
+    Date,
+    Date,
+    &'static [&'static str],
+);
+
+const DEMO_BATCHES: &[DemoBatch] = &[
+    (
+        "2026-01",
+        "红旗区“一件事一次办”事项清单（第一批）",
+        day(2026, 3, 2),
+        day(2026, 4, 1),
+        &["newborn"],
+    ),
+    (
+        "2026-02",
+        "红旗区“一件事一次办”事项清单（第二批）",
+        day(2026, 8, 3),
+        day(2026, 9, 1),
+        &["business-startup"],
+    ),
+];
 
 #[cfg(test)]
 mod tests {

@@ -7,6 +7,8 @@ pub mod base;
 pub mod dag;
 pub mod demo;
 pub mod dictionary;
+mod manage;
+pub mod publication;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,8 +16,13 @@ use serde::{Deserialize, Serialize};
 
 pub use demo::seed_demo;
 pub use dictionary::{Dictionary, FieldEntry, MaterialEntry};
+pub use manage::{BatchInput, CatalogError, DraftInput, MatterInput};
 
+use std::sync::{Arc, Mutex};
+
+use crate::clock::Clock;
 use crate::store::{CatalogStore, StoreResult};
+use publication::{Batch, PublishedVersion};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Department {
@@ -65,6 +72,9 @@ pub struct OneThing {
     /// 收费标准 (第二十一条).
     #[serde(default)]
     pub fees: String,
+    /// The published version this definition is (0 for a draft).
+    #[serde(default)]
+    pub version: u32,
 }
 
 /// Where an application is handed in: the 一件事一次办 window of the service hall (第十条)
@@ -130,18 +140,116 @@ impl OneThing {
     }
 }
 
-/// Read access to the catalog with the lookups the host needs.
+/// The catalog: what is in effect today, its history, and the lookups the host needs. The
+/// management commands (drafts, filing, batches) are in `manage`.
 pub struct Catalog {
-    store: std::sync::Arc<dyn CatalogStore>,
+    store: Arc<dyn CatalogStore>,
+    clock: Arc<dyn Clock>,
+    /// Management commands read, check and write under this lock; they are rare, and it keeps
+    /// a revision check and the write that follows it one step.
+    commands: Mutex<()>,
+}
+
+fn with_version(v: PublishedVersion) -> OneThing {
+    let mut ot = v.definition;
+    ot.version = v.version;
+    ot
 }
 
 impl Catalog {
-    pub fn new(store: std::sync::Arc<dyn CatalogStore>) -> Catalog {
-        Catalog { store }
+    pub fn new(store: Arc<dyn CatalogStore>, clock: Arc<dyn Clock>) -> Catalog {
+        Catalog {
+            store,
+            clock,
+            commands: Mutex::new(()),
+        }
     }
 
+    fn versions_by_code(&self) -> StoreResult<BTreeMap<String, Vec<PublishedVersion>>> {
+        let mut by: BTreeMap<String, Vec<PublishedVersion>> = BTreeMap::new();
+        for v in self.store.all_versions()? {
+            by.entry(v.one_thing.clone()).or_default().push(v);
+        }
+        Ok(by)
+    }
+
+    /// The one-things in effect today, each in its current version.
     pub fn one_things(&self) -> StoreResult<Vec<OneThing>> {
-        self.store.one_things()
+        let today = self.clock.today();
+        Ok(self
+            .versions_by_code()?
+            .into_values()
+            .filter_map(|vs| publication::effective_on(&vs, today).cloned())
+            .map(with_version)
+            .collect())
+    }
+
+    /// A one-thing in the version in effect today; `None` before its first version takes
+    /// effect.
+    pub fn one_thing(&self, code: &str) -> StoreResult<Option<OneThing>> {
+        let versions = self.store.versions(code)?;
+        Ok(publication::effective_on(&versions, self.clock.today())
+            .cloned()
+            .map(with_version))
+    }
+
+    /// A one-thing in a given published version: cases keep the version they started on.
+    pub fn one_thing_version(&self, code: &str, version: u32) -> StoreResult<Option<OneThing>> {
+        Ok(self
+            .store
+            .versions(code)?
+            .into_iter()
+            .find(|v| v.version == version)
+            .map(with_version))
+    }
+
+    /// Every published version of a one-thing, oldest first.
+    pub fn versions(&self, code: &str) -> StoreResult<Vec<PublishedVersion>> {
+        self.store.versions(code)
+    }
+
+    pub fn batches(&self) -> StoreResult<Vec<Batch>> {
+        let mut batches = self.store.batches()?;
+        batches.sort_by(|a, b| (a.published_on, &a.code).cmp(&(b.published_on, &b.code)));
+        Ok(batches)
+    }
+
+    /// The newest published version of every one-thing, in effect yet or not.
+    pub fn latest_published(&self) -> StoreResult<Vec<OneThing>> {
+        Ok(self
+            .versions_by_code()?
+            .into_values()
+            .filter_map(|vs| vs.into_iter().max_by_key(|v| v.version))
+            .map(with_version)
+            .collect())
+    }
+
+    pub fn departments(&self) -> StoreResult<BTreeMap<String, Department>> {
+        Ok(self
+            .store
+            .departments()?
+            .into_iter()
+            .map(|d| (d.code.clone(), d))
+            .collect())
+    }
+
+    /// A matter wherever it appears — in the newest published version of a one-thing or in a
+    /// draft, so that departments can upload rules before the batch takes effect — with the
+    /// one-things that include it. A matter belongs to one department everywhere: drafts are
+    /// checked against the base catalog, which says whose it is.
+    pub fn matter(&self, code: &str) -> StoreResult<Option<(MatterRef, Vec<String>)>> {
+        let mut found: Option<MatterRef> = None;
+        let mut in_one_things = Vec::new();
+        let drafts = self.store.drafts()?.into_iter().map(|d| d.one_thing);
+        for ot in self.latest_published()?.into_iter().chain(drafts) {
+            if let Some(m) = ot.matter(code) {
+                found.get_or_insert_with(|| m.clone());
+                if !in_one_things.contains(&ot.code) {
+                    in_one_things.push(ot.code.clone());
+                }
+            }
+        }
+        Ok(found.map(|m| (m, in_one_things)))
     }
 
     /// The provincial base catalog, by code.
@@ -155,16 +263,22 @@ impl Catalog {
     }
 
     /// Replaces the base catalog with `entries` and reports what changed and which
-    /// one-things are affected.
+    /// one-things — published or in draft — are affected.
     pub fn import_base(
         &self,
         entries: Vec<base::BaseEntry>,
         by: &str,
         at: &str,
     ) -> StoreResult<base::ImportReport> {
+        let _guard = self.commands.lock().unwrap_or_else(|p| p.into_inner());
         let old = self.base()?;
-        let published = self.store.one_things()?;
-        let stages: Vec<(&str, &OneThing)> = published.iter().map(|o| ("published", o)).collect();
+        let published = self.latest_published()?;
+        let drafts = self.store.drafts()?;
+        let stages: Vec<(&str, &OneThing)> = published
+            .iter()
+            .map(|o| ("published", o))
+            .chain(drafts.iter().map(|d| ("draft", &d.one_thing)))
+            .collect();
         let (added, changed, removed, affected) = base::compare(&old, &entries, &stages);
         let report = base::ImportReport {
             imported_at: at.to_owned(),
@@ -199,33 +313,6 @@ impl Catalog {
 
     pub fn put_dictionary_material(&self, material: &MaterialEntry) -> StoreResult<()> {
         self.store.put_dictionary_material(material)
-    }
-
-    pub fn one_thing(&self, code: &str) -> StoreResult<Option<OneThing>> {
-        self.store.one_thing(code)
-    }
-
-    pub fn departments(&self) -> StoreResult<BTreeMap<String, Department>> {
-        Ok(self
-            .store
-            .departments()?
-            .into_iter()
-            .map(|d| (d.code.clone(), d))
-            .collect())
-    }
-
-    /// A matter wherever it appears, with the one-things that include it. A matter belongs to
-    /// one department everywhere; the demo seed and later catalog management keep it so.
-    pub fn matter(&self, code: &str) -> StoreResult<Option<(MatterRef, Vec<String>)>> {
-        let mut found: Option<MatterRef> = None;
-        let mut in_one_things = Vec::new();
-        for ot in self.store.one_things()? {
-            if let Some(m) = ot.matter(code) {
-                found.get_or_insert_with(|| m.clone());
-                in_one_things.push(ot.code.clone());
-            }
-        }
-        Ok(found.map(|m| (m, in_one_things)))
     }
 }
 

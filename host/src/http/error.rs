@@ -12,6 +12,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::calendar::CalendarError;
+use crate::catalog::CatalogError;
+use crate::catalog::publication::Refusal;
 use crate::files::FileError;
 use crate::precheck::InputError;
 use crate::registry::RegistryError;
@@ -358,6 +360,71 @@ impl From<FileError> for ApiError {
             ),
             FileError::Empty => ApiError::unprocessable("empty_file", "文件为空", en),
             FileError::Io(io) => ApiError::internal(io),
+        }
+    }
+}
+
+impl From<CatalogError> for ApiError {
+    fn from(e: CatalogError) -> ApiError {
+        let en = e.to_string();
+        match e {
+            CatalogError::UnknownOneThing(code) => ApiError::not_found(
+                "unknown_one_thing",
+                format!("事项清单中没有一件事“{code}”"),
+                en,
+            ),
+            CatalogError::NoDraft(code) => {
+                ApiError::not_found("no_draft", format!("一件事“{code}”没有草案"), en)
+            }
+            CatalogError::NotLead { one_thing, lead } => ApiError::forbidden(
+                format!(
+                    "只有牵头部门 {lead} 可以修改一件事“{one_thing}”；更换牵头部门须由区政务服务和大数据管理局决定"
+                ),
+                en,
+            ),
+            CatalogError::Refused(refusal) => match refusal {
+                Refusal::UnderFiling => ApiError::new(
+                    StatusCode::CONFLICT,
+                    "draft_under_filing",
+                    "草案已报备案，等待区政务服务和大数据管理局答复期间不能修改",
+                    en,
+                ),
+                Refusal::Stale { current } => ApiError::new(
+                    StatusCode::CONFLICT,
+                    "draft_revision_stale",
+                    format!("草案已被修改，当前修订号为 {current}，请刷新后重试"),
+                    en,
+                )
+                .with_details(json!({ "current_revision": current })),
+                Refusal::WrongState(state) => ApiError::new(
+                    StatusCode::CONFLICT,
+                    "draft_wrong_state",
+                    format!("草案当前状态（{state:?}）不允许此操作"),
+                    en,
+                ),
+                Refusal::ReasonRequired => {
+                    ApiError::unprocessable("reason_required", "退回备案须写明理由", en)
+                }
+            },
+            CatalogError::Invalid(problems) => ApiError::unprocessable(
+                "one_thing_invalid",
+                format!("一件事定义有误：{}", problems.join("；")),
+                en,
+            )
+            .with_details(json!({ "problems": problems })),
+            CatalogError::BatchExists(code) => ApiError::new(
+                StatusCode::CONFLICT,
+                "batch_exists",
+                format!("批次“{code}”已经发布"),
+                en,
+            ),
+            CatalogError::BatchInvalid(problems) => ApiError::unprocessable(
+                "batch_invalid",
+                format!("批次不能发布：{}", problems.join("；")),
+                en,
+            )
+            .with_details(json!({ "problems": problems })),
+            CatalogError::Store(s) => s.into(),
         }
     }
 }

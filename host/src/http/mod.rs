@@ -3,6 +3,7 @@
 mod base_catalog;
 mod calendar;
 mod cases;
+mod catalog;
 mod dictionary;
 pub mod error;
 mod extract;
@@ -44,6 +45,18 @@ pub fn router(state: AppState) -> Router {
             get(base_catalog::list).put(base_catalog::import),
         )
         .route("/base-catalog/imports", get(base_catalog::imports))
+        .route(
+            "/catalog/batches",
+            get(catalog::batches).post(catalog::publish),
+        )
+        .route("/catalog/drafts", get(catalog::drafts))
+        .route(
+            "/catalog/drafts/{code}",
+            get(catalog::draft).put(catalog::save_draft),
+        )
+        .route("/catalog/drafts/{code}/filing", post(catalog::file))
+        .route("/catalog/drafts/{code}/decision", post(catalog::decide))
+        .route("/catalog/one-things/{code}/history", get(catalog::history))
         .route("/dictionary", get(dictionary::show))
         .route("/dictionary/fields/{key}", put(dictionary::put_field))
         .route(

@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::Principal;
 use crate::catalog::base::{BaseEntry, ImportReport};
-use crate::catalog::{Department, FieldEntry, MaterialEntry, OneThing};
+use crate::catalog::publication::{Batch, Draft, Filing, PublishedVersion};
+use crate::catalog::{Department, FieldEntry, MaterialEntry};
 use crate::registry::{Activation, PluginVersion};
 use crate::workflow::Case;
 use crate::workflow::audit::Event;
@@ -63,9 +64,20 @@ pub trait PluginStore: Send + Sync {
 pub trait CatalogStore: Send + Sync {
     fn put_department(&self, department: &Department) -> StoreResult<()>;
     fn departments(&self) -> StoreResult<Vec<Department>>;
-    fn put_one_thing(&self, one_thing: &OneThing) -> StoreResult<()>;
-    fn one_thing(&self, code: &str) -> StoreResult<Option<OneThing>>;
-    fn one_things(&self) -> StoreResult<Vec<OneThing>>;
+    /// Every published version of one one-thing, oldest first.
+    fn versions(&self, one_thing: &str) -> StoreResult<Vec<PublishedVersion>>;
+    /// Every published version of every one-thing.
+    fn all_versions(&self) -> StoreResult<Vec<PublishedVersion>>;
+    fn draft(&self, one_thing: &str) -> StoreResult<Option<Draft>>;
+    fn drafts(&self) -> StoreResult<Vec<Draft>>;
+    fn put_draft(&self, draft: &Draft) -> StoreResult<()>;
+    /// A draft together with the filing it was filed or answered in, atomically.
+    fn put_draft_and_filing(&self, draft: &Draft, filing: &Filing) -> StoreResult<()>;
+    /// Filings of one one-thing, oldest first.
+    fn filings(&self, one_thing: &str) -> StoreResult<Vec<Filing>>;
+    /// Writes a batch and the versions it publishes and removes their drafts, atomically.
+    fn publish(&self, batch: &Batch, versions: &[PublishedVersion]) -> StoreResult<()>;
+    fn batches(&self) -> StoreResult<Vec<Batch>>;
     fn put_dictionary_field(&self, field: &FieldEntry) -> StoreResult<()>;
     fn dictionary_fields(&self) -> StoreResult<Vec<FieldEntry>>;
     fn put_dictionary_material(&self, material: &MaterialEntry) -> StoreResult<()>;

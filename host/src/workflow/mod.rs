@@ -42,6 +42,7 @@ pub fn new_case(one_thing: &OneThing, new: NewCase, ctx: &Ctx) -> Case {
         id: new.id,
         one_thing: one_thing.code.clone(),
         one_thing_name: one_thing.name.clone(),
+        one_thing_version: one_thing.version,
         channel: new.channel,
         status: CaseStatus::Submitted,
         applicant: new.applicant,

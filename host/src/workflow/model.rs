@@ -263,6 +263,10 @@ pub struct Case {
     pub id: String,
     pub one_thing: String,
     pub one_thing_name: String,
+    /// The published version of the one-thing the case started on; it keeps it even when a
+    /// newer version takes effect (第九条: the guide it was told is the one it is handled by).
+    #[serde(default)]
+    pub one_thing_version: u32,
     pub channel: Channel,
     pub status: CaseStatus,
     pub applicant: Applicant,

@@ -166,6 +166,13 @@ impl Workflow {
             .ok_or_else(|| ServiceError::UnknownOneThing(code.to_owned()))
     }
 
+    /// The one-thing in the version the case started on.
+    fn one_thing_of(&self, case: &Case) -> Result<OneThing> {
+        self.catalog
+            .one_thing_version(&case.one_thing, case.one_thing_version)?
+            .ok_or_else(|| ServiceError::UnknownOneThing(case.one_thing.clone()))
+    }
+
     pub fn case(&self, id: &str) -> Result<Case> {
         self.store
             .case(id)?
@@ -601,7 +608,7 @@ impl Workflow {
                         }
                         .into());
                     }
-                    let one_thing = self.one_thing(&case.one_thing)?;
+                    let one_thing = self.one_thing_of(case)?;
                     let report = self.precheck(
                         &one_thing,
                         case.channel,

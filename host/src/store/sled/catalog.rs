@@ -1,10 +1,12 @@
-//! The catalog in sled: departments, one-things, the shared dictionary and the base catalog.
+//! The catalog in sled: departments, published versions of one-things with their drafts,
+//! filings and batches, the shared dictionary and the base catalog.
 
 use sled::transaction::{ConflictableTransactionError, Transactional};
 
-use super::{SledStore, encode, tx_error};
+use super::{SledStore, encode, key, tx_error};
 use crate::catalog::base::{BaseEntry, ImportReport};
-use crate::catalog::{Department, FieldEntry, MaterialEntry, OneThing};
+use crate::catalog::publication::{Batch, Draft, Filing, PublishedVersion};
+use crate::catalog::{Department, FieldEntry, MaterialEntry};
 use crate::store::{CatalogStore, StoreError, StoreResult};
 
 impl CatalogStore for SledStore {
@@ -16,16 +18,68 @@ impl CatalogStore for SledStore {
         self.scan(&self.departments, b"")
     }
 
-    fn put_one_thing(&self, one_thing: &OneThing) -> StoreResult<()> {
-        self.put(&self.one_things, one_thing.code.as_bytes(), one_thing)
+    fn versions(&self, one_thing: &str) -> StoreResult<Vec<PublishedVersion>> {
+        self.scan(&self.versions, &key(&[one_thing.as_bytes(), b""]))
     }
 
-    fn one_thing(&self, code: &str) -> StoreResult<Option<OneThing>> {
-        self.get(&self.one_things, code.as_bytes())
+    fn all_versions(&self) -> StoreResult<Vec<PublishedVersion>> {
+        self.scan(&self.versions, b"")
     }
 
-    fn one_things(&self) -> StoreResult<Vec<OneThing>> {
-        self.scan(&self.one_things, b"")
+    fn draft(&self, one_thing: &str) -> StoreResult<Option<Draft>> {
+        self.get(&self.drafts, one_thing.as_bytes())
+    }
+
+    fn drafts(&self) -> StoreResult<Vec<Draft>> {
+        self.scan(&self.drafts, b"")
+    }
+
+    fn put_draft(&self, draft: &Draft) -> StoreResult<()> {
+        self.put(&self.drafts, draft.one_thing.code.as_bytes(), draft)
+    }
+
+    fn put_draft_and_filing(&self, draft: &Draft, filing: &Filing) -> StoreResult<()> {
+        let d = encode(draft)?;
+        let f = encode(filing)?;
+        let fkey = key(&[filing.one_thing.as_bytes(), &filing.seq.to_be_bytes()]);
+        (&self.drafts, &self.filings)
+            .transaction(|(drafts, filings)| {
+                drafts.insert(draft.one_thing.code.as_bytes(), d.as_slice())?;
+                filings.insert(fkey.as_slice(), f.as_slice())?;
+                Ok::<_, ConflictableTransactionError<StoreError>>(())
+            })
+            .map_err(tx_error)?;
+        self.durable()
+    }
+
+    fn filings(&self, one_thing: &str) -> StoreResult<Vec<Filing>> {
+        self.scan(&self.filings, &key(&[one_thing.as_bytes(), b""]))
+    }
+
+    fn publish(&self, batch: &Batch, versions: &[PublishedVersion]) -> StoreResult<()> {
+        let b = encode(batch)?;
+        let encoded: Vec<(Vec<u8>, Vec<u8>, String)> = versions
+            .iter()
+            .map(|v| {
+                let k = key(&[v.one_thing.as_bytes(), &v.version.to_be_bytes()]);
+                Ok((k, encode(v)?, v.one_thing.clone()))
+            })
+            .collect::<StoreResult<_>>()?;
+        (&self.batches, &self.versions, &self.drafts)
+            .transaction(|(batches, versions, drafts)| {
+                batches.insert(batch.code.as_bytes(), b.as_slice())?;
+                for (k, v, code) in &encoded {
+                    versions.insert(k.as_slice(), v.as_slice())?;
+                    drafts.remove(code.as_bytes())?;
+                }
+                Ok::<_, ConflictableTransactionError<StoreError>>(())
+            })
+            .map_err(tx_error)?;
+        self.durable()
+    }
+
+    fn batches(&self) -> StoreResult<Vec<Batch>> {
+        self.scan(&self.batches, b"")
     }
 
     fn put_dictionary_field(&self, field: &FieldEntry) -> StoreResult<()> {

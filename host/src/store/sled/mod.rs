@@ -11,7 +11,10 @@
 //! | `plugin_active`      | matter                           | `Activation`                 |
 //! | `plugin_activations` | matter `\0` u64 BE sequence      | `Activation` (history)       |
 //! | `catalog_departments`| department code                  | `Department`                 |
-//! | `catalog_one_things` | one-thing code                   | `OneThing`                   |
+//! | `catalog_versions`   | one-thing code `\0` u32 BE version | `PublishedVersion`         |
+//! | `catalog_drafts`     | one-thing code                   | `Draft`                      |
+//! | `catalog_filings`    | one-thing code `\0` u64 BE seq   | `Filing` (备案 history)       |
+//! | `catalog_batches`    | batch code                       | `Batch`                      |
 //! | `dictionary_fields`  | field key                        | `FieldEntry`                 |
 //! | `dictionary_materials` | material code                  | `MaterialEntry`              |
 //! | `base_catalog`       | base catalog code                | `BaseEntry`                  |
@@ -52,7 +55,10 @@ pub struct SledStore {
     plugin_active: sled::Tree,
     plugin_activations: sled::Tree,
     departments: sled::Tree,
-    one_things: sled::Tree,
+    versions: sled::Tree,
+    drafts: sled::Tree,
+    filings: sled::Tree,
+    batches: sled::Tree,
     dictionary_fields: sled::Tree,
     dictionary_materials: sled::Tree,
     base_catalog: sled::Tree,
@@ -95,7 +101,10 @@ impl SledStore {
             plugin_active: db.open_tree("plugin_active")?,
             plugin_activations: db.open_tree("plugin_activations")?,
             departments: db.open_tree("catalog_departments")?,
-            one_things: db.open_tree("catalog_one_things")?,
+            versions: db.open_tree("catalog_versions")?,
+            drafts: db.open_tree("catalog_drafts")?,
+            filings: db.open_tree("catalog_filings")?,
+            batches: db.open_tree("catalog_batches")?,
             dictionary_fields: db.open_tree("dictionary_fields")?,
             dictionary_materials: db.open_tree("dictionary_materials")?,
             base_catalog: db.open_tree("base_catalog")?,

@@ -9,6 +9,7 @@ use crate::auth::Auth;
 use crate::calendar::{Calendar, CalendarError};
 use crate::catalog::Catalog;
 use crate::clock::Clock;
+use crate::consultation::{Consultation, ConsultationError};
 use crate::files::MaterialFiles;
 use crate::notify::{HttpSmsGateway, LogSink, Outbox, SmsSink};
 use crate::registry::{Registry, RegistryError};
@@ -82,6 +83,7 @@ pub struct Services {
     pub in_flight: crate::http::idempotency::InFlight,
     pub workflow: Arc<Workflow>,
     pub outbox: Arc<Outbox>,
+    pub consultation: Arc<Consultation>,
 }
 
 pub type AppState = Arc<Services>;
@@ -148,8 +150,17 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
     };
     let mut outbox = Outbox::new(store.clone(), store.clone(), sms, clock.clone());
     outbox.base_backoff_ms = config.retry_base_ms;
+    let consultation =
+        Consultation::new(store.clone(), clock.clone()).map_err(|e| OpenError::Store {
+            path: config.data_dir.clone(),
+            source: match e {
+                ConsultationError::Store(s) => s,
+                other => StoreError::Corrupt(other.to_string()),
+            },
+        })?;
     let slots = config.runtime.instance_slots as usize;
     Ok(Arc::new(Services {
+        consultation: Arc::new(consultation),
         auth: Auth::new(store.clone()),
         eval_slots: Arc::new(Semaphore::new(slots.max(1))),
         config,

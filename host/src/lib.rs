@@ -9,6 +9,7 @@ pub mod auth;
 pub mod calendar;
 pub mod catalog;
 pub mod clock;
+pub mod consultation;
 pub mod files;
 pub mod guide;
 pub mod http;

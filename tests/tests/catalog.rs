@@ -589,3 +589,186 @@ async fn a_one_thing_goes_from_draft_through_filing_to_a_batch_and_takes_effect_
     assert_eq!(new["one_thing_version"], 2);
     drop(host.stop().await);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_consultation_with_supports_replies_ranking_and_private_contacts() {
+    use lianban::auth::Role;
+    use lianban::store::ConsultationStore;
+    let host = TestHost::start().await;
+    let portal = host
+        .state
+        .auth
+        .issue("豫事办", Role::Applicant, "test")
+        .unwrap();
+    let clerk = host.tokens.clerk.clone();
+    let admin = host.tokens.admin.clone();
+    let contact = "联系人张女士 13812345678";
+
+    let h = &host;
+    let propose = |body: serde_json::Value| async move {
+        h.post("/api/v1/consultation/proposals", "", &body).await
+    };
+    let (s, enrol) = propose(json!({
+        "kind": "new_one_thing",
+        "title": "入学一件事",
+        "need": "孩子上小学要分别去教育、公安、社区开证明，希望一次办好。",
+        "contact": contact,
+    }))
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{enrol}");
+    assert!(!enrol.to_string().contains("13812345678"));
+    assert_eq!(enrol["status"], "received");
+    let (s, body) =
+        propose(json!({ "kind": "comment", "one_thing": "no-such", "title": "意见", "need": "x" }))
+            .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["code"], "proposal_invalid");
+    let (s, _) = propose(json!({ "kind": "new_one_thing", "title": "", "need": "x" })).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, comment) = propose(json!({
+        "kind": "comment",
+        "one_thing": "newborn",
+        "title": "出生一件事希望能邮寄社保卡",
+        "need": "产后不便到大厅，社保卡能否邮寄。",
+    }))
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, quiet) = propose(
+        json!({ "kind": "new_one_thing", "title": "开办餐饮店一件事", "need": "证照太多" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+
+    // Supports: only through the online service or the window, once per person.
+    let id = |p: &serde_json::Value| p["id"].as_u64().unwrap();
+    let support = |token: String, pid: u64, person: &'static str| async move {
+        h.post(
+            &format!("/api/v1/consultation/proposals/{pid}/supports"),
+            &token,
+            &json!({ "person": person }),
+        )
+        .await
+    };
+    let (s, _) = support(String::new(), id(&comment), "acct-1").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, p) = support(portal.clone(), id(&comment), "acct-1").await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["supports"], 1);
+    let (s, body) = support(portal.clone(), id(&comment), "acct-1").await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(body["error"]["code"], "already_supported");
+    let (s, p) = support(clerk.clone(), id(&comment), "410702199205050027").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(p["supports"], 2);
+    let (s, _) = support(portal.clone(), id(&enrol), "acct-1").await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = support(portal.clone(), 999_999, "acct-1").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // The ranking, most supported first.
+    let (s, ranking) = host.get("/api/v1/consultation/proposals", "").await;
+    assert_eq!(s, StatusCode::OK);
+    let order: Vec<u64> = ranking.as_array().unwrap().iter().map(id).collect();
+    assert_eq!(order, [id(&comment), id(&enrol), id(&quiet)]);
+
+    // The bureau answers; the public sees the answer, never the contact or the staff name.
+    let replies = |pid: u64| format!("/api/v1/consultation/proposals/{pid}/replies");
+    let (s, _) = host
+        .post(
+            &replies(id(&enrol)),
+            &clerk,
+            &json!({ "status": "adopted", "text": "x" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = host
+        .post(
+            &replies(id(&enrol)),
+            &admin,
+            &json!({ "status": "declined", "text": " " }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = host
+        .post(
+            &replies(id(&enrol)),
+            &admin,
+            &json!({ "status": "under_study", "text": "已转教育局研究" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, answered) = host
+        .post(
+            &replies(id(&enrol)),
+            &admin,
+            &json!({ "status": "adopted", "text": "拟纳入第三批清单" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(answered["contact"], contact, "the bureau sees the contact");
+    let (_, public) = host
+        .get(
+            &format!("/api/v1/consultation/proposals/{}", id(&enrol)),
+            "",
+        )
+        .await;
+    assert_eq!(public["status"], "adopted");
+    assert_eq!(public["replies"].as_array().unwrap().len(), 2);
+    assert_eq!(public["replies"][1]["text"], "拟纳入第三批清单");
+    let (_, adopted) = host
+        .get("/api/v1/consultation/proposals?status=adopted", "")
+        .await;
+    assert_eq!(adopted.as_array().unwrap().len(), 1);
+    for path in [
+        "/api/v1/consultation/proposals",
+        "/api/v1/consultation/proposals?status=adopted",
+    ] {
+        let (_, all) = host.get(path, "").await;
+        let text = all.to_string();
+        assert!(
+            !text.contains("13812345678") && !text.contains("管理员"),
+            "{text}"
+        );
+    }
+    let (s, _) = host.get("/api/v1/consultation/inbox", &clerk).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, inbox) = host.get("/api/v1/consultation/inbox", &admin).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(find(&inbox, "title", "入学一件事")["contact"], contact);
+
+    // Abuse limits: five proposals an hour per client address.
+    for i in 0..2 {
+        let (s, _) =
+            propose(json!({ "kind": "new_one_thing", "title": format!("建议{i}"), "need": "x" }))
+                .await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let (s, body) =
+        propose(json!({ "kind": "new_one_thing", "title": "又一条", "need": "x" })).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(
+        body["error"]["details"]["retry_after_secs"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    // And a daily number of supports per person, kept with the counts.
+    let store = host.state.store.clone();
+    let pid = id(&quiet);
+    let outcome = tokio::task::spawn_blocking(move || {
+        let first = store
+            .add_support(pid, "hash-of-someone", "2026-11-27", 1)
+            .unwrap();
+        let second = store
+            .add_support(id(&enrol), "hash-of-someone", "2026-11-27", 1)
+            .unwrap();
+        (
+            matches!(first, lianban::consultation::SupportOutcome::Counted(_)),
+            matches!(second, lianban::consultation::SupportOutcome::DailyLimit),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(outcome, (true, true));
+    drop(host.stop().await);
+}

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use crate::calendar::CalendarError;
 use crate::catalog::CatalogError;
 use crate::catalog::publication::Refusal;
+use crate::consultation::ConsultationError;
 use crate::files::FileError;
 use crate::precheck::InputError;
 use crate::registry::RegistryError;
@@ -425,6 +426,35 @@ impl From<CatalogError> for ApiError {
             )
             .with_details(json!({ "problems": problems })),
             CatalogError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<ConsultationError> for ApiError {
+    fn from(e: ConsultationError) -> ApiError {
+        let en = e.to_string();
+        match e {
+            ConsultationError::Invalid(problems) => {
+                ApiError::unprocessable("proposal_invalid", problems.join("；"), en)
+                    .with_details(json!({ "problems": problems }))
+            }
+            ConsultationError::NotFound(id) => {
+                ApiError::not_found("unknown_proposal", format!("没有编号为 {id} 的建议"), en)
+            }
+            ConsultationError::AlreadySupported(id) => ApiError::new(
+                StatusCode::CONFLICT,
+                "already_supported",
+                format!("您已支持过第 {id} 号建议，每人每条建议只能支持一次"),
+                en,
+            ),
+            ConsultationError::TooMany(secs) => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                format!("提交过于频繁，请 {secs} 秒后再试"),
+                en,
+            )
+            .with_details(json!({ "retry_after_secs": secs })),
+            ConsultationError::Store(s) => s.into(),
         }
     }
 }

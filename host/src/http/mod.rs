@@ -4,6 +4,7 @@ mod base_catalog;
 mod calendar;
 mod cases;
 mod catalog;
+mod consultation;
 mod dictionary;
 pub mod error;
 mod extract;
@@ -57,6 +58,20 @@ pub fn router(state: AppState) -> Router {
         .route("/catalog/drafts/{code}/filing", post(catalog::file))
         .route("/catalog/drafts/{code}/decision", post(catalog::decide))
         .route("/catalog/one-things/{code}/history", get(catalog::history))
+        .route(
+            "/consultation/proposals",
+            get(consultation::ranking).post(consultation::propose),
+        )
+        .route("/consultation/proposals/{id}", get(consultation::show))
+        .route(
+            "/consultation/proposals/{id}/supports",
+            post(consultation::support),
+        )
+        .route(
+            "/consultation/proposals/{id}/replies",
+            post(consultation::reply),
+        )
+        .route("/consultation/inbox", get(consultation::inbox))
         .route("/dictionary", get(dictionary::show))
         .route("/dictionary/fields/{key}", put(dictionary::put_field))
         .route(
@@ -136,7 +151,9 @@ pub async fn serve(
     let every = state.config.background_every;
     let outbox = tokio::spawn(state.outbox.clone().run(every));
     let supervisor = tokio::spawn(supervise(state.clone()));
-    let served = axum::serve(listener, router(state))
+    // Peer addresses feed the consultation's per-client limit.
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
     outbox.abort();

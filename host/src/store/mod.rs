@@ -16,6 +16,7 @@ use crate::auth::Principal;
 use crate::catalog::base::{BaseEntry, ImportReport};
 use crate::catalog::publication::{Batch, Draft, Filing, PublishedVersion};
 use crate::catalog::{Department, FieldEntry, MaterialEntry};
+use crate::consultation::{Proposal, Reply, SupportOutcome};
 use crate::registry::{Activation, PluginVersion};
 use crate::workflow::Case;
 use crate::workflow::audit::Event;
@@ -97,6 +98,27 @@ pub struct StoredYear {
     pub days: Vec<crate::calendar::OfficialDay>,
     pub loaded_by: String,
     pub loaded_at: String,
+}
+
+pub trait ConsultationStore: Send + Sync {
+    /// The key supporter identities are hashed with, made on first use.
+    fn consultation_key(&self) -> StoreResult<Vec<u8>>;
+    fn next_proposal_id(&self) -> StoreResult<u64>;
+    fn put_proposal(&self, proposal: &Proposal) -> StoreResult<()>;
+    fn proposal(&self, id: u64) -> StoreResult<Option<Proposal>>;
+    /// Oldest first.
+    fn proposals(&self) -> StoreResult<Vec<Proposal>>;
+    /// Counts one support of `who` (a hash) on `day`, atomically with the proposal's count,
+    /// unless `who` supports it already or gave `daily_limit` supports that day.
+    fn add_support(
+        &self,
+        id: u64,
+        who: &str,
+        day: &str,
+        daily_limit: u32,
+    ) -> StoreResult<SupportOutcome>;
+    /// Appends the bureau's reply and sets the status; `None` if there is no such proposal.
+    fn answer_proposal(&self, id: u64, reply: &Reply) -> StoreResult<Option<Proposal>>;
 }
 
 pub trait CalendarStore: Send + Sync {

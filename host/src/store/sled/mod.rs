@@ -19,6 +19,10 @@
 //! | `dictionary_materials` | material code                  | `MaterialEntry`              |
 //! | `base_catalog`       | base catalog code                | `BaseEntry`                  |
 //! | `base_imports`       | u64 BE sequence                  | `ImportReport`               |
+//! | `proposals`          | u64 BE proposal id               | `Proposal` (contact inside)  |
+//! | `proposal_supports`  | u64 BE id, hash of the supporter | empty (one per person)       |
+//! | `support_days`       | hash of the supporter `\0` day   | u32 BE supports that day     |
+//! | `meta`               | name                             | host secrets (raw)           |
 //! | `calendar_years`     | year, u16 BE                     | `StoredYear`                 |
 //! | `tokens`             | sha256 of the token (hex)        | `Principal`                  |
 //! | `idempotency`        | sha256 of caller, method, path, key | `Remembered`              |
@@ -63,6 +67,10 @@ pub struct SledStore {
     dictionary_materials: sled::Tree,
     base_catalog: sled::Tree,
     base_imports: sled::Tree,
+    proposals: sled::Tree,
+    proposal_supports: sled::Tree,
+    support_days: sled::Tree,
+    meta: sled::Tree,
     calendar_years: sled::Tree,
     tokens: sled::Tree,
     idempotency: sled::Tree,
@@ -77,6 +85,7 @@ pub struct SledStore {
 
 mod cases;
 mod catalog;
+mod consultation;
 
 fn key(parts: &[&[u8]]) -> Vec<u8> {
     parts.join(&0u8)
@@ -109,6 +118,10 @@ impl SledStore {
             dictionary_materials: db.open_tree("dictionary_materials")?,
             base_catalog: db.open_tree("base_catalog")?,
             base_imports: db.open_tree("base_imports")?,
+            proposals: db.open_tree("proposals")?,
+            proposal_supports: db.open_tree("proposal_supports")?,
+            support_days: db.open_tree("support_days")?,
+            meta: db.open_tree("meta")?,
             calendar_years: db.open_tree("calendar_years")?,
             tokens: db.open_tree("tokens")?,
             idempotency: db.open_tree("idempotency")?,

@@ -3,6 +3,12 @@
 //! what lets one form (一表申请) and one set of materials (一套材料) serve several departments,
 //! and why plugins take their specs from here instead of writing their own.
 
+mod bereavement;
+mod catering;
+mod retirement;
+
+pub use bereavement::{check_death_date, check_heir_order};
+
 use crate::findings::material_mismatch;
 use crate::standard::require_material;
 use crate::validate::parse_id_number;
@@ -64,7 +70,7 @@ const fn helped(def: FieldDef, help: &'static str) -> FieldDef {
 
 use FieldKind as K;
 
-/// Form fields of the dictionary.
+/// Form fields of the dictionary used by the first one-things (see [`fields`] for all).
 pub const FIELDS: &[FieldDef] = &[
     choice(APPLICANT_ROLE, "办理方式", ROLE_CHOICES),
     f(APPLICANT_NAME, "申请人姓名", K::Text),
@@ -326,10 +332,29 @@ pub const MATERIALS: &[MaterialDef] = &[
     ),
 ];
 
+/// Every field of the dictionary: the first two one-things' above, the later ones' in the
+/// submodules named for them.
+pub fn fields() -> impl Iterator<Item = &'static FieldDef> {
+    FIELDS
+        .iter()
+        .chain(catering::FIELDS)
+        .chain(retirement::FIELDS)
+        .chain(bereavement::FIELDS)
+}
+
+/// Every material of the dictionary.
+pub fn materials() -> impl Iterator<Item = &'static MaterialDef> {
+    MATERIALS
+        .iter()
+        .chain(catering::MATERIALS)
+        .chain(retirement::MATERIALS)
+        .chain(bereavement::MATERIALS)
+}
+
 /// The dictionary's spec of a field, with this matter's requirement. An unknown key gets its
 /// own key as label; [`unknown_keys`] finds such mistakes in a plugin's tests.
 pub fn field(key: &str, requirement: Requirement) -> FieldSpec {
-    match FIELDS.iter().find(|d| d.key == key) {
+    match fields().find(|d| d.key == key) {
         Some(d) => FieldSpec {
             key: d.key.to_owned(),
             label: d.label.to_owned(),
@@ -344,7 +369,7 @@ pub fn field(key: &str, requirement: Requirement) -> FieldSpec {
 
 /// The dictionary's spec of a material, with this matter's requirement.
 pub fn material(code: &str, requirement: Requirement) -> MaterialSpec {
-    match MATERIALS.iter().find(|d| d.code == code) {
+    match materials().find(|d| d.code == code) {
         Some(d) => {
             let spec = MaterialSpec::new(d.code, d.name, requirement, d.paper);
             match d.elicense {
@@ -407,17 +432,38 @@ pub fn require_unless_in(
     materials.chain(fields).collect()
 }
 
+/// The material check most matters of a one-thing need: every material as the manifest says,
+/// those a prerequisite produces (`from_prerequisites`) only when the matter is applied for
+/// outside `one_thing`, and an agent's papers.
+pub fn check_joint_materials(
+    one_thing: &str,
+    manifest: &Manifest,
+    app: &Application,
+    from_prerequisites: &[&str],
+) -> Vec<Finding> {
+    let mut findings = crate::standard::check_materials(manifest, app);
+    findings.extend(require_unless_in(
+        one_thing,
+        manifest,
+        app,
+        from_prerequisites,
+        &[],
+    ));
+    findings.extend(check_agent(manifest, app));
+    findings
+}
+
 /// Field keys and material codes of a manifest that the dictionary does not know.
 pub fn unknown_keys(manifest: &Manifest) -> Vec<String> {
     let fields = manifest
         .fields
         .iter()
-        .filter(|s| !FIELDS.iter().any(|d| d.key == s.key))
+        .filter(|s| !fields().any(|d| d.key == s.key))
         .map(|s| s.key.clone());
     let materials = manifest
         .materials
         .iter()
-        .filter(|s| !MATERIALS.iter().any(|d| d.code == s.code))
+        .filter(|s| !materials().any(|d| d.code == s.code))
         .map(|s| s.code.clone());
     fields.chain(materials).collect()
 }
@@ -476,15 +522,15 @@ mod tests {
 
     #[test]
     fn dictionary_keys_are_unique_and_choices_present() {
-        let mut keys: Vec<_> = FIELDS.iter().map(|d| d.key).collect();
+        let mut keys: Vec<_> = fields().map(|d| d.key).collect();
         keys.sort_unstable();
         keys.dedup();
-        assert_eq!(keys.len(), FIELDS.len());
-        let mut codes: Vec<_> = MATERIALS.iter().map(|d| d.code).collect();
+        assert_eq!(keys.len(), fields().count());
+        let mut codes: Vec<_> = materials().map(|d| d.code).collect();
         codes.sort_unstable();
         codes.dedup();
-        assert_eq!(codes.len(), MATERIALS.len());
-        for d in FIELDS {
+        assert_eq!(codes.len(), materials().count());
+        for d in fields() {
             assert_eq!(
                 d.kind == FieldKind::Choice,
                 !d.choices.is_empty(),

@@ -73,18 +73,36 @@ pub fn fixture(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
-pub fn department_of(matter: &str) -> &'static str {
-    match matter {
-        "birth-medical-certificate" => "health",
-        "vaccination-certificate" => "cdc",
-        "birth-registration" | "seal-engraving-filing" => "public-security",
-        "resident-medical-insurance" => "medical-insurance",
-        "social-security-card" | "employer-social-insurance" => "hrss",
-        "company-registration" => "market-regulation",
-        "tax-invoice-setup" => "tax",
-        "housing-fund-employer" => "housing-fund",
-        other => panic!("no department for {other}"),
-    }
+pub const RESTAURANT: &[&str] = &[
+    "company-registration",
+    "food-business-license",
+    "outdoor-signboard",
+    "fire-safety-inspection",
+];
+
+pub const RETIREMENT: &[&str] = &[
+    "pension-benefit-approval",
+    "employee-medical-retirement",
+    "housing-fund-retirement",
+];
+
+pub const BEREAVEMENT: &[&str] = &[
+    "death-medical-certificate",
+    "cremation-certificate",
+    "household-cancellation",
+    "survivor-benefits",
+    "medical-account-inheritance",
+    "housing-fund-inheritance",
+];
+
+/// The department that owns a matter, as the demo catalog says.
+pub fn department_of(matter: &str) -> String {
+    lianban::catalog::demo::demo_one_things()
+        .iter()
+        .flat_map(|o| o.matters.iter())
+        .find(|m| m.code == matter)
+        .map(|m| m.department.clone())
+        .unwrap_or_else(|| panic!("no department for {matter}"))
 }
 
 pub struct Tokens {
@@ -145,10 +163,16 @@ impl TestHost {
             .unwrap();
         let issue = |name: &str, role: Role| state.auth.issue(name, role, "test").unwrap();
         let mut departments = BTreeMap::new();
-        for m in NEWBORN.iter().chain(BUSINESS) {
+        for m in NEWBORN
+            .iter()
+            .chain(BUSINESS)
+            .chain(RESTAURANT)
+            .chain(RETIREMENT)
+            .chain(BEREAVEMENT)
+        {
             let d = department_of(m);
             departments
-                .entry(d.to_owned())
+                .entry(d.clone())
                 .or_insert_with(|| issue("部门测试", Role::Department(d.to_owned())));
         }
         let tokens = Tokens {
@@ -250,7 +274,11 @@ impl TestHost {
     /// returns its sha256.
     pub async fn install(&self, matter: &str, bytes: Vec<u8>) -> String {
         let (status, body) = self
-            .upload(matter, self.tokens.department(department_of(matter)), bytes)
+            .upload(
+                matter,
+                self.tokens.department(&department_of(matter)),
+                bytes,
+            )
             .await;
         assert!(status.is_success(), "upload {matter}: {status} {body}");
         let sha = body["sha256"].as_str().unwrap().to_owned();
@@ -260,9 +288,16 @@ impl TestHost {
     }
 
     /// Installs every demo plugin of both one-things.
+    /// The plugins of the first two one-things, which most tests use.
     pub async fn install_demo_plugins(&self) {
-        for m in NEWBORN.iter().chain(BUSINESS) {
-            self.install(m, plugin(m)).await;
+        self.install_plugins(NEWBORN.iter().chain(BUSINESS)).await;
+    }
+
+    pub async fn install_plugins(&self, matters: impl IntoIterator<Item = &&'static str>) {
+        for m in matters {
+            if self.state.registry.active(m).is_none() {
+                self.install(m, plugin(m)).await;
+            }
         }
     }
 

@@ -255,7 +255,7 @@ async fn a_base_catalog_import_reports_the_one_things_it_affects() {
     let host = TestHost::start().await;
     let (s, base) = host.get("/api/v1/base-catalog", &host.tokens.clerk).await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(base.as_array().unwrap().len(), 10);
+    assert_eq!(base.as_array().unwrap().len(), 22);
 
     let demo = include_str!("../../host/data/base-catalog-demo.csv");
     // The province shortens 出生登记 to 7 working days, drops the housing fund entry and adds one.
@@ -269,7 +269,7 @@ async fn a_base_catalog_import_reports_the_one_things_it_affects() {
                 l.to_owned()
             }
         })
-        .chain(["HQ-MZ-001,结婚登记,civil-affairs,county,1,《婚姻登记条例》第七条".to_owned()])
+        .chain(["HQ-MZ-101,结婚登记,civil-affairs,county,1,《婚姻登记条例》第七条".to_owned()])
         .collect::<Vec<_>>()
         .join("\n");
     let send = |token: &str, content_type: &str, body: String| {
@@ -307,7 +307,7 @@ async fn a_base_catalog_import_reports_the_one_things_it_affects() {
     let r = send(&host.tokens.admin, "text/csv", next).await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let report: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(report["added"], json!(["HQ-MZ-001"]));
+    assert_eq!(report["added"], json!(["HQ-MZ-101"]));
     assert_eq!(report["removed"], json!(["HQ-GJJ-001"]));
     assert_eq!(report["changed"][0]["code"], "HQ-GA-001");
     assert!(
@@ -325,7 +325,7 @@ async fn a_base_catalog_import_reports_the_one_things_it_affects() {
     assert!(fund["what"].as_str().unwrap().contains("删除"));
 
     let (_, base) = host.get("/api/v1/base-catalog", &host.tokens.clerk).await;
-    assert_eq!(base.as_array().unwrap().len(), 10);
+    assert_eq!(base.as_array().unwrap().len(), 22);
     let (_, imports) = host
         .get("/api/v1/base-catalog/imports", &host.tokens.clerk)
         .await;
@@ -770,5 +770,129 @@ async fn public_consultation_with_supports_replies_ranking_and_private_contacts(
     .await
     .unwrap();
     assert_eq!(outcome, (true, true));
+    drop(host.stop().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_demo_one_thing_is_published_with_a_guide_and_prechecks_ready() {
+    use lianban_e2e::{BEREAVEMENT, BUSINESS, NEWBORN, RESTAURANT, RETIREMENT};
+    let host = TestHost::start().await;
+    host.install_plugins(
+        NEWBORN
+            .iter()
+            .chain(BUSINESS)
+            .chain(RESTAURANT)
+            .chain(RETIREMENT)
+            .chain(BEREAVEMENT),
+    )
+    .await;
+
+    // Two batches: people's life events first, businesses second.
+    let (_, batches) = host.get("/api/v1/catalog/batches", "").await;
+    let members = |i: usize| -> Vec<String> {
+        batches[i]["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["one_thing"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(members(0), ["newborn", "retirement", "bereavement"]);
+    assert_eq!(members(1), ["business-startup", "restaurant"]);
+
+    // (one-thing, matters, arrows, critical path, whole promised days, a material several
+    // matters share)
+    let cases = [
+        (
+            "restaurant",
+            4,
+            7,
+            vec!["company-registration", "food-business-license"],
+            1 + 5 + 2 + 1,
+            "premises-proof",
+        ),
+        (
+            "retirement",
+            3,
+            5,
+            vec!["pension-benefit-approval", "employee-medical-retirement"],
+            10 + 5 + 2 + 1,
+            "retiree-id-card",
+        ),
+        (
+            "bereavement",
+            6,
+            10,
+            vec![
+                "death-medical-certificate",
+                "household-cancellation",
+                "survivor-benefits",
+            ],
+            5 + 3 + 1,
+            "kinship-proof",
+        ),
+    ];
+    for (code, matters, arrows, path, whole, shared) in cases {
+        let (s, g) = host
+            .get(&format!("/api/v1/one-things/{code}/guide"), "")
+            .await;
+        assert_eq!(s, StatusCode::OK, "{code}: {g}");
+        assert_eq!(g["missing_rules"], json!([]), "{code}");
+        assert_eq!(
+            g["generated_from"].as_array().unwrap().len(),
+            matters,
+            "{code}"
+        );
+        assert_eq!(
+            g["flow"]["nodes"].as_array().unwrap().len(),
+            matters + 2,
+            "{code}"
+        );
+        assert_eq!(
+            g["flow"]["arrows"].as_array().unwrap().len(),
+            arrows,
+            "{code}"
+        );
+        assert_eq!(g["time_limits"]["critical_path"], json!(path), "{code}");
+        assert_eq!(g["time_limits"]["whole_promised_days"], whole, "{code}");
+        let material = find(&g["materials"], "code", shared);
+        assert!(
+            material["needed_by"].as_array().unwrap().len() >= 2,
+            "{code}: {material}"
+        );
+        let codes: Vec<&str> = g["materials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes.iter().filter(|c| **c == shared).count(), 1, "{code}");
+        assert!(!g["basis"].as_array().unwrap().is_empty());
+        assert!(!g["review_points"].as_array().unwrap().is_empty());
+
+        // The complete application of the fixture passes the pre-check of every matter.
+        let (s, report) = host
+            .precheck(&lianban_e2e::fixture(&format!("{code}-window-complete")))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{code}: {report}");
+        assert_eq!(report["ready"], true, "{code}: {report:#}");
+    }
+    // 开办餐饮店 reuses the 企业设立登记 rules: one matter, two one-things.
+    let (_, restaurant) = host.get("/api/v1/one-things/restaurant/guide", "").await;
+    let (_, business) = host
+        .get("/api/v1/one-things/business-startup/guide", "")
+        .await;
+    assert_eq!(
+        find(
+            &restaurant["generated_from"],
+            "matter",
+            "company-registration"
+        )["sha256"],
+        find(
+            &business["generated_from"],
+            "matter",
+            "company-registration"
+        )["sha256"]
+    );
     drop(host.stop().await);
 }

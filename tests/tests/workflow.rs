@@ -51,7 +51,7 @@ async fn finish(host: &TestHost, case: &str, matter: &str) -> Value {
         json!({ "action": "decide", "outcome": "approve", "documents": [{ "name": "办理结果", "elicense_number": "E-1" }] }),
         json!({ "action": "return_result" }),
     ] {
-        let (s, b) = act(host, case, matter, dept, body.clone()).await;
+        let (s, b) = act(host, case, matter, &dept, body.clone()).await;
         assert_eq!(s, StatusCode::OK, "{matter} {body}: {b}");
     }
     let (s, b) = window(
@@ -370,7 +370,7 @@ async fn finish_after_accept(host: &TestHost, case: &str, matter: &str) {
         json!({ "action": "decide", "outcome": "approve", "documents": [{ "name": "办理结果", "elicense_number": "E-1" }] }),
         json!({ "action": "return_result" }),
     ] {
-        let (s, b) = act(host, case, matter, dept, body).await;
+        let (s, b) = act(host, case, matter, &dept, body).await;
         assert_eq!(s, StatusCode::OK, "{b}");
     }
     let (s, b) = window(

@@ -244,7 +244,7 @@ mod tests {
     #[test]
     fn the_demo_catalog_parses() {
         let entries = parse_csv(DEMO_CSV).unwrap();
-        assert_eq!(entries.len(), 10);
+        assert_eq!(entries.len(), 22);
         assert_eq!(entries[2].code, "HQ-GA-001");
         assert_eq!(entries[2].legal_days, 10);
     }

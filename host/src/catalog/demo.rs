@@ -1,4 +1,5 @@
-//! The demo catalog of 红旗区 (新乡市): the departments and the first two one-things.
+//! The demo catalog of 红旗区 (新乡市): its departments, the base catalog entries of its
+//! matters (demonstration codes, not the province's), and five one-things in two batches.
 
 use lianban_sdk::Date;
 
@@ -16,6 +17,9 @@ const DEPARTMENTS: &[(&str, &str)] = &[
     ("market-regulation", "红旗区市场监督管理局"),
     ("tax", "国家税务总局新乡市红旗区税务局"),
     ("housing-fund", "新乡市住房公积金管理中心红旗区管理部"),
+    ("civil-affairs", "红旗区民政局"),
+    ("urban-management", "红旗区城市管理局"),
+    ("fire-rescue", "红旗区消防救援大队"),
     ("data-bureau", "红旗区政务服务和大数据管理局"),
 ];
 
@@ -103,6 +107,77 @@ pub fn demo_one_things() -> Vec<OneThing> {
             ]),
             apply: hall(),
             fees: "不收费；首套税务 UKey 和公章刻制费用由财政承担（按本区现行政策）".into(),
+            version: 0,
+        },
+        OneThing {
+            code: "restaurant".into(),
+            name: "开办餐饮店一件事".into(),
+            lead_department: "market-regulation".into(),
+            description: "开办餐饮店一次申请办理营业执照、食品经营许可、户外招牌设置和营业前消防安全检查；营业执照办结后，其余三项并联办理。".into(),
+            matters: vec![
+                matter("company-registration", "HQ-SJ-001", &[]),
+                matter("food-business-license", "HQ-SJ-002", &["company-registration"]),
+                matter("outdoor-signboard", "HQ-CG-001", &["company-registration"]),
+                matter("fire-safety-inspection", "HQ-XF-001", &["company-registration"]),
+            ],
+            conditions: lines(&[
+                "在本区开办提供堂食的餐饮服务经营场所",
+                "经营场所已取得合法使用权，且未被列为禁止经营餐饮的区域",
+                "由法定代表人（负责人）或其委托的代理人申请",
+            ]),
+            apply: hall(),
+            fees: "不收费".into(),
+            version: 0,
+        },
+        OneThing {
+            code: "retirement".into(),
+            name: "退休一件事".into(),
+            lead_department: "hrss".into(),
+            description: "企业职工退休时一次申请办理基本养老保险待遇核定、职工医保退休人员待遇核定和住房公积金封存提取。".into(),
+            matters: vec![
+                matter("pension-benefit-approval", "HQ-RS-003", &[]),
+                matter(
+                    "employee-medical-retirement",
+                    "HQ-YB-002",
+                    &["pension-benefit-approval"],
+                ),
+                matter("housing-fund-retirement", "HQ-GJJ-002", &["pension-benefit-approval"]),
+            ],
+            conditions: lines(&[
+                "在本区参加职工基本养老保险，达到法定退休年龄",
+                "由本人或所在单位申请；委托他人代办的，须出具授权委托书",
+            ]),
+            apply: hall(),
+            fees: "不收费".into(),
+            version: 0,
+        },
+        OneThing {
+            code: "bereavement".into(),
+            name: "身后一件事".into(),
+            lead_department: "civil-affairs".into(),
+            description: "亲人离世后，一次申请办理死亡医学证明、火化证明、户口注销、养老保险待遇停发与丧葬补助、医保个人账户继承和住房公积金提取。".into(),
+            matters: vec![
+                matter("death-medical-certificate", "HQ-WJ-002", &[]),
+                matter("cremation-certificate", "HQ-MZ-001", &["death-medical-certificate"]),
+                matter("household-cancellation", "HQ-GA-003", &["death-medical-certificate"]),
+                matter("survivor-benefits", "HQ-RS-004", &["household-cancellation"]),
+                matter(
+                    "medical-account-inheritance",
+                    "HQ-YB-003",
+                    &["household-cancellation"],
+                ),
+                matter(
+                    "housing-fund-inheritance",
+                    "HQ-GJJ-003",
+                    &["household-cancellation"],
+                ),
+            ],
+            conditions: lines(&[
+                "逝者户籍在本区，或在本区死亡",
+                "由逝者的近亲属申请；委托他人代办的，须出具授权委托书",
+            ]),
+            apply: hall(),
+            fees: "不收费".into(),
             version: 0,
         },
     ]
@@ -193,14 +268,14 @@ const DEMO_BATCHES: &[DemoBatch] = &[
         "红旗区“一件事一次办”事项清单（第一批）",
         day(2026, 3, 2),
         day(2026, 4, 1),
-        &["newborn"],
+        &["newborn", "retirement", "bereavement"],
     ),
     (
         "2026-02",
         "红旗区“一件事一次办”事项清单（第二批）",
         day(2026, 8, 3),
         day(2026, 9, 1),
-        &["business-startup"],
+        &["business-startup", "restaurant"],
     ),
 ];
 

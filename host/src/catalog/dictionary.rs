@@ -48,9 +48,8 @@ pub struct Dictionary {
 impl Dictionary {
     /// The dictionary the SDK publishes.
     pub fn builtin() -> Dictionary {
-        use lianban_sdk::dictionary::{FIELDS, MATERIALS};
-        let fields = FIELDS
-            .iter()
+        use lianban_sdk::dictionary::{fields, materials};
+        let fields = fields()
             .map(|d| FieldEntry {
                 key: d.key.to_owned(),
                 label: d.label.to_owned(),
@@ -60,8 +59,7 @@ impl Dictionary {
             })
             .map(|f| (f.key.clone(), f))
             .collect();
-        let materials = MATERIALS
-            .iter()
+        let materials = materials()
             .map(|d| MaterialEntry {
                 code: d.code.to_owned(),
                 name: d.name.to_owned(),

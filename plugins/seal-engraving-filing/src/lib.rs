@@ -61,15 +61,12 @@ impl Rules for SealEngravingFiling {
         _host: &dyn Host,
     ) -> Result<Vec<Finding>, RuleError> {
         let manifest = self.cached_manifest();
-        let mut findings = standard::check_materials(manifest, app);
-        findings.extend(dictionary::require_unless_in(
+        let mut findings = dictionary::check_joint_materials(
             JOINT_ONE_THING,
             manifest,
             app,
             &["business-license"],
-            &[],
-        ));
-        findings.extend(dictionary::check_agent(manifest, app));
+        );
         findings.extend(dictionary::check_holder(
             app,
             "legal-rep-id-card",

@@ -61,16 +61,12 @@ impl Rules for VaccinationCertificate {
         _host: &dyn Host,
     ) -> Result<Vec<Finding>, RuleError> {
         let manifest = self.cached_manifest();
-        let mut findings = standard::check_materials(manifest, app);
-        findings.extend(dictionary::require_unless_in(
+        Ok(dictionary::check_joint_materials(
             JOINT_ONE_THING,
             manifest,
             app,
             &["birth-medical-certificate"],
-            &[],
-        ));
-        findings.extend(dictionary::check_agent(manifest, app));
-        Ok(findings)
+        ))
     }
 
     fn review_form(&self, app: &Application, host: &dyn Host) -> Result<Vec<Finding>, RuleError> {

@@ -108,7 +108,7 @@ fn run(cli: Cli) -> Result<(), String> {
             let report = launch::prepare_demo(&state, &plugins)?;
             println!("红旗区“一件事一次办”演示平台");
             if report.seeded_catalog {
-                println!("  已写入演示事项清单（新生儿出生一件事、企业开办一件事）");
+                println!("  已写入演示事项清单（两批，五件事）和基本目录");
             }
             if !report.activated.is_empty() {
                 println!("  已上传并启用规则：{}", report.activated.join("、"));
@@ -128,6 +128,13 @@ fn run(cli: Cli) -> Result<(), String> {
                 "  接口：http://{}/api/v1  文档：http://{}/api/v1/openapi.json",
                 serve.listen, serve.listen
             );
+            let one_things = state.catalog.one_things().map_err(|e| e.to_string())?;
+            for ot in one_things {
+                println!(
+                    "  办事指南：{:<16} http://{}/api/v1/one-things/{}/guide.html",
+                    ot.name, serve.listen, ot.code
+                );
+            }
             runtime()?
                 .block_on(launch::serve_until_signalled(state, serve.listen))
                 .map_err(|e| e.to_string())

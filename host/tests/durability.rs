@@ -304,6 +304,35 @@ async fn acknowledged_commands_survive_sigkill_and_none_is_half_applied() {
             "{id}: {last} vs {status}"
         );
     }
+    // The outbox resumes where it was: the SMS committed with each acknowledged command is
+    // sent after the restart if the kill came first, and no message is sent twice.
+    let intakes: std::collections::BTreeSet<&String> = acked
+        .iter()
+        .filter(|(_, c)| *c == "intake")
+        .map(|(id, _)| id)
+        .collect();
+    let mut missing = intakes.len();
+    for _ in 0..200 {
+        let sent = get(format!("{base}/api/v1/outbox/sent?limit=1000")).await;
+        let sent = sent.as_array().unwrap();
+        let mut ids: Vec<u64> = sent.iter().map(|m| m["id"].as_u64().unwrap()).collect();
+        let total = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), total, "a message was sent twice");
+        missing = intakes
+            .iter()
+            .filter(|id| !sent.iter().any(|m| m["case_id"] == id.as_str()))
+            .count();
+        if missing == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        missing, 0,
+        "acknowledged intakes whose receipt SMS never went out"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
 }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use lianban::runtime::{Limits, PluginIdent, Runtime, RuntimeConfig, api_version};
-use lianban_e2e::{BUSINESS, NEWBORN, TODAY, fixture, plugin};
+use lianban_e2e::{BEREAVEMENT, BUSINESS, NEWBORN, RESTAURANT, RETIREMENT, TODAY, fixture, plugin};
 use lianban_sdk::testing::official_calendar;
 use lianban_sdk::{Application, Date, MergedApplication, Rules};
 
@@ -34,6 +34,38 @@ fn native(matter: &str) -> Box<dyn Rules> {
         }
         "housing-fund-employer" => {
             Box::new(lianban_plugin_housing_fund_employer::HousingFundEmployer)
+        }
+        "food-business-license" => {
+            Box::new(lianban_plugin_food_business_license::FoodBusinessLicense)
+        }
+        "outdoor-signboard" => Box::new(lianban_plugin_outdoor_signboard::OutdoorSignboard),
+        "fire-safety-inspection" => {
+            Box::new(lianban_plugin_fire_safety_inspection::FireSafetyInspection)
+        }
+        "pension-benefit-approval" => {
+            Box::new(lianban_plugin_pension_benefit_approval::PensionBenefitApproval)
+        }
+        "employee-medical-retirement" => {
+            Box::new(lianban_plugin_employee_medical_retirement::EmployeeMedicalRetirement)
+        }
+        "housing-fund-retirement" => {
+            Box::new(lianban_plugin_housing_fund_retirement::HousingFundRetirement)
+        }
+        "death-medical-certificate" => {
+            Box::new(lianban_plugin_death_medical_certificate::DeathMedicalCertificate)
+        }
+        "cremation-certificate" => {
+            Box::new(lianban_plugin_cremation_certificate::CremationCertificate)
+        }
+        "household-cancellation" => {
+            Box::new(lianban_plugin_household_cancellation::HouseholdCancellation)
+        }
+        "survivor-benefits" => Box::new(lianban_plugin_survivor_benefits::SurvivorBenefits),
+        "medical-account-inheritance" => {
+            Box::new(lianban_plugin_medical_account_inheritance::MedicalAccountInheritance)
+        }
+        "housing-fund-inheritance" => {
+            Box::new(lianban_plugin_housing_fund_inheritance::HousingFundInheritance)
         }
         other => panic!("no native rules for {other}"),
     }
@@ -118,6 +150,21 @@ fn newborn_plugins_agree() {
 #[test]
 fn business_plugins_agree() {
     agree(BUSINESS, "business-window-complete");
+}
+
+#[test]
+fn restaurant_plugins_agree() {
+    agree(RESTAURANT, "restaurant-window-complete");
+}
+
+#[test]
+fn retirement_plugins_agree() {
+    agree(RETIREMENT, "retirement-window-complete");
+}
+
+#[test]
+fn bereavement_plugins_agree() {
+    agree(BEREAVEMENT, "bereavement-window-complete");
 }
 
 #[test]

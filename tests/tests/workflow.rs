@@ -882,3 +882,100 @@ async fn self_print_results_appear_as_they_reach_the_window() {
     );
     drop(host.stop().await);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn separate_delivery_and_a_denial_that_cancels_only_its_dependents() {
+    let host = TestHost::start().await;
+    host.install_demo_plugins().await;
+    let clerk = host.tokens.clerk.clone();
+    let (_, file) = upload_file(&host, &clerk, PDF).await;
+    let scan = file["sha256"].as_str().unwrap().to_owned();
+    let (s, case) = host
+        .post(
+            "/api/v1/cases",
+            &clerk,
+            &intake("window", json!({ "mode": "separately" }), &scan),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{case}");
+    let id = case["id"].as_str().unwrap().to_owned();
+
+    // 分别领取 (第十七条): each result is announced when it reaches the window.
+    finish(&host, &id, "birth-medical-certificate").await;
+    assert!(
+        sms(&host)
+            .iter()
+            .any(|t| t.contains("出生医学证明签发") && t.contains("领取")),
+        "{:?}",
+        sms(&host)
+    );
+
+    // 不予许可 needs its reason, and cancels what depends on it — and nothing else.
+    let (s, b) = act(
+        &host,
+        &id,
+        "birth-registration",
+        "public-security",
+        json!({ "action": "accept" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = act(
+        &host,
+        &id,
+        "birth-registration",
+        "public-security",
+        json!({ "action": "decide", "outcome": "deny" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let reason = "父母双方户籍均不在本辖区，应向户籍所在地公安机关申报";
+    let (s, case) = act(
+        &host,
+        &id,
+        "birth-registration",
+        "public-security",
+        json!({ "action": "decide", "outcome": "deny", "reason": reason }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{case}");
+    for m in ["resident-medical-insurance", "social-security-card"] {
+        assert_eq!(item(&case, m)["status"], "cancelled", "{m}");
+    }
+    assert_ne!(
+        item(&case, "vaccination-certificate")["status"],
+        "cancelled"
+    );
+    assert_eq!(case["status"], "in_progress");
+
+    // The denial goes back to the window like any result; the other branch finishes.
+    let (s, _) = act(
+        &host,
+        &id,
+        "birth-registration",
+        "public-security",
+        json!({ "action": "return_result" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = window(
+        &host,
+        &id,
+        json!({ "action": "receive_result", "matter": "birth-registration" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let case = finish(&host, &id, "vaccination-certificate").await;
+    assert_eq!(case["status"], "completed", "{case:#}");
+    assert_eq!(
+        item(&case, "birth-registration")["decision"]["reason"],
+        reason
+    );
+    let (s, case) = window(&host, &id, json!({ "action": "deliver" })).await;
+    assert_eq!(s, StatusCode::OK, "{case}");
+    assert_eq!(case["status"], "delivered");
+    let (s, case) = window(&host, &id, json!({ "action": "archive" })).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(case["status"], "archived");
+    drop(host.stop().await);
+}

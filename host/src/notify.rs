@@ -202,10 +202,20 @@ impl Outbox {
     }
 
     /// Runs until the task is dropped.
-    pub async fn run(self: Arc<Self>, every: Duration) {
-        loop {
+    /// Delivers until `stop` turns true. A pass in progress finishes first: aborting it would
+    /// leave its blocking store call running, still holding the database, after `serve` has
+    /// returned.
+    pub async fn run(
+        self: Arc<Self>,
+        every: Duration,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) {
+        while !*stop.borrow() {
             if self.run_once().await == 0 {
-                tokio::time::sleep(every).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = stop.changed() => {}
+                }
             }
         }
     }

@@ -146,19 +146,20 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // The outbox runs beside the API and stops with it; every delivery attempt is recorded
-    // durably, so stopping mid-send only means one more attempt after the restart.
+    // The outbox and the clocks run beside the API and stop with it, each after finishing the
+    // pass it is in, so that nothing holds the database once `serve` returns (a restart in the
+    // same process opens it again). Every delivery attempt is recorded durably, so a stop
+    // mid-send only means one more attempt after the restart.
     let every = state.config.background_every;
-    let outbox = tokio::spawn(state.outbox.clone().run(every));
-    let supervisor = tokio::spawn(supervise(state.clone()));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let outbox = tokio::spawn(state.outbox.clone().run(every, stopped.clone()));
+    let supervisor = tokio::spawn(supervise(state.clone(), stopped));
     // Peer addresses feed the consultation's per-client limit.
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
-    outbox.abort();
-    supervisor.abort();
-    // Wait until both have let go of the services (and so of the database).
+    let _ = stop.send(true);
     let _ = outbox.await;
     let _ = supervisor.await;
     served
@@ -166,9 +167,15 @@ pub async fn serve(
 
 /// The clocks' pass every `clock_every` (电子监察, 第二十四条). After a restart it picks up where
 /// the stored cases are: alerts already raised are on the cases.
-async fn supervise(state: AppState) {
+async fn supervise(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
-        tokio::time::sleep(state.config.clock_every).await;
+        tokio::select! {
+            _ = tokio::time::sleep(state.config.clock_every) => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
         let workflow = state.workflow.clone();
         match tokio::task::spawn_blocking(move || workflow.tick()).await {
             Ok(Ok(raised)) if !raised.is_empty() => {

@@ -209,7 +209,22 @@ impl TestHost {
         }
         let data = self.data.clone();
         let dir = self._tempdir.take();
+        // `serve` returns once every connection has closed, but a connection's task may still
+        // be dropping its handle on the services (and so on the database) a moment later; a
+        // test that reopens the directory waits for the last one.
+        let services = Arc::downgrade(&self.state);
         drop(self);
+        for _ in 0..1_000 {
+            if services.strong_count() == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        assert_eq!(
+            services.strong_count(),
+            0,
+            "the services outlived the server"
+        );
         (data, dir)
     }
 

@@ -121,7 +121,7 @@ fn main() {
     )
     .unwrap();
     let demo = lianban::launch::prepare_demo(&state, &guests_dir()).unwrap();
-    assert_eq!(demo.activated.len(), 10);
+    assert!(demo.missing.is_empty(), "{:?}", demo.missing);
     let tokens: BTreeMap<String, String> = demo
         .tokens
         .iter()

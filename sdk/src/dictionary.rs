@@ -7,7 +7,7 @@ mod bereavement;
 mod catering;
 mod retirement;
 
-pub use bereavement::{check_death_date, check_heir_order};
+pub use bereavement::{UNNATURAL, check_death_date, check_death_proof, check_heir_order};
 
 use crate::findings::material_mismatch;
 use crate::standard::require_material;

@@ -316,6 +316,21 @@ impl TestHost {
         }
     }
 
+    /// A token of the online service (政务服务网 / 豫事办).
+    pub fn applicant_token(&self) -> String {
+        self.state
+            .auth
+            .issue("豫事办", Role::Applicant, "test")
+            .unwrap()
+    }
+
+    /// Uploads [`PDF`] as `token` and returns its sha256, for a material's `files`.
+    pub async fn scan(&self, token: &str) -> String {
+        let (s, file) = upload_file(self, token, PDF).await;
+        assert_eq!(s, StatusCode::CREATED, "{file}");
+        file["sha256"].as_str().unwrap().to_owned()
+    }
+
     pub async fn precheck(&self, body: &Value) -> (StatusCode, Value) {
         self.post("/api/v1/prechecks", &self.tokens.clerk, body)
             .await
@@ -388,8 +403,7 @@ pub fn intake(channel: &str, delivery: Value, scan: &str) -> Value {
 
 /// A newborn case taken in at the window, complete, distributed to the departments.
 pub async fn received_case(host: &TestHost, clerk: &str) -> String {
-    let (_, file) = upload_file(host, clerk, PDF).await;
-    let scan = file["sha256"].as_str().unwrap().to_owned();
+    let scan = host.scan(clerk).await;
     let (s, case) = host
         .post(
             "/api/v1/cases",

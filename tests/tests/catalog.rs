@@ -592,14 +592,9 @@ async fn a_one_thing_goes_from_draft_through_filing_to_a_batch_and_takes_effect_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn public_consultation_with_supports_replies_ranking_and_private_contacts() {
-    use lianban::auth::Role;
     use lianban::store::ConsultationStore;
     let host = TestHost::start().await;
-    let portal = host
-        .state
-        .auth
-        .issue("豫事办", Role::Applicant, "test")
-        .unwrap();
+    let portal = host.applicant_token();
     let clerk = host.tokens.clerk.clone();
     let admin = host.tokens.admin.clone();
     let contact = "联系人张女士 13812345678";

@@ -2,7 +2,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::TimeZone;
-use lianban::auth::Role;
 use lianban::store::CaseStore;
 use lianban_e2e::{
     NEWBORN, PDF, TestHost, drop_material, fixture, intake, plugin, received_case, upload_file,
@@ -87,9 +86,7 @@ async fn window_intake_with_a_correction_round_through_to_archive() {
     host.clock
         .set(chrono::Utc.with_ymd_and_hms(2026, 9, 30, 2, 0, 0).unwrap());
     let clerk = host.tokens.clerk.clone();
-    let (s, file) = upload_file(&host, &clerk, PDF).await;
-    assert_eq!(s, StatusCode::CREATED, "{file}");
-    let scan = file["sha256"].as_str().unwrap().to_owned();
+    let scan = host.scan(&clerk).await;
 
     // Incomplete: the household register is missing. The window issues the notice at once.
     let mut body = intake("window", json!({ "mode": "together" }), &scan);
@@ -388,13 +385,8 @@ async fn online_submission_rejection_and_withdrawal() {
     for m in NEWBORN {
         host.install(m, plugin(m)).await;
     }
-    let online = host
-        .state
-        .auth
-        .issue("豫事办", Role::Applicant, "test")
-        .unwrap();
-    let (_, file) = upload_file(&host, &online, PDF).await;
-    let scan = file["sha256"].as_str().unwrap().to_owned();
+    let online = host.applicant_token();
+    let scan = host.scan(&online).await;
 
     // The window may not submit online, nor the online service at the window.
     let (s, _) = host
@@ -597,8 +589,7 @@ async fn deadlines_without_a_calendar_are_settled_when_the_year_is_loaded() {
     // New Year's Eve: accepting by the next working day needs 2027, which has no data yet.
     host.clock
         .set(chrono::Utc.with_ymd_and_hms(2026, 12, 31, 4, 0, 0).unwrap());
-    let (_, file) = upload_file(&host, &clerk, PDF).await;
-    let scan = file["sha256"].as_str().unwrap().to_owned();
+    let scan = host.scan(&clerk).await;
     let mut body = intake("window", json!({ "mode": "together" }), &scan);
     body["fields"]["child.birth-date"] = json!("2026-12-20");
     for m in body["materials"].as_array_mut().unwrap() {
@@ -759,8 +750,7 @@ async fn business_startup_by_mail_with_its_archive_record() {
         host.install(m, plugin(m)).await;
     }
     let clerk = host.tokens.clerk.clone();
-    let (_, file) = upload_file(&host, &clerk, PDF).await;
-    let scan = file["sha256"].as_str().unwrap().to_owned();
+    let scan = host.scan(&clerk).await;
     let mut app = fixture("business-window-complete");
     for m in app["materials"].as_array_mut().unwrap() {
         m["files"] = json!([scan]);
@@ -843,13 +833,8 @@ async fn self_print_results_appear_as_they_reach_the_window() {
     for m in NEWBORN {
         host.install(m, plugin(m)).await;
     }
-    let online = host
-        .state
-        .auth
-        .issue("豫事办", Role::Applicant, "test")
-        .unwrap();
-    let (_, file) = upload_file(&host, &online, PDF).await;
-    let scan = file["sha256"].as_str().unwrap().to_owned();
+    let online = host.applicant_token();
+    let scan = host.scan(&online).await;
     let (_, case) = host
         .post(
             "/api/v1/cases",
@@ -888,8 +873,7 @@ async fn separate_delivery_and_a_denial_that_cancels_only_its_dependents() {
     let host = TestHost::start().await;
     host.install_demo_plugins().await;
     let clerk = host.tokens.clerk.clone();
-    let (_, file) = upload_file(&host, &clerk, PDF).await;
-    let scan = file["sha256"].as_str().unwrap().to_owned();
+    let scan = host.scan(&clerk).await;
     let (s, case) = host
         .post(
             "/api/v1/cases",

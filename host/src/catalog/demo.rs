@@ -4,7 +4,7 @@
 use lianban_sdk::Date;
 
 use super::base::BaseEntry;
-use super::publication::{Batch, BatchEntry, PublishedVersion};
+use super::publication::{Batch, PublishedVersion};
 use super::{ApplyAt, Department, Level, MatterRef, OneThing};
 use crate::store::{CatalogStore, StoreResult};
 
@@ -228,22 +228,13 @@ pub fn seed_demo(store: &dyn CatalogStore) -> StoreResult<bool> {
                 }
             })
             .collect();
-        let batch = Batch {
-            code: (*code).to_owned(),
-            name: (*name).to_owned(),
-            published_on: *published,
-            effective_on: *effective,
-            published_by: "演示数据".into(),
-            published_at: String::new(),
-            entries: versions
-                .iter()
-                .map(|v| BatchEntry {
-                    one_thing: v.one_thing.clone(),
-                    name: v.definition.name.clone(),
-                    version: v.version,
-                })
-                .collect(),
-        };
+        let batch = Batch::publishing(
+            (*code).to_owned(),
+            (*name).to_owned(),
+            (*published, *effective),
+            ("演示数据", ""),
+            &versions,
+        );
         store.publish(&batch, &versions)?;
     }
     Ok(true)

@@ -8,7 +8,7 @@ use lianban_sdk::Date;
 use serde::Deserialize;
 
 use super::publication::{
-    self, Batch, BatchEntry, Decision, Draft, DraftState, Filing, PublishedVersion, Refusal,
+    self, Batch, Decision, Draft, DraftState, Filing, PublishedVersion, Refusal,
 };
 use super::{ApplyAt, Catalog, MatterRef, OneThing, base};
 use crate::registry::is_key;
@@ -365,22 +365,13 @@ impl Catalog {
         if !problems.is_empty() {
             return Err(CatalogError::BatchInvalid(problems));
         }
-        let batch = Batch {
-            code: input.code,
-            name: input.name,
-            published_on: today,
-            effective_on: input.effective_on,
-            published_by: by.to_owned(),
-            published_at: at.to_owned(),
-            entries: versions
-                .iter()
-                .map(|v| BatchEntry {
-                    one_thing: v.one_thing.clone(),
-                    name: v.definition.name.clone(),
-                    version: v.version,
-                })
-                .collect(),
-        };
+        let batch = Batch::publishing(
+            input.code,
+            input.name,
+            (today, input.effective_on),
+            (by, at),
+            &versions,
+        );
         self.store.publish(&batch, &versions)?;
         Ok(batch)
     }

@@ -85,6 +85,34 @@ pub struct Batch {
     pub entries: Vec<BatchEntry>,
 }
 
+impl Batch {
+    /// The batch that publishes `versions`, listing each.
+    pub fn publishing(
+        code: String,
+        name: String,
+        (published_on, effective_on): (Date, Date),
+        (by, at): (&str, &str),
+        versions: &[PublishedVersion],
+    ) -> Batch {
+        Batch {
+            code,
+            name,
+            published_on,
+            effective_on,
+            published_by: by.to_owned(),
+            published_at: at.to_owned(),
+            entries: versions
+                .iter()
+                .map(|v| BatchEntry {
+                    one_thing: v.one_thing.clone(),
+                    name: v.definition.name.clone(),
+                    version: v.version,
+                })
+                .collect(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchEntry {
     pub one_thing: String,

@@ -59,22 +59,11 @@ impl Rules for CremationCertificate {
     ) -> Result<Vec<Finding>, RuleError> {
         let manifest = self.cached_manifest();
         let mut findings = standard::check_materials(manifest, app);
-        if app.is("deceased.death-kind", "非正常死亡") {
-            // The hospital certifies no unnatural death, not even inside the one-thing.
-            findings.extend(standard::require_material(
-                manifest,
-                "police-death-proof",
-                app,
-            ));
-        } else {
-            findings.extend(dictionary::require_unless_in(
-                JOINT_ONE_THING,
-                manifest,
-                app,
-                &["death-medical-certificate"],
-                &[],
-            ));
-        }
+        findings.extend(dictionary::check_death_proof(
+            JOINT_ONE_THING,
+            manifest,
+            app,
+        ));
         findings.extend(dictionary::check_agent(manifest, app));
         Ok(findings)
     }
@@ -112,7 +101,7 @@ mod tests {
 
     #[test]
     fn an_unnatural_death_needs_the_police_proof() {
-        let app = complete().with_field("deceased.death-kind", "非正常死亡");
+        let app = complete().with_field("deceased.death-kind", dictionary::UNNATURAL);
         assert_eq!(codes(&app), ["material.missing"]);
         let app = app.with_material(Material::new("police-death-proof", MaterialForm::Original));
         assert_eq!(codes(&app), Vec::<String>::new());

@@ -5,8 +5,6 @@
 use lianban_sdk::dictionary::{self, field, material};
 use lianban_sdk::prelude::*;
 
-pub const UNNATURAL: &str = "非正常死亡";
-
 #[derive(Default)]
 pub struct DeathMedicalCertificate;
 
@@ -67,7 +65,7 @@ impl Rules for DeathMedicalCertificate {
     fn review_form(&self, app: &Application, _host: &dyn Host) -> Result<Vec<Finding>, RuleError> {
         let mut findings = standard::review_form(self.cached_manifest(), app);
         findings.extend(dictionary::check_death_date(app));
-        if app.is("deceased.death-kind", UNNATURAL) {
+        if app.is("deceased.death-kind", dictionary::UNNATURAL) {
             findings.push(
                 Finding::blocking(
                     Subject::Field("deceased.death-kind".into()),
@@ -119,7 +117,7 @@ mod tests {
 
     #[test]
     fn an_unnatural_death_goes_to_the_police() {
-        let app = complete().with_field("deceased.death-kind", UNNATURAL);
+        let app = complete().with_field("deceased.death-kind", dictionary::UNNATURAL);
         assert_eq!(codes(&app), ["death.unnatural"]);
     }
 }

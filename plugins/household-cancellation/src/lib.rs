@@ -63,21 +63,11 @@ impl Rules for HouseholdCancellation {
     ) -> Result<Vec<Finding>, RuleError> {
         let manifest = self.cached_manifest();
         let mut findings = standard::check_materials(manifest, app);
-        if app.is("deceased.death-kind", "非正常死亡") {
-            findings.extend(standard::require_material(
-                manifest,
-                "police-death-proof",
-                app,
-            ));
-        } else {
-            findings.extend(dictionary::require_unless_in(
-                JOINT_ONE_THING,
-                manifest,
-                app,
-                &["death-medical-certificate"],
-                &[],
-            ));
-        }
+        findings.extend(dictionary::check_death_proof(
+            JOINT_ONE_THING,
+            manifest,
+            app,
+        ));
         findings.extend(dictionary::check_agent(manifest, app));
         findings.extend(dictionary::check_holder(
             app,

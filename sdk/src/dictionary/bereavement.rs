@@ -3,7 +3,10 @@
 
 use super::{FieldDef, MaterialDef, choice, f, m};
 use crate::validate::parse_id_number;
-use crate::{Application, Date, FieldKind as K, Finding, PaperForm as P, Subject};
+use crate::{Application, Date, FieldKind as K, Finding, Manifest, PaperForm as P, Subject};
+
+/// The `deceased.death-kind` of a death the police certify.
+pub const UNNATURAL: &str = "非正常死亡";
 
 pub const FIELDS: &[FieldDef] = &[
     f("deceased.name", "逝者姓名", K::Text),
@@ -86,4 +89,23 @@ pub fn check_heir_order(app: &Application) -> Option<Finding> {
         )
         .remedy("提交第一顺序继承人放弃继承的书面声明，或由第一顺序继承人申请")
     })
+}
+
+/// The proof of death a matter after the death certificate needs: for an unnatural death the
+/// police's (no hospital certifies one, not even inside the one-thing); otherwise the death
+/// medical certificate, which inside `one_thing` arrives from the prerequisite matter.
+pub fn check_death_proof(one_thing: &str, manifest: &Manifest, app: &Application) -> Vec<Finding> {
+    if app.is("deceased.death-kind", UNNATURAL) {
+        crate::standard::require_material(manifest, "police-death-proof", app)
+            .into_iter()
+            .collect()
+    } else {
+        super::require_unless_in(
+            one_thing,
+            manifest,
+            app,
+            &["death-medical-certificate"],
+            &[],
+        )
+    }
 }

@@ -39,6 +39,8 @@
 //! `lianban:rules@0.1.0` world and records that API version in the component; built natively
 //! it expands to nothing, so the same crate serves unit tests and benchmarks.
 
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+mod arena;
 mod cache;
 mod calendar;
 mod date;
@@ -54,6 +56,11 @@ pub mod validate;
 #[cfg(target_arch = "wasm32")]
 #[doc(hidden)]
 pub mod __private;
+
+/// A rules component's heap lives for one call; see `arena`.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ARENA: arena::Arena = arena::Arena::new();
 
 // Lets the generated bindings name this crate the same way from inside and outside it.
 extern crate self as lianban_sdk;

@@ -51,9 +51,12 @@ pub struct RuntimeConfig {
     /// Take instances from a pre-reserved pool (fast) rather than mapping memory per instance.
     /// Off only where the process may not reserve much virtual memory.
     pub pooling: bool,
-    /// Bytes at the start of each pooled linear memory that are zeroed in place between
-    /// instances instead of being returned to the kernel. Rust rules built with the workspace's
-    /// 256 KiB stack touch about this much; more costs a longer memset, less costs page faults.
+    /// Bytes at the start of each pooled linear memory that are reset in place between
+    /// instances instead of being returned to the kernel. Where the kernel reports written
+    /// pages (Linux ≥ 6.7, `PAGEMAP_SCAN`) only those are reset, so a generous value costs
+    /// nothing for the pages a rule never touched; without that, this prefix is zeroed whole
+    /// every time. Pages beyond it are handed back with `madvise`, which on a multi-core
+    /// machine means a TLB shootdown per instance.
     pub keep_resident_bytes: usize,
     /// Diagnostic lines kept per call, and bytes of guest stderr.
     pub max_log_lines: usize,
@@ -68,7 +71,7 @@ impl Default for RuntimeConfig {
             instance_slots: 128,
             epoch_tick: Duration::from_millis(5),
             pooling: true,
-            keep_resident_bytes: 512 << 10,
+            keep_resident_bytes: 16 << 20,
             max_log_lines: 64,
             max_stderr_bytes: 16 << 10,
         }

@@ -97,13 +97,24 @@ impl Runtime {
             // Memory an instance touched is zeroed and kept for the next instance rather than
             // handed back to the kernel and faulted in again (see `RuntimeConfig`).
             .linear_memory_keep_resident(config.keep_resident_bytes)
-            .table_keep_resident(64 << 10);
+            .table_keep_resident(64 << 10)
+            // Where the kernel can say which pages an instance wrote (Linux ≥ 6.7), only those
+            // are reset, instead of zeroing the whole kept-resident prefix every time.
+            .pagemap_scan(wasmtime::Enabled::Auto);
 
         let mut cfg = Config::new();
         cfg.wasm_component_model(true)
             .consume_fuel(true)
             .epoch_interruption(true)
-            .max_wasm_stack(512 << 10);
+            .max_wasm_stack(512 << 10)
+            // Rules calls are synchronous. Without this, every store sets up the bookkeeping
+            // for concurrent guest tasks, and every call into the guest — including each
+            // `cabi_realloc` while an application's strings are copied in — registers a task.
+            .concurrency_support(false);
+        // `LIANBAN_WASM_PROFILER=perfmap` names the guests' compiled functions for `perf`.
+        if std::env::var_os("LIANBAN_WASM_PROFILER").is_some_and(|v| v == "perfmap") {
+            cfg.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         if config.pooling {
             cfg.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         }

@@ -14,6 +14,7 @@ pub mod files;
 pub mod guide;
 pub mod http;
 pub mod launch;
+pub mod metrics;
 pub mod notify;
 pub mod precheck;
 pub mod registry;

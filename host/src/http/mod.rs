@@ -13,6 +13,7 @@ mod guides;
 mod health;
 pub mod idempotency;
 mod matters;
+mod metrics;
 mod notifications;
 mod one_things;
 mod openapi;
@@ -128,9 +129,14 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             idempotency::idempotent,
+        ))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
         ));
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/metrics", get(metrics::scrape))
         .nest("/api/v1", api)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -14,6 +14,7 @@ mod v0_1_0;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use lianban_sdk::{Application, Date, Deadline, Finding, Manifest, RuleError, WorkingCalendar};
 use wasmtime::component::{Component, Linker};
@@ -25,6 +26,8 @@ pub use limits::{Limits, RuntimeConfig};
 pub use state::LogLine;
 
 use state::CallState;
+
+use crate::metrics::Metrics;
 
 /// WIT versions this host serves, oldest first.
 pub const SUPPORTED_APIS: &[&str] = &[v0_1_0::API_VERSION];
@@ -76,6 +79,7 @@ pub struct Runtime {
     engine: Engine,
     linker: Linker<CallState>,
     config: RuntimeConfig,
+    metrics: Arc<Metrics>,
     stop_ticker: Arc<AtomicBool>,
     ticker: Option<JoinHandle<()>>,
 }
@@ -144,6 +148,7 @@ impl Runtime {
             engine,
             linker,
             config,
+            metrics: Arc::new(Metrics::new()),
             stop_ticker,
             ticker: Some(ticker),
         })
@@ -151,6 +156,31 @@ impl Runtime {
 
     pub fn config(&self) -> &RuntimeConfig {
         &self.config
+    }
+
+    /// Calls, latency, fuel and failures per rules version (and, through the HTTP layer, the
+    /// API's own figures).
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// Counts one call, whatever its outcome, and passes the outcome on.
+    fn observed<T>(
+        &self,
+        plugin: &Plugin,
+        export: &'static str,
+        started: Instant,
+        store: &Store<CallState>,
+        outcome: Result<T, Box<RuleFailure>>,
+    ) -> Result<T, Box<RuleFailure>> {
+        let fuel = plugin
+            .limits
+            .fuel
+            .saturating_sub(store.get_fuel().unwrap_or(0));
+        let failure = outcome.as_ref().err().map(|f| f.kind);
+        self.metrics
+            .rule_call(&plugin.ident, export, started.elapsed(), fuel, failure);
+        outcome
     }
 
     /// Identifies the compiler settings; a precompiled artifact is only valid for the same
@@ -267,16 +297,20 @@ impl Runtime {
         plugin: &Plugin,
         calendar: Arc<WorkingCalendar>,
     ) -> Result<Manifest, Box<RuleFailure>> {
+        let started = Instant::now();
         let mut store = self.store(plugin, calendar);
         let Api::V0_1_0(pre) = &plugin.pre;
         let result = self
             .arm(&mut store, &plugin.limits)
             .and_then(|()| pre.instantiate(&mut store));
-        let rules = result.map_err(|e| self.failure(plugin, "instantiate", &e, &store))?;
-        let result = self
-            .arm(&mut store, &plugin.limits)
-            .and_then(|()| v0_1_0::manifest(&rules, &mut store));
-        result.map_err(|e| self.failure(plugin, "manifest", &e, &store))
+        let outcome = match result {
+            Err(e) => Err(self.failure(plugin, "instantiate", &e, &store)),
+            Ok(rules) => self
+                .arm(&mut store, &plugin.limits)
+                .and_then(|()| v0_1_0::manifest(&rules, &mut store))
+                .map_err(|e| self.failure(plugin, "manifest", &e, &store)),
+        };
+        self.observed(plugin, "manifest", started, &store, outcome)
     }
 
     /// Runs the three checks of one matter on one application — materials, form, and the
@@ -289,26 +323,30 @@ impl Runtime {
         accepted_on: Date,
         calendar: Arc<WorkingCalendar>,
     ) -> Result<Evaluation, Box<RuleFailure>> {
+        let started = Instant::now();
         let mut store = self.store(plugin, calendar);
         let Api::V0_1_0(pre) = &plugin.pre;
         let limits = plugin.limits;
         let result = self
             .arm(&mut store, &limits)
             .and_then(|()| pre.instantiate(&mut store));
-        let rules = result.map_err(|e| self.failure(plugin, "instantiate", &e, &store))?;
-        let wit_app = v0_1_0::WitApplication::from(app);
-        let result = self
-            .arm(&mut store, &limits)
-            .and_then(|()| v0_1_0::evaluate(&rules, &mut store, &wit_app, accepted_on));
-        let fuel_used = limits.fuel - store.get_fuel().unwrap_or(0);
+        let outcome = match result {
+            Err(e) => Err(self.failure(plugin, "instantiate", &e, &store)),
+            Ok(rules) => {
+                let wit_app = v0_1_0::WitApplication::from(app);
+                self.arm(&mut store, &limits)
+                    .and_then(|()| v0_1_0::evaluate(&rules, &mut store, &wit_app, accepted_on))
+                    .map_err(|e| self.failure(plugin, "evaluate", &e, &store))
+            }
+        };
         let (materials, form, deadline) =
-            result.map_err(|e| self.failure(plugin, "evaluate", &e, &store))?;
+            self.observed(plugin, "evaluate", started, &store, outcome)?;
         Ok(Evaluation {
             materials,
             form,
             deadline,
             logs: std::mem::take(&mut store.data_mut().logs),
-            fuel_used,
+            fuel_used: limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0)),
         })
     }
 }
@@ -323,17 +361,22 @@ impl Runtime {
         accepted_on: Date,
         calendar: Arc<WorkingCalendar>,
     ) -> Result<Result<Deadline, RuleError>, Box<RuleFailure>> {
+        let started = Instant::now();
         let mut store = self.store(plugin, calendar);
         let Api::V0_1_0(pre) = &plugin.pre;
         let result = self
             .arm(&mut store, &plugin.limits)
             .and_then(|()| pre.instantiate(&mut store));
-        let rules = result.map_err(|e| self.failure(plugin, "instantiate", &e, &store))?;
-        let wit_app = v0_1_0::WitApplication::from(app);
-        let result = self
-            .arm(&mut store, &plugin.limits)
-            .and_then(|()| v0_1_0::deadline(&rules, &mut store, &wit_app, accepted_on));
-        result.map_err(|e| self.failure(plugin, "deadline", &e, &store))
+        let outcome = match result {
+            Err(e) => Err(self.failure(plugin, "instantiate", &e, &store)),
+            Ok(rules) => {
+                let wit_app = v0_1_0::WitApplication::from(app);
+                self.arm(&mut store, &plugin.limits)
+                    .and_then(|()| v0_1_0::deadline(&rules, &mut store, &wit_app, accepted_on))
+                    .map_err(|e| self.failure(plugin, "deadline", &e, &store))
+            }
+        };
+        self.observed(plugin, "deadline", started, &store, outcome)
     }
 }
 

@@ -268,6 +268,16 @@ impl From<RegistryError> for ApiError {
                 format!("事项“{m}”没有可回退的上一个版本"),
                 en,
             ),
+            RegistryError::ScheduleInPast(at) => ApiError::unprocessable(
+                "schedule_in_past",
+                format!("生效时间 {at} 已经过去；要立即启用，请直接启用该版本"),
+                en,
+            ),
+            RegistryError::UnknownSchedule { matter, sha256 } => ApiError::not_found(
+                "unknown_schedule",
+                format!("事项“{matter}”没有版本 {sha256} 的定时生效安排"),
+                en,
+            ),
             RegistryError::Store(s) => s.into(),
         }
     }

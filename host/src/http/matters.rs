@@ -12,7 +12,7 @@ use super::error::ApiError;
 use super::extract::{Binary, Caller, Json as JsonBody, Path};
 use crate::app::AppState;
 use crate::auth::{Need, Principal};
-use crate::registry::{Activation, PluginVersion};
+use crate::registry::{Activation, PluginVersion, Schedule};
 
 /// A department reads only its own matters; the bureau reads all.
 fn may_read(app: &AppState, caller: &Principal, matter: &str) -> Result<(), ApiError> {
@@ -181,4 +181,99 @@ pub async fn activations(
     })
     .await
     .map(Json)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleRequest {
+    sha256: String,
+    /// The moment, RFC 3339 with an offset: `2027-01-01T00:00:00+08:00`.
+    #[serde(default)]
+    at: Option<String>,
+    /// Or the day it takes effect: from 00:00 China Standard Time.
+    #[serde(default)]
+    on: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+impl ScheduleRequest {
+    fn moment(&self) -> Result<chrono::DateTime<chrono::FixedOffset>, ApiError> {
+        let invalid = |zh: &str, en: &str| ApiError::unprocessable("invalid_schedule", zh, en);
+        match (&self.at, &self.on) {
+            (Some(at), None) => chrono::DateTime::parse_from_rfc3339(at).map_err(|_| {
+                invalid(
+                    "生效时间须写成带时区的 RFC 3339 格式，例如 2027-01-01T00:00:00+08:00",
+                    "`at` must be RFC 3339 with an offset, e.g. 2027-01-01T00:00:00+08:00",
+                )
+            }),
+            (None, Some(on)) => on
+                .parse::<lianban_sdk::Date>()
+                .ok()
+                .and_then(|d| d.to_naive().and_hms_opt(0, 0, 0))
+                .and_then(|t| t.and_local_timezone(crate::clock::china()).single())
+                .ok_or_else(|| {
+                    invalid(
+                        "生效日期须写成 YYYY-MM-DD，例如 2027-01-01",
+                        "`on` must be a date, YYYY-MM-DD",
+                    )
+                }),
+            _ => Err(invalid(
+                "请给出生效时间 at 或生效日期 on 之一",
+                "give exactly one of `at` (a moment) or `on` (a day)",
+            )),
+        }
+    }
+}
+
+/// POST /api/v1/matters/{code}/schedules — admin. The version becomes active on its own at
+/// the given moment (a regulation's effective date); the same version again moves it.
+pub async fn schedule(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(matter): Path<String>,
+    JsonBody(body): JsonBody<ScheduleRequest>,
+) -> Result<Response, ApiError> {
+    let principal = caller.need(Need::Admin)?.clone();
+    let at = body.moment()?;
+    let now = app.clock.now();
+    blocking(move || {
+        if app.catalog.matter(&matter)?.is_none() {
+            return Err(unknown_matter(&matter));
+        }
+        Ok(app
+            .registry
+            .schedule(&matter, &body.sha256, at, &principal.name, now, body.reason)?)
+    })
+    .await
+    .map(|s| (StatusCode::CREATED, Json(s)).into_response())
+}
+
+/// GET /api/v1/matters/{code}/schedules — admin, or the matter's department.
+pub async fn schedules(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(matter): Path<String>,
+) -> Result<Json<Vec<Schedule>>, ApiError> {
+    let principal = caller.need(Need::AdminOrDepartment)?.clone();
+    blocking(move || {
+        may_read(&app, &principal, &matter)?;
+        Ok(app.registry.schedules(Some(&matter))?)
+    })
+    .await
+    .map(Json)
+}
+
+/// DELETE /api/v1/matters/{code}/schedules/{sha256} — admin. Cancels a pending schedule.
+pub async fn unschedule(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path((matter, sha256)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    caller.need(Need::Admin)?;
+    blocking(move || {
+        app.registry.unschedule(&matter, &sha256)?;
+        Ok(StatusCode::NO_CONTENT)
+    })
+    .await
 }

@@ -27,7 +27,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use tower_http::catch_panic::CatchPanicLayer;
 
 pub use error::ApiError;
@@ -98,6 +98,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/matters/{code}/rollback", post(matters::rollback))
         .route("/matters/{code}/activations", get(matters::activations))
+        .route(
+            "/matters/{code}/schedules",
+            get(matters::schedules).post(matters::schedule),
+        )
+        .route(
+            "/matters/{code}/schedules/{sha256}",
+            delete(matters::unschedule),
+        )
         .route("/cases", post(cases::create))
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/application", put(cases::update_application))
@@ -159,6 +167,7 @@ pub async fn serve(
     let every = state.config.background_every;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let outbox = tokio::spawn(state.outbox.clone().run(every, stopped.clone()));
+    let scheduler = tokio::spawn(activate_when_due(state.clone(), stopped.clone()));
     let supervisor = tokio::spawn(supervise(state.clone(), stopped));
     // Peer addresses feed the consultation's per-client limit.
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -167,8 +176,39 @@ pub async fn serve(
         .await;
     let _ = stop.send(true);
     let _ = outbox.await;
+    let _ = scheduler.await;
     let _ = supervisor.await;
     served
+}
+
+/// Scheduled activations (effective dates): a pass right away — a moment that passed while
+/// the host was down is caught up at start — and then every `background_every`.
+async fn activate_when_due(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        let app = state.clone();
+        let pass = tokio::task::spawn_blocking(move || {
+            app.registry
+                .activate_due(app.clock.now(), &app.clock.stamp())
+        })
+        .await;
+        for (schedule, outcome) in pass.unwrap_or_default() {
+            match outcome {
+                Ok(a) => {
+                    tracing::info!(matter = %a.matter, sha256 = %a.sha256, "scheduled version activated")
+                }
+                Err(e) => {
+                    tracing::error!(matter = %schedule.matter, sha256 = %schedule.sha256, error = %e, "scheduled activation failed; retrying")
+                }
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(state.config.background_every) => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
 }
 
 /// The clocks' pass every `clock_every` (电子监察, 第二十四条). After a restart it picks up where

@@ -6,6 +6,7 @@
 //! newer one is activated meanwhile; requests that start after the swap see the new one.
 
 mod manifest_check;
+mod schedule;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use manifest_check::is_key;
+pub use schedule::Schedule;
 
 use crate::calendar::Calendar;
 use crate::catalog::Catalog;
@@ -73,6 +75,10 @@ pub enum RegistryError {
     UnknownVersion { matter: String, sha256: String },
     #[error("matter {0} has no earlier version to roll back to")]
     NothingToRollBack(String),
+    #[error("the moment {0} has already passed")]
+    ScheduleInPast(String),
+    #[error("matter {matter} has no scheduled activation of {sha256}")]
+    UnknownSchedule { matter: String, sha256: String },
     #[error(transparent)]
     Store(StoreError),
 }
@@ -262,6 +268,19 @@ impl Registry {
         now: &str,
         reason: Option<String>,
     ) -> Result<Activation, RegistryError> {
+        self.activate_inner(matter, sha256, by, now, reason, None)
+    }
+
+    /// Activation, by hand or by `schedule`, which is then removed in the same write.
+    fn activate_inner(
+        &self,
+        matter: &str,
+        sha256: &str,
+        by: &str,
+        now: &str,
+        reason: Option<String>,
+        schedule: Option<&Schedule>,
+    ) -> Result<Activation, RegistryError> {
         let _serial = self
             .activation_lock
             .lock()
@@ -277,6 +296,9 @@ impl Registry {
         if let Some(current) = &current
             && current.sha256 == sha256
         {
+            if let Some(s) = schedule {
+                self.store.remove_schedule(&s.matter, &s.sha256)?;
+            }
             return Ok(current.clone());
         }
         let plugin = self.prepare(&version)?;
@@ -289,7 +311,10 @@ impl Registry {
             previous: current.map(|c| c.sha256),
             reason,
         };
-        self.store.activate(&activation)?;
+        match schedule {
+            Some(s) => self.store.activate_scheduled(&activation, s)?,
+            None => self.store.activate(&activation)?,
+        }
         self.swap(matter, ActivePlugin { plugin, version });
         Ok(activation)
     }

@@ -17,7 +17,7 @@ use crate::catalog::base::{BaseEntry, ImportReport};
 use crate::catalog::publication::{Batch, Draft, Filing, PublishedVersion};
 use crate::catalog::{Department, FieldEntry, MaterialEntry};
 use crate::consultation::{Proposal, Reply, SupportOutcome};
-use crate::registry::{Activation, PluginVersion};
+use crate::registry::{Activation, PluginVersion, Schedule};
 use crate::workflow::Case;
 use crate::workflow::audit::Event;
 use crate::workflow::outbox::{Message, OutboxMessage};
@@ -60,6 +60,14 @@ pub trait PluginStore: Send + Sync {
     fn all_active(&self) -> StoreResult<Vec<Activation>>;
     /// Activation history of a matter, oldest first.
     fn activations(&self, matter: &str) -> StoreResult<Vec<Activation>>;
+    /// Sets (or moves) a scheduled activation.
+    fn put_schedule(&self, schedule: &Schedule) -> StoreResult<()>;
+    fn schedules(&self) -> StoreResult<Vec<Schedule>>;
+    /// False when there was no such schedule.
+    fn remove_schedule(&self, matter: &str, sha256: &str) -> StoreResult<bool>;
+    /// `activate` and the removal of the schedule that asked for it, atomically: after a crash
+    /// either the version is active and the schedule gone, or neither.
+    fn activate_scheduled(&self, activation: &Activation, schedule: &Schedule) -> StoreResult<()>;
 }
 
 pub trait CatalogStore: Send + Sync {

@@ -10,6 +10,7 @@
 //! | `plugin_artifacts`   | engine fingerprint `\0` sha256   | precompiled artifact (raw)   |
 //! | `plugin_active`      | matter                           | `Activation`                 |
 //! | `plugin_activations` | matter `\0` u64 BE sequence      | `Activation` (history)       |
+//! | `plugin_schedules`   | matter `\0` sha256               | `Schedule` (pending)         |
 //! | `catalog_departments`| department code                  | `Department`                 |
 //! | `catalog_versions`   | one-thing code `\0` u32 BE version | `PublishedVersion`         |
 //! | `catalog_drafts`     | one-thing code                   | `Draft`                      |
@@ -47,7 +48,7 @@ use super::{
     StoredYear, TokenStore, Webhook, WebhookStore,
 };
 use crate::auth::Principal;
-use crate::registry::{Activation, PluginVersion};
+use crate::registry::{Activation, PluginVersion, Schedule};
 
 pub struct SledStore {
     db: sled::Db,
@@ -58,6 +59,7 @@ pub struct SledStore {
     plugin_artifacts: sled::Tree,
     plugin_active: sled::Tree,
     plugin_activations: sled::Tree,
+    plugin_schedules: sled::Tree,
     departments: sled::Tree,
     versions: sled::Tree,
     drafts: sled::Tree,
@@ -132,6 +134,7 @@ impl SledStore {
             plugin_artifacts: db.open_tree("plugin_artifacts")?,
             plugin_active: db.open_tree("plugin_active")?,
             plugin_activations: db.open_tree("plugin_activations")?,
+            plugin_schedules: db.open_tree("plugin_schedules")?,
             departments: db.open_tree("catalog_departments")?,
             versions: db.open_tree("catalog_versions")?,
             drafts: db.open_tree("catalog_drafts")?,
@@ -262,17 +265,28 @@ impl PluginStore for SledStore {
     }
 
     fn activate(&self, activation: &Activation) -> StoreResult<()> {
-        let record = encode(activation)?;
-        let seq = self.db.generate_id()?;
-        let hkey = key(&[activation.matter.as_bytes(), &seq.to_be_bytes()]);
-        (&self.plugin_active, &self.plugin_activations)
-            .transaction(|(active, history)| {
-                active.insert(activation.matter.as_bytes(), record.as_slice())?;
-                history.insert(hkey.as_slice(), record.as_slice())?;
-                Ok(())
-            })
-            .map_err(tx_error)?;
-        self.durable()
+        self.activate_removing(activation, None)
+    }
+
+    fn activate_scheduled(&self, activation: &Activation, schedule: &Schedule) -> StoreResult<()> {
+        let skey = key(&[schedule.matter.as_bytes(), schedule.sha256.as_bytes()]);
+        self.activate_removing(activation, Some(&skey))
+    }
+
+    fn put_schedule(&self, schedule: &Schedule) -> StoreResult<()> {
+        let k = key(&[schedule.matter.as_bytes(), schedule.sha256.as_bytes()]);
+        self.put(&self.plugin_schedules, &k, schedule)
+    }
+
+    fn schedules(&self) -> StoreResult<Vec<Schedule>> {
+        self.scan(&self.plugin_schedules, b"")
+    }
+
+    fn remove_schedule(&self, matter: &str, sha256: &str) -> StoreResult<bool> {
+        let k = key(&[matter.as_bytes(), sha256.as_bytes()]);
+        let removed = self.plugin_schedules.remove(k)?.is_some();
+        self.durable()?;
+        Ok(removed)
     }
 
     fn active(&self, matter: &str) -> StoreResult<Option<Activation>> {
@@ -285,6 +299,35 @@ impl PluginStore for SledStore {
 
     fn activations(&self, matter: &str) -> StoreResult<Vec<Activation>> {
         self.scan(&self.plugin_activations, &key(&[matter.as_bytes(), b""]))
+    }
+}
+
+impl SledStore {
+    /// The active version, its history record and, for a scheduled activation, the removal of
+    /// the schedule, in one transaction.
+    fn activate_removing(
+        &self,
+        activation: &Activation,
+        schedule: Option<&[u8]>,
+    ) -> StoreResult<()> {
+        let record = encode(activation)?;
+        let seq = self.db.generate_id()?;
+        let hkey = key(&[activation.matter.as_bytes(), &seq.to_be_bytes()]);
+        (
+            &self.plugin_active,
+            &self.plugin_activations,
+            &self.plugin_schedules,
+        )
+            .transaction(|(active, history, schedules)| {
+                active.insert(activation.matter.as_bytes(), record.as_slice())?;
+                history.insert(hkey.as_slice(), record.as_slice())?;
+                if let Some(k) = schedule {
+                    schedules.remove(k)?;
+                }
+                Ok(())
+            })
+            .map_err(tx_error)?;
+        self.durable()
     }
 }
 

@@ -35,6 +35,11 @@ pub struct Config {
     pub retry_base_ms: i64,
     /// How often the supervisor looks at the clocks.
     pub clock_every: std::time::Duration,
+    /// Recent inputs kept per matter for shadow replays; zero keeps none.
+    pub replay_inputs: usize,
+    /// Activation (by hand or scheduled) needs a reviewed replay against the version in
+    /// service.
+    pub require_replay_review: bool,
 }
 
 impl Config {
@@ -49,6 +54,8 @@ impl Config {
             background_every: std::time::Duration::from_millis(500),
             retry_base_ms: 1_000,
             clock_every: std::time::Duration::from_secs(60),
+            replay_inputs: 200,
+            require_replay_review: false,
         }
     }
 }
@@ -107,13 +114,15 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
             source,
         })?;
     let calendar = Arc::new(Calendar::load(store.clone())?);
-    let registry = Arc::new(Registry::new(
+    let mut registry = Registry::new(
         runtime,
         store.clone(),
         catalog.clone(),
         calendar.clone(),
         config.max_upload_bytes,
-    ));
+    );
+    registry.replay_keep = config.replay_inputs;
+    let registry = Arc::new(registry);
     let load_failures: Vec<String> = registry
         .load_active()?
         .into_iter()

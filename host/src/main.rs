@@ -66,6 +66,12 @@ struct ServeArgs {
     /// Wall time per plugin call, milliseconds.
     #[arg(long, default_value_t = 1_000)]
     timeout_ms: u64,
+    /// Recent plugin inputs kept per matter for shadow replays (0: none).
+    #[arg(long, default_value_t = 200)]
+    replay_inputs: usize,
+    /// Refuse to activate or schedule a version whose latest replay was not reviewed.
+    #[arg(long)]
+    require_replay_review: bool,
 }
 
 impl ServeArgs {
@@ -74,6 +80,8 @@ impl ServeArgs {
         config.runtime.default_limits.memory_bytes = self.memory_mib << 20;
         config.runtime.default_limits.fuel = self.fuel;
         config.runtime.default_limits.timeout_ms = self.timeout_ms;
+        config.replay_inputs = self.replay_inputs;
+        config.require_replay_review = self.require_replay_review;
         config
     }
 }

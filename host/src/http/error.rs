@@ -278,6 +278,11 @@ impl From<RegistryError> for ApiError {
                 format!("事项“{matter}”没有版本 {sha256} 的定时生效安排"),
                 en,
             ),
+            RegistryError::NoReplay { matter, sha256 } => ApiError::not_found(
+                "no_replay",
+                format!("事项“{matter}”的版本 {sha256} 还没有做过回放"),
+                en,
+            ),
             RegistryError::Store(s) => s.into(),
         }
     }

@@ -9,10 +9,10 @@ use serde::Deserialize;
 
 use super::blocking;
 use super::error::ApiError;
-use super::extract::{Binary, Caller, Json as JsonBody, Path};
+use super::extract::{Binary, Caller, Json as JsonBody, Path, Query};
 use crate::app::AppState;
 use crate::auth::{Need, Principal};
-use crate::registry::{Activation, PluginVersion, Schedule};
+use crate::registry::{Activation, PluginVersion, ReplayReport, Schedule};
 
 /// A department reads only its own matters; the bureau reads all.
 fn may_read(app: &AppState, caller: &Principal, matter: &str) -> Result<(), ApiError> {
@@ -142,6 +142,7 @@ pub async fn activate(
         if app.catalog.matter(&matter)?.is_none() {
             return Err(unknown_matter(&matter));
         }
+        reviewed_replay(&app, &matter, &body.sha256)?;
         Ok(app
             .registry
             .activate(&matter, &body.sha256, &principal.name, &now, body.reason)?)
@@ -241,6 +242,7 @@ pub async fn schedule(
         if app.catalog.matter(&matter)?.is_none() {
             return Err(unknown_matter(&matter));
         }
+        reviewed_replay(&app, &matter, &body.sha256)?;
         Ok(app
             .registry
             .schedule(&matter, &body.sha256, at, &principal.name, now, body.reason)?)
@@ -276,4 +278,109 @@ pub async fn unschedule(
         Ok(StatusCode::NO_CONTENT)
     })
     .await
+}
+
+/// Where the host is configured so (`--require-replay-review`), a version goes into service
+/// only after its latest replay, run against the version in service now, was reviewed.
+fn reviewed_replay(app: &AppState, matter: &str, sha256: &str) -> Result<(), ApiError> {
+    if !app.config.require_replay_review {
+        return Ok(());
+    }
+    let in_service = app
+        .registry
+        .active(matter)
+        .map(|a| a.version.sha256.clone());
+    if in_service.as_deref() == Some(sha256) {
+        return Ok(());
+    }
+    match app.registry.latest_replay(matter, sha256)? {
+        Some(r) if r.reviewed_by.is_some() && r.against == in_service => Ok(()),
+        Some(r) if r.reviewed_by.is_some() => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "replay_outdated",
+            "回放之后在用版本已经变了，请重新回放并审阅",
+            format!(
+                "the replay compared with {:?}, the version in service is now {in_service:?}",
+                r.against
+            ),
+        )),
+        _ => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "replay_not_reviewed",
+            "启用前须先回放该版本并审阅回放报告",
+            "replay this version and review the report before putting it into service",
+        )),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayQuery {
+    /// How many of the most recent inputs; at most what the host keeps.
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
+/// POST /api/v1/matters/{code}/versions/{sha256}/replay?limit=N — admin. Runs the version
+/// beside the one in service on the N most recent inputs (default 100) and reports what would
+/// change.
+pub async fn replay(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path((matter, sha256)): Path<(String, String)>,
+    Query(query): Query<ReplayQuery>,
+) -> Result<Json<ReplayReport>, ApiError> {
+    let principal = caller.need(Need::Admin)?.clone();
+    let limit = query.limit.unwrap_or(100).min(app.config.replay_inputs);
+    let now = app.clock.stamp();
+    super::with_slot(app, move |app| {
+        if app.catalog.matter(&matter)?.is_none() {
+            return Err(unknown_matter(&matter));
+        }
+        Ok(app
+            .registry
+            .replay(&matter, &sha256, limit, &principal.name, &now)?)
+    })
+    .await
+    .map(Json)
+}
+
+/// GET /api/v1/matters/{code}/versions/{sha256}/replay — admin. The latest replay report.
+pub async fn latest_replay(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path((matter, sha256)): Path<(String, String)>,
+) -> Result<Json<ReplayReport>, ApiError> {
+    caller.need(Need::Admin)?;
+    blocking(move || {
+        app.registry
+            .latest_replay(&matter, &sha256)?
+            .ok_or_else(|| {
+                crate::registry::RegistryError::NoReplay {
+                    matter: matter.clone(),
+                    sha256: sha256.clone(),
+                }
+                .into()
+            })
+    })
+    .await
+    .map(Json)
+}
+
+/// POST /api/v1/matters/{code}/versions/{sha256}/replay/review — admin. Records that the
+/// latest report was read.
+pub async fn review_replay(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path((matter, sha256)): Path<(String, String)>,
+) -> Result<Json<ReplayReport>, ApiError> {
+    let principal = caller.need(Need::Admin)?.clone();
+    let now = app.clock.stamp();
+    blocking(move || {
+        Ok(app
+            .registry
+            .review_replay(&matter, &sha256, &principal.name, &now)?)
+    })
+    .await
+    .map(Json)
 }

@@ -93,6 +93,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/matters/{code}/versions/{sha256}", get(matters::version))
         .route(
+            "/matters/{code}/versions/{sha256}/replay",
+            get(matters::latest_replay).post(matters::replay),
+        )
+        .route(
+            "/matters/{code}/versions/{sha256}/replay/review",
+            post(matters::review_replay),
+        )
+        .route(
             "/matters/{code}/active",
             get(matters::active).put(matters::activate),
         )

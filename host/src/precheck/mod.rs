@@ -171,6 +171,9 @@ pub fn run(
     // A year without calendar data still lets the rules judge the application; the deadline
     // they compute from `today` will say the calendar is missing.
     let accepted_on = expected_acceptance.unwrap_or(today);
+    // When the inputs kept for shadow replays were recorded (the day is enough: the time of a
+    // pre-check is not what a replay compares).
+    let stamp = today.to_string();
 
     let mut matters = Vec::new();
     for m in &one_thing.matters {
@@ -196,6 +199,7 @@ pub fn run(
         report.version = Some(active.version.version.clone());
         report.sha256 = Some(active.version.sha256.clone());
         let app = request.for_matter(&m.code, today);
+        registry.record_input(&app, accepted_on, &stamp);
         match registry
             .runtime()
             .evaluate(&active.plugin, &app, accepted_on, cal.clone())

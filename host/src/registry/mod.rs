@@ -6,6 +6,7 @@
 //! newer one is activated meanwhile; requests that start after the swap see the new one.
 
 mod manifest_check;
+mod replay;
 mod schedule;
 
 use std::collections::HashMap;
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use manifest_check::is_key;
+pub use replay::{InputChange, RecordedInput, ReplayReport, ReplayTotals};
 pub use schedule::Schedule;
 
 use crate::calendar::Calendar;
@@ -79,6 +81,8 @@ pub enum RegistryError {
     ScheduleInPast(String),
     #[error("matter {matter} has no scheduled activation of {sha256}")]
     UnknownSchedule { matter: String, sha256: String },
+    #[error("version {sha256} of {matter} has not been replayed")]
+    NoReplay { matter: String, sha256: String },
     #[error(transparent)]
     Store(StoreError),
 }
@@ -116,6 +120,9 @@ pub struct Registry {
     /// Serialises activations so each records the version it replaced.
     activation_lock: Mutex<()>,
     pub max_upload_bytes: usize,
+    /// Recorded inputs kept per matter for shadow replays; zero records none.
+    pub replay_keep: usize,
+    recorder: replay::Recorder,
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -139,6 +146,8 @@ impl Registry {
             retired: Mutex::new(HashMap::new()),
             activation_lock: Mutex::new(()),
             max_upload_bytes,
+            replay_keep: 200,
+            recorder: replay::Recorder::default(),
         }
     }
 

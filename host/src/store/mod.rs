@@ -17,7 +17,7 @@ use crate::catalog::base::{BaseEntry, ImportReport};
 use crate::catalog::publication::{Batch, Draft, Filing, PublishedVersion};
 use crate::catalog::{Department, FieldEntry, MaterialEntry};
 use crate::consultation::{Proposal, Reply, SupportOutcome};
-use crate::registry::{Activation, PluginVersion, Schedule};
+use crate::registry::{Activation, PluginVersion, RecordedInput, ReplayReport, Schedule};
 use crate::workflow::Case;
 use crate::workflow::audit::Event;
 use crate::workflow::outbox::{Message, OutboxMessage};
@@ -68,6 +68,13 @@ pub trait PluginStore: Send + Sync {
     /// `activate` and the removal of the schedule that asked for it, atomically: after a crash
     /// either the version is active and the schedule gone, or neither.
     fn activate_scheduled(&self, activation: &Activation, schedule: &Schedule) -> StoreResult<()>;
+    /// Writes one recorded input into ring slot `slot` of `matter`. Not flushed on its own:
+    /// replay inputs are a sample, not an acknowledged write.
+    fn put_replay_input(&self, matter: &str, slot: u64, input: &RecordedInput) -> StoreResult<()>;
+    fn replay_inputs(&self, matter: &str) -> StoreResult<Vec<RecordedInput>>;
+    /// The latest replay report of a version (replacing the previous one).
+    fn put_replay(&self, report: &ReplayReport) -> StoreResult<()>;
+    fn replay(&self, matter: &str, sha256: &str) -> StoreResult<Option<ReplayReport>>;
 }
 
 pub trait CatalogStore: Send + Sync {

@@ -11,6 +11,8 @@
 //! | `plugin_active`      | matter                           | `Activation`                 |
 //! | `plugin_activations` | matter `\0` u64 BE sequence      | `Activation` (history)       |
 //! | `plugin_schedules`   | matter `\0` sha256               | `Schedule` (pending)         |
+//! | `replay_inputs`      | matter `\0` u64 BE ring slot     | `RecordedInput` (personal data) |
+//! | `replay_reports`     | matter `\0` sha256               | `ReplayReport` (latest)      |
 //! | `catalog_departments`| department code                  | `Department`                 |
 //! | `catalog_versions`   | one-thing code `\0` u32 BE version | `PublishedVersion`         |
 //! | `catalog_drafts`     | one-thing code                   | `Draft`                      |
@@ -48,7 +50,7 @@ use super::{
     StoredYear, TokenStore, Webhook, WebhookStore,
 };
 use crate::auth::Principal;
-use crate::registry::{Activation, PluginVersion, Schedule};
+use crate::registry::{Activation, PluginVersion, RecordedInput, ReplayReport, Schedule};
 
 pub struct SledStore {
     db: sled::Db,
@@ -60,6 +62,8 @@ pub struct SledStore {
     plugin_active: sled::Tree,
     plugin_activations: sled::Tree,
     plugin_schedules: sled::Tree,
+    replay_inputs: sled::Tree,
+    replay_reports: sled::Tree,
     departments: sled::Tree,
     versions: sled::Tree,
     drafts: sled::Tree,
@@ -135,6 +139,8 @@ impl SledStore {
             plugin_active: db.open_tree("plugin_active")?,
             plugin_activations: db.open_tree("plugin_activations")?,
             plugin_schedules: db.open_tree("plugin_schedules")?,
+            replay_inputs: db.open_tree("replay_inputs")?,
+            replay_reports: db.open_tree("replay_reports")?,
             departments: db.open_tree("catalog_departments")?,
             versions: db.open_tree("catalog_versions")?,
             drafts: db.open_tree("catalog_drafts")?,
@@ -280,6 +286,28 @@ impl PluginStore for SledStore {
 
     fn schedules(&self) -> StoreResult<Vec<Schedule>> {
         self.scan(&self.plugin_schedules, b"")
+    }
+
+    fn put_replay_input(&self, matter: &str, slot: u64, input: &RecordedInput) -> StoreResult<()> {
+        let k = key(&[matter.as_bytes(), &slot.to_be_bytes()]);
+        self.replay_inputs.insert(k, encode(input)?)?;
+        Ok(())
+    }
+
+    fn replay_inputs(&self, matter: &str) -> StoreResult<Vec<RecordedInput>> {
+        self.scan(&self.replay_inputs, &key(&[matter.as_bytes(), b""]))
+    }
+
+    fn put_replay(&self, report: &ReplayReport) -> StoreResult<()> {
+        let k = key(&[report.matter.as_bytes(), report.candidate.as_bytes()]);
+        self.put(&self.replay_reports, &k, report)
+    }
+
+    fn replay(&self, matter: &str, sha256: &str) -> StoreResult<Option<ReplayReport>> {
+        self.get(
+            &self.replay_reports,
+            &key(&[matter.as_bytes(), sha256.as_bytes()]),
+        )
     }
 
     fn remove_schedule(&self, matter: &str, sha256: &str) -> StoreResult<bool> {

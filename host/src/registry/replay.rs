@@ -1,0 +1,304 @@
+//! Shadow replay: before a version is activated, run it on the inputs recent pre-checks and
+//! intakes gave the matter's active rules, and report what would change.
+//!
+//! Inputs are kept per matter in a ring of `replay_keep` slots (the oldest is overwritten), in
+//! the same store and behind the same access rules as the cases they come from. Reports name
+//! inputs by sequence number and date only: an administrator sees what would change, not
+//! whose application it was.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
+
+use lianban_sdk::{Application, Date, Deadline, Finding, Severity};
+use serde::{Deserialize, Serialize};
+
+use super::{Registry, RegistryError};
+use crate::runtime::Plugin;
+
+/// One application as a matter's rules received it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RecordedInput {
+    pub seq: u64,
+    pub recorded_at: String,
+    pub accepted_on: Date,
+    pub application: Application,
+}
+
+/// What one version would change on one recorded input.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputChange {
+    pub seq: u64,
+    pub recorded_at: String,
+    /// `severity/subject/code` of findings only the candidate gives.
+    pub findings_added: Vec<String>,
+    /// … and of findings only the version in service gives.
+    pub findings_removed: Vec<String>,
+    /// Whether the matter would block intake, before and after.
+    pub blocking_before: bool,
+    pub blocking_after: bool,
+    pub deadline_before: Option<String>,
+    pub deadline_after: Option<String>,
+    /// A trap or rule error on either side, as `before` / `after`.
+    pub failure: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplayTotals {
+    pub inputs: usize,
+    pub inputs_changed: usize,
+    pub outcomes_changed: usize,
+    pub findings_added: usize,
+    pub findings_removed: usize,
+    pub deadlines_changed: usize,
+    pub failures: usize,
+}
+
+/// The latest replay of a candidate version, and whether an administrator reviewed it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplayReport {
+    pub matter: String,
+    pub candidate: String,
+    pub candidate_version: String,
+    /// The version in service it was compared with; `None` when the matter had none.
+    pub against: Option<String>,
+    pub run_by: String,
+    pub run_at: String,
+    pub totals: ReplayTotals,
+    /// Only the inputs on which something changed.
+    pub changes: Vec<InputChange>,
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<String>,
+}
+
+/// Next ring slot per matter, found from the stored inputs on first use after a start.
+#[derive(Default)]
+pub(super) struct Recorder {
+    next: Mutex<HashMap<String, u64>>,
+}
+
+struct Outcome {
+    findings: BTreeSet<String>,
+    blocking: bool,
+    deadline: Option<String>,
+    failure: Option<String>,
+}
+
+fn finding_key(f: &Finding) -> String {
+    let subject = match &f.subject {
+        lianban_sdk::Subject::Field(k) => format!("field:{k}"),
+        lianban_sdk::Subject::Material(c) => format!("material:{c}"),
+        lianban_sdk::Subject::Application => "application".to_owned(),
+    };
+    let severity = match f.severity {
+        Severity::Blocking => "blocking",
+        Severity::Advisory => "advisory",
+    };
+    format!("{severity}/{subject}/{}", f.code)
+}
+
+fn deadline_text(d: &Deadline) -> String {
+    format!("{} ({} working days)", d.due, d.working_days)
+}
+
+impl Registry {
+    /// Keeps what `matter`'s rules were given, for later replays. Best effort: a failure to
+    /// record is logged and never fails the pre-check it came from.
+    pub fn record_input(&self, app: &Application, accepted_on: Date, stamp: &str) {
+        if self.replay_keep == 0 {
+            return;
+        }
+        let matter = app.matter.as_str();
+        let seq = {
+            let mut next = self
+                .recorder
+                .next
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let slot = match next.get(matter) {
+                Some(n) => *n,
+                None => match self.store.replay_inputs(matter) {
+                    Ok(stored) => stored.iter().map(|i| i.seq + 1).max().unwrap_or(0),
+                    Err(e) => {
+                        tracing::warn!(%matter, error = %e, "replay inputs unreadable");
+                        return;
+                    }
+                },
+            };
+            next.insert(matter.to_owned(), slot + 1);
+            slot
+        };
+        let input = RecordedInput {
+            seq,
+            recorded_at: stamp.to_owned(),
+            accepted_on,
+            application: app.clone(),
+        };
+        let ring = seq % self.replay_keep as u64;
+        if let Err(e) = self.store.put_replay_input(matter, ring, &input) {
+            tracing::warn!(%matter, error = %e, "replay input not recorded");
+        }
+    }
+
+    fn outcome(&self, plugin: &Plugin, input: &RecordedInput) -> Outcome {
+        let cal = self.calendar.current();
+        match self
+            .runtime
+            .evaluate(plugin, &input.application, input.accepted_on, cal)
+        {
+            Ok(eval) => {
+                let mut findings = BTreeSet::new();
+                let mut blocking = false;
+                let mut failure = None;
+                for part in [eval.materials, eval.form] {
+                    match part {
+                        Ok(list) => {
+                            blocking |= list.iter().any(|f| f.severity == Severity::Blocking);
+                            findings.extend(list.iter().map(finding_key));
+                        }
+                        Err(e) => failure = Some(format!("rule_error {}", e.code)),
+                    }
+                }
+                let deadline = match eval.deadline {
+                    Ok(d) => Some(deadline_text(&d)),
+                    Err(e) => Some(format!("rule_error {}", e.code)),
+                };
+                Outcome {
+                    findings,
+                    blocking,
+                    deadline,
+                    failure,
+                }
+            }
+            Err(f) => Outcome {
+                findings: BTreeSet::new(),
+                blocking: true,
+                deadline: None,
+                failure: Some(f.kind.code().to_owned()),
+            },
+        }
+    }
+
+    /// Runs `candidate` and the version in service on the last `limit` recorded inputs of
+    /// `matter` and stores the report as the candidate's latest, not yet reviewed.
+    pub fn replay(
+        &self,
+        matter: &str,
+        candidate: &str,
+        limit: usize,
+        by: &str,
+        now: &str,
+    ) -> Result<ReplayReport, RegistryError> {
+        let version = self.store.version(matter, candidate)?.ok_or_else(|| {
+            RegistryError::UnknownVersion {
+                matter: matter.to_owned(),
+                sha256: candidate.to_owned(),
+            }
+        })?;
+        let candidate_plugin = self.version_plugin(matter, candidate)?;
+        let active = self.active(matter);
+        let mut inputs = self.store.replay_inputs(matter)?;
+        inputs.sort_by_key(|i| std::cmp::Reverse(i.seq));
+        inputs.truncate(limit);
+
+        let mut totals = ReplayTotals {
+            inputs: inputs.len(),
+            ..ReplayTotals::default()
+        };
+        let mut changes = Vec::new();
+        for input in &inputs {
+            let before = match &active {
+                Some(a) => self.outcome(&a.plugin, input),
+                None => Outcome {
+                    findings: BTreeSet::new(),
+                    blocking: false,
+                    deadline: None,
+                    failure: None,
+                },
+            };
+            let after = self.outcome(&candidate_plugin, input);
+            let added: Vec<String> = after
+                .findings
+                .difference(&before.findings)
+                .cloned()
+                .collect();
+            let removed: Vec<String> = before
+                .findings
+                .difference(&after.findings)
+                .cloned()
+                .collect();
+            let failure = match (&before.failure, &after.failure) {
+                (None, None) => None,
+                (b, a) => Some(format!(
+                    "{} / {}",
+                    b.as_deref().unwrap_or("-"),
+                    a.as_deref().unwrap_or("-")
+                )),
+            };
+            let deadline_changed = before.deadline != after.deadline;
+            let outcome_changed = before.blocking != after.blocking;
+            totals.findings_added += added.len();
+            totals.findings_removed += removed.len();
+            totals.deadlines_changed += usize::from(deadline_changed);
+            totals.outcomes_changed += usize::from(outcome_changed);
+            totals.failures += usize::from(failure.is_some());
+            if !added.is_empty() || !removed.is_empty() || deadline_changed || failure.is_some() {
+                totals.inputs_changed += 1;
+                changes.push(InputChange {
+                    seq: input.seq,
+                    recorded_at: input.recorded_at.clone(),
+                    findings_added: added,
+                    findings_removed: removed,
+                    blocking_before: before.blocking,
+                    blocking_after: after.blocking,
+                    deadline_before: before.deadline,
+                    deadline_after: after.deadline,
+                    failure,
+                });
+            }
+        }
+        let report = ReplayReport {
+            matter: matter.to_owned(),
+            candidate: candidate.to_owned(),
+            candidate_version: version.version,
+            against: active.map(|a| a.version.sha256.clone()),
+            run_by: by.to_owned(),
+            run_at: now.to_owned(),
+            totals,
+            changes,
+            reviewed_by: None,
+            reviewed_at: None,
+        };
+        self.store.put_replay(&report)?;
+        Ok(report)
+    }
+
+    /// The latest replay of `candidate`, if any.
+    pub fn latest_replay(
+        &self,
+        matter: &str,
+        candidate: &str,
+    ) -> Result<Option<ReplayReport>, RegistryError> {
+        Ok(self.store.replay(matter, candidate)?)
+    }
+
+    /// Marks the latest replay of `candidate` as reviewed.
+    pub fn review_replay(
+        &self,
+        matter: &str,
+        candidate: &str,
+        by: &str,
+        now: &str,
+    ) -> Result<ReplayReport, RegistryError> {
+        let mut report =
+            self.store
+                .replay(matter, candidate)?
+                .ok_or_else(|| RegistryError::NoReplay {
+                    matter: matter.to_owned(),
+                    sha256: candidate.to_owned(),
+                })?;
+        report.reviewed_by = Some(by.to_owned());
+        report.reviewed_at = Some(now.to_owned());
+        self.store.put_replay(&report)?;
+        Ok(report)
+    }
+}

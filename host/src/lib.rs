@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod clock;
 pub mod consultation;
+pub mod devkit;
 pub mod files;
 pub mod guide;
 pub mod http;

@@ -34,6 +34,47 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The department developer kit: test a rule component, push it, replay it.
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PluginCommand {
+    /// Run a component in the host's own runtime against JSON fixtures (see `lianban::devkit`)
+    /// and print findings, deadline, fuel, peak memory, logs and any trap. Fails when a fixture
+    /// does not give what it expects.
+    Test {
+        component: PathBuf,
+        #[arg(long)]
+        fixtures: PathBuf,
+    },
+    /// Upload a component as a new version of the matter its manifest names.
+    Push {
+        component: PathBuf,
+        /// Base URL of the host, e.g. http://127.0.0.1:8080
+        #[arg(long)]
+        host: String,
+        /// The department's token.
+        #[arg(long)]
+        token: String,
+    },
+    /// Ask a host for a shadow replay of an uploaded version (administrator token).
+    Replay {
+        #[arg(long)]
+        host: String,
+        #[arg(long)]
+        token: String,
+        #[arg(long)]
+        matter: String,
+        #[arg(long)]
+        sha256: String,
+        /// Most recent inputs to use.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -102,9 +143,59 @@ fn main() -> ExitCode {
     }
 }
 
+fn plugin(command: PluginCommand) -> Result<(), String> {
+    use lianban::devkit;
+    let show = |v: serde_json::Value| {
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    };
+    match command {
+        PluginCommand::Test {
+            component,
+            fixtures,
+        } => {
+            let bytes =
+                std::fs::read(&component).map_err(|e| format!("{}: {e}", component.display()))?;
+            let run = devkit::test_component(&bytes, &fixtures).map_err(|e| e.to_string())?;
+            print!("{}", run.render());
+            if run.passed() {
+                Ok(())
+            } else {
+                Err("some fixtures did not give what they expect".into())
+            }
+        }
+        PluginCommand::Push {
+            component,
+            host,
+            token,
+        } => {
+            let bytes =
+                std::fs::read(&component).map_err(|e| format!("{}: {e}", component.display()))?;
+            let version = runtime()?
+                .block_on(devkit::push(&host, &token, bytes))
+                .map_err(|e| e.to_string())?;
+            show(version);
+            Ok(())
+        }
+        PluginCommand::Replay {
+            host,
+            token,
+            matter,
+            sha256,
+            limit,
+        } => {
+            let report = runtime()?
+                .block_on(devkit::replay(&host, &token, &matter, &sha256, limit))
+                .map_err(|e| e.to_string())?;
+            show(report);
+            Ok(())
+        }
+    }
+}
+
 fn run(cli: Cli) -> Result<(), String> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     match cli.command {
+        Command::Plugin { command } => plugin(command),
         Command::Serve(args) => {
             let state = lianban::open(args.config(), clock).map_err(|e| e.to_string())?;
             runtime()?

@@ -152,6 +152,21 @@ pub struct PrecheckReport {
     pub judged_by: Vec<JudgedBy>,
 }
 
+/// A finding as `severity/subject/code` (`blocking/material:household-register/material.missing`):
+/// what shadow replays compare and plugin fixtures expect, leaving the wording free to change.
+pub fn finding_key(f: &lianban_sdk::Finding) -> String {
+    let subject = match &f.subject {
+        lianban_sdk::Subject::Field(k) => format!("field:{k}"),
+        lianban_sdk::Subject::Material(c) => format!("material:{c}"),
+        lianban_sdk::Subject::Application => "application".to_owned(),
+    };
+    let severity = match f.severity {
+        Severity::Blocking => "blocking",
+        Severity::Advisory => "advisory",
+    };
+    format!("{severity}/{subject}/{}", f.code)
+}
+
 /// Runs the pre-check. Blocking: call it off the async executor. `for_admin` adds trap details,
 /// guest stderr and rule logs to the report.
 pub fn run(

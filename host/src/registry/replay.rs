@@ -9,10 +9,11 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 
-use lianban_sdk::{Application, Date, Deadline, Finding, Severity};
+use lianban_sdk::{Application, Date, Deadline, Severity};
 use serde::{Deserialize, Serialize};
 
 use super::{Registry, RegistryError};
+use crate::precheck::finding_key;
 use crate::runtime::Plugin;
 
 /// One application as a matter's rules received it.
@@ -81,19 +82,6 @@ struct Outcome {
     blocking: bool,
     deadline: Option<String>,
     failure: Option<String>,
-}
-
-fn finding_key(f: &Finding) -> String {
-    let subject = match &f.subject {
-        lianban_sdk::Subject::Field(k) => format!("field:{k}"),
-        lianban_sdk::Subject::Material(c) => format!("material:{c}"),
-        lianban_sdk::Subject::Application => "application".to_owned(),
-    };
-    let severity = match f.severity {
-        Severity::Blocking => "blocking",
-        Severity::Advisory => "advisory",
-    };
-    format!("{severity}/{subject}/{}", f.code)
 }
 
 fn deadline_text(d: &Deadline) -> String {

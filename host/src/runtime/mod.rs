@@ -73,6 +73,8 @@ pub struct Evaluation {
     pub deadline: Result<Deadline, RuleError>,
     pub logs: Vec<LogLine>,
     pub fuel_used: u64,
+    /// Largest linear memory the instance reached, bytes.
+    pub peak_memory_bytes: usize,
 }
 
 pub struct Runtime {
@@ -347,6 +349,7 @@ impl Runtime {
             deadline,
             logs: std::mem::take(&mut store.data_mut().logs),
             fuel_used: limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0)),
+            peak_memory_bytes: store.data().limiter.peak,
         })
     }
 }

@@ -55,6 +55,7 @@ impl CallState {
             limiter: MemoryLimiter {
                 max_bytes: memory_bytes,
                 denied: false,
+                peak: 0,
             },
             calendar,
             logs: Vec::new(),
@@ -103,6 +104,8 @@ impl WasiView for CallState {
 pub struct MemoryLimiter {
     max_bytes: usize,
     pub(crate) denied: bool,
+    /// Largest linear memory the instance reached, bytes.
+    pub(crate) peak: usize,
 }
 
 impl ResourceLimiter for MemoryLimiter {
@@ -116,6 +119,7 @@ impl ResourceLimiter for MemoryLimiter {
             self.denied = true;
             return Ok(false);
         }
+        self.peak = self.peak.max(desired);
         Ok(true)
     }
 

@@ -365,3 +365,87 @@ async fn answer(request: reqwest::RequestBuilder) -> Result<Value, DevkitError> 
     }
     serde_json::from_str(&body).map_err(|e| DevkitError::Http(e.to_string()))
 }
+
+/// The template every new plugin starts from: the example crate of this repository.
+const TEMPLATE_LIB: &str = include_str!("../../examples/senior-card/src/lib.rs");
+
+/// What `plugin new` writes.
+#[derive(Debug)]
+pub struct Scaffold {
+    pub matter: String,
+    pub department: String,
+    pub name: String,
+    /// Path of the SDK crate the new plugin depends on.
+    pub sdk: PathBuf,
+}
+
+impl Scaffold {
+    /// Writes a plugin crate into `dir` (which must not exist yet or be empty): the example's
+    /// rules renamed for the matter, a standalone `Cargo.toml`, and a fixture `plugin test` runs.
+    pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>, DevkitError> {
+        if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
+            return Err(DevkitError::Fixture {
+                path: dir.to_path_buf(),
+                reason: "the folder is not empty".into(),
+            });
+        }
+        let lib = TEMPLATE_LIB
+            .replace("\"senior-card\"", &format!("{:?}", self.matter))
+            .replace("老年人优待证办理", &self.name)
+            .replace("\"civil-affairs\"", &format!("{:?}", self.department))
+            .replace("SeniorCard", "MatterRules");
+        let crate_name = format!("lianban-plugin-{}", self.matter);
+        let manifest = format!(
+            "[package]\n\
+             name = \"{crate_name}\"\n\
+             version = \"1.0.0\"\n\
+             edition = \"2024\"\n\
+             publish = false\n\n\
+             # cdylib is the component (`cargo build --release --target wasm32-wasip2`); rlib lets\n\
+             # the native tests link the same rules.\n\
+             [lib]\n\
+             crate-type = [\"cdylib\", \"rlib\"]\n\n\
+             [dependencies]\n\
+             lianban-sdk = {{ path = {:?} }}\n\n\
+             # A crate of its own, not a member of an enclosing workspace.\n\
+             [workspace]\n",
+            self.sdk.display().to_string()
+        );
+        let fixture = serde_json::json!({
+            "description": "模板样例：材料齐全，申请人年满六十周岁",
+            "today": "2026-11-27",
+            "application": {
+                "one_thing": "senior-services",
+                "channel": "window",
+                "fields": {
+                    "applicant.name": "张秀兰",
+                    "applicant.id-number": "11010519491231002X",
+                    "applicant.mobile": "13812345678"
+                },
+                "materials": [
+                    {"code": "applicant-id-card", "form": "original", "pages": 1,
+                     "attributes": {"holder.id-number": "11010519491231002X"}},
+                    {"code": "photo", "form": "copy", "pages": 2}
+                ]
+            },
+            "expect": {"findings": [], "deadline_due": "2026-12-03"}
+        });
+        let files = [
+            (dir.join("Cargo.toml"), manifest),
+            (dir.join("src/lib.rs"), lib),
+            (
+                dir.join("fixtures/01-complete.json"),
+                serde_json::to_string_pretty(&fixture).unwrap_or_default() + "\n",
+            ),
+        ];
+        let mut written = Vec::new();
+        for (path, text) in files {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&path, text)?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+}

@@ -43,6 +43,22 @@ enum Command {
 
 #[derive(Subcommand)]
 enum PluginCommand {
+    /// Start a plugin crate for a matter from the example: rules, native tests, a fixture.
+    New {
+        dir: PathBuf,
+        /// The matter's code in the catalog.
+        #[arg(long)]
+        matter: String,
+        /// The department that owns the matter.
+        #[arg(long)]
+        department: String,
+        /// The matter's name as the catalog gives it.
+        #[arg(long)]
+        name: String,
+        /// Path of the lianban SDK crate (default: the one this binary was built with).
+        #[arg(long)]
+        sdk: Option<PathBuf>,
+    },
     /// Run a component in the host's own runtime against JSON fixtures (see `lianban::devkit`)
     /// and print findings, deadline, fuel, peak memory, logs and any trap. Fails when a fixture
     /// does not give what it expects.
@@ -149,6 +165,32 @@ fn plugin(command: PluginCommand) -> Result<(), String> {
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     };
     match command {
+        PluginCommand::New {
+            dir,
+            matter,
+            department,
+            name,
+            sdk,
+        } => {
+            let sdk = sdk
+                .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../sdk")));
+            let scaffold = devkit::Scaffold {
+                matter,
+                department,
+                name,
+                sdk,
+            };
+            for path in scaffold.write(&dir).map_err(|e| e.to_string())? {
+                println!("  {}", path.display());
+            }
+            println!(
+                "下一步：cd {0} && cargo test && cargo build --release --target wasm32-wasip2，\n\
+                 然后 lianban plugin test target/wasm32-wasip2/release/lianban_plugin_{1}.wasm --fixtures fixtures",
+                dir.display(),
+                scaffold.matter.replace('-', "_")
+            );
+            Ok(())
+        }
         PluginCommand::Test {
             component,
             fixtures,

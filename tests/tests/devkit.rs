@@ -127,3 +127,65 @@ async fn fixtures_run_in_the_host_runtime_then_push_activate_and_replay() {
     assert_eq!(active["sha256"], sha);
     drop(host.stop().await);
 }
+
+/// `plugin new` → build → `plugin test` → `plugin push` → active: a department's first rule,
+/// from an empty folder. The template's rules stand in for whatever the department writes; the
+/// crate is built with the same locked dependencies as this workspace, offline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_plugin_from_the_template_goes_from_an_empty_folder_to_active() {
+    let root = lianban_e2e::workspace_root();
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("vaccination");
+    let scaffold = devkit::Scaffold {
+        matter: "vaccination-certificate".into(),
+        department: "cdc".into(),
+        name: "预防接种证办理".into(),
+        sdk: root.join("sdk"),
+    };
+    let written = scaffold.write(&dir).unwrap();
+    assert_eq!(written.len(), 3);
+    // Writing into a folder that has files is refused.
+    assert!(scaffold.write(&dir).is_err());
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let target = root.join("target/scaffold");
+    let build = |args: &[&str]| {
+        let status = std::process::Command::new(&cargo)
+            .args(args)
+            .args(["--offline", "--quiet"])
+            .env("CARGO_TARGET_DIR", &target)
+            .current_dir(&dir)
+            .status()
+            .unwrap();
+        assert!(status.success(), "cargo {args:?} failed in the new crate");
+    };
+    // Its native tests (the template's) pass for the new matter, and it builds as a component.
+    build(&["test"]);
+    build(&["build", "--release", "--target", "wasm32-wasip2"]);
+    let bytes = std::fs::read(
+        target.join("wasm32-wasip2/release/lianban_plugin_vaccination_certificate.wasm"),
+    )
+    .unwrap();
+
+    let run = test_component(bytes.clone(), &dir.join("fixtures")).await;
+    assert!(run.passed(), "{}", run.render());
+    assert_eq!(run.manifest.matter, "vaccination-certificate");
+    assert_eq!(run.manifest.name, "预防接种证办理");
+
+    let host = TestHost::start().await;
+    let pushed = devkit::push(&host.url(""), host.tokens.department("cdc"), bytes)
+        .await
+        .unwrap();
+    let sha = pushed["sha256"].as_str().unwrap();
+    let (status, activation) = host.activate("vaccination-certificate", sha).await;
+    assert_eq!(status, StatusCode::OK, "{activation}");
+    let (_, active) = host
+        .get(
+            "/api/v1/matters/vaccination-certificate/active",
+            &host.tokens.clerk,
+        )
+        .await;
+    assert_eq!(active["sha256"], sha);
+    drop(host.stop().await);
+}

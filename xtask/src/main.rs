@@ -119,7 +119,81 @@ fn guests() -> Result<(), String> {
     for p in guest_packages()? {
         c.args(["-p", &p]);
     }
-    run(c)
+    run(c)?;
+    python_example()
+}
+
+/// componentize-py, pinned: the version the Python example was written and checked against.
+const COMPONENTIZE_PY: &str = "componentize-py==0.25.1";
+
+/// The Python example (`examples/senior-card-py`), built with componentize-py from PyPI in a
+/// virtual environment under `target/`. Needs `python3` (3.10 or later; `PYTHON` overrides)
+/// on the PATH. Rebuilt only when its source or the WIT changed.
+fn python_example() -> Result<(), String> {
+    let root = root();
+    let src = root.join("examples/senior-card-py");
+    let wit = root.join("wit/v0.1.0");
+    let out = root.join("target/wasm32-wasip2/guest/lianban_example_senior_card_py.wasm");
+    if is_newer(&out, &[&src.join("app.py"), &wit.join("rules.wit")]) {
+        return Ok(());
+    }
+    let venv = root.join("target/componentize-py");
+    let tool = venv.join("bin/componentize-py");
+    if !tool.exists() {
+        let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+        let mut c = Command::new(&python);
+        c.args(["-m", "venv"]).arg(&venv);
+        run(c)
+            .map_err(|e| format!("the Python example needs python3 with venv ({python}): {e}"))?;
+        let mut c = Command::new(venv.join("bin/pip"));
+        c.args(["install", "--quiet", COMPONENTIZE_PY]);
+        run(c)?;
+    }
+    let raw = out.with_extension("componentize.wasm");
+    let mut c = Command::new(&tool);
+    c.arg("-d")
+        .arg(&wit)
+        .args(["-w", "rules", "componentize", "app", "-p"]);
+    c.arg(&src).arg("-o").arg(&raw);
+    run(c)?;
+    let mut bytes = std::fs::read(&raw).map_err(|e| e.to_string())?;
+    // The Rust SDK records the rules API in a custom section; componentize-py knows nothing of
+    // it, so the section is appended here, at the component's top level.
+    append_custom_section(&mut bytes, "lianban-rules-api", b"0.1.0");
+    std::fs::write(&out, bytes).map_err(|e| e.to_string())?;
+    std::fs::remove_file(&raw).map_err(|e| e.to_string())
+}
+
+fn is_newer(out: &Path, inputs: &[&Path]) -> bool {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    match modified(out) {
+        Some(built) => inputs
+            .iter()
+            .all(|i| modified(i).is_some_and(|m| m <= built)),
+        None => false,
+    }
+}
+
+/// A WebAssembly custom section: id 0, size, name, payload (sizes as unsigned LEB128).
+fn append_custom_section(bytes: &mut Vec<u8>, name: &str, payload: &[u8]) {
+    fn leb128(mut n: usize, out: &mut Vec<u8>) {
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+    let mut content = Vec::new();
+    leb128(name.len(), &mut content);
+    content.extend_from_slice(name.as_bytes());
+    content.extend_from_slice(payload);
+    bytes.push(0);
+    leb128(content.len(), bytes);
+    bytes.extend_from_slice(&content);
 }
 
 fn demo(extra: &[String]) -> Result<(), String> {

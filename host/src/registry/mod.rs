@@ -263,6 +263,16 @@ impl Registry {
         Ok(self.store.version(matter, sha256)?)
     }
 
+    /// A stored version, or `UnknownVersion`.
+    fn stored_version(&self, matter: &str, sha256: &str) -> Result<PluginVersion, RegistryError> {
+        self.store
+            .version(matter, sha256)?
+            .ok_or_else(|| RegistryError::UnknownVersion {
+                matter: matter.to_owned(),
+                sha256: sha256.to_owned(),
+            })
+    }
+
     pub fn activations(&self, matter: &str) -> Result<Vec<Activation>, RegistryError> {
         Ok(self.store.activations(matter)?)
     }
@@ -294,13 +304,7 @@ impl Registry {
             .activation_lock
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let version =
-            self.store
-                .version(matter, sha256)?
-                .ok_or_else(|| RegistryError::UnknownVersion {
-                    matter: matter.to_owned(),
-                    sha256: sha256.to_owned(),
-                })?;
+        let version = self.stored_version(matter, sha256)?;
         let current = self.store.active(matter)?;
         if let Some(current) = &current
             && current.sha256 == sha256
@@ -437,13 +441,7 @@ impl Registry {
         if let Some(p) = retired.get(sha256) {
             return Ok(p.clone());
         }
-        let version =
-            self.store
-                .version(matter, sha256)?
-                .ok_or_else(|| RegistryError::UnknownVersion {
-                    matter: matter.to_owned(),
-                    sha256: sha256.to_owned(),
-                })?;
+        let version = self.stored_version(matter, sha256)?;
         let plugin = self.prepare(&version)?;
         retired.insert(sha256.to_owned(), plugin.clone());
         Ok(plugin)

@@ -176,12 +176,7 @@ impl Registry {
         by: &str,
         now: &str,
     ) -> Result<ReplayReport, RegistryError> {
-        let version = self.store.version(matter, candidate)?.ok_or_else(|| {
-            RegistryError::UnknownVersion {
-                matter: matter.to_owned(),
-                sha256: candidate.to_owned(),
-            }
-        })?;
+        let version = self.stored_version(matter, candidate)?;
         let candidate_plugin = self.version_plugin(matter, candidate)?;
         let active = self.active(matter);
         let mut inputs = self.store.replay_inputs(matter)?;

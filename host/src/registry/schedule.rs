@@ -39,13 +39,7 @@ impl Registry {
         now: DateTime<Utc>,
         reason: Option<String>,
     ) -> Result<Schedule, RegistryError> {
-        let version =
-            self.store
-                .version(matter, sha256)?
-                .ok_or_else(|| RegistryError::UnknownVersion {
-                    matter: matter.to_owned(),
-                    sha256: sha256.to_owned(),
-                })?;
+        let version = self.stored_version(matter, sha256)?;
         if at.with_timezone(&Utc) <= now {
             return Err(RegistryError::ScheduleInPast(at.to_rfc3339()));
         }

@@ -293,12 +293,16 @@ impl Runtime {
         })
     }
 
-    /// Asks the component for its manifest.
-    pub fn manifest(
+    /// One export call on a fresh instance: instantiate and call, each with full budgets, a
+    /// trap turned into a `RuleFailure` naming the plugin, and the call counted in the
+    /// metrics. The store comes back for what the caller reads from it afterwards.
+    fn call<T>(
         &self,
         plugin: &Plugin,
         calendar: Arc<WorkingCalendar>,
-    ) -> Result<Manifest, Box<RuleFailure>> {
+        export: &'static str,
+        body: impl FnOnce(&v0_1_0::Rules, &mut Store<CallState>) -> wasmtime::Result<T>,
+    ) -> (Result<T, Box<RuleFailure>>, Store<CallState>) {
         let started = Instant::now();
         let mut store = self.store(plugin, calendar);
         let Api::V0_1_0(pre) = &plugin.pre;
@@ -309,10 +313,20 @@ impl Runtime {
             Err(e) => Err(self.failure(plugin, "instantiate", &e, &store)),
             Ok(rules) => self
                 .arm(&mut store, &plugin.limits)
-                .and_then(|()| v0_1_0::manifest(&rules, &mut store))
-                .map_err(|e| self.failure(plugin, "manifest", &e, &store)),
+                .and_then(|()| body(&rules, &mut store))
+                .map_err(|e| self.failure(plugin, export, &e, &store)),
         };
-        self.observed(plugin, "manifest", started, &store, outcome)
+        let outcome = self.observed(plugin, export, started, &store, outcome);
+        (outcome, store)
+    }
+
+    /// Asks the component for its manifest.
+    pub fn manifest(
+        &self,
+        plugin: &Plugin,
+        calendar: Arc<WorkingCalendar>,
+    ) -> Result<Manifest, Box<RuleFailure>> {
+        self.call(plugin, calendar, "manifest", v0_1_0::manifest).0
     }
 
     /// Runs the three checks of one matter on one application — materials, form, and the
@@ -325,36 +339,24 @@ impl Runtime {
         accepted_on: Date,
         calendar: Arc<WorkingCalendar>,
     ) -> Result<Evaluation, Box<RuleFailure>> {
-        let started = Instant::now();
-        let mut store = self.store(plugin, calendar);
-        let Api::V0_1_0(pre) = &plugin.pre;
-        let limits = plugin.limits;
-        let result = self
-            .arm(&mut store, &limits)
-            .and_then(|()| pre.instantiate(&mut store));
-        let outcome = match result {
-            Err(e) => Err(self.failure(plugin, "instantiate", &e, &store)),
-            Ok(rules) => {
-                let wit_app = v0_1_0::WitApplication::from(app);
-                self.arm(&mut store, &limits)
-                    .and_then(|()| v0_1_0::evaluate(&rules, &mut store, &wit_app, accepted_on))
-                    .map_err(|e| self.failure(plugin, "evaluate", &e, &store))
-            }
-        };
-        let (materials, form, deadline) =
-            self.observed(plugin, "evaluate", started, &store, outcome)?;
+        let wit_app = v0_1_0::WitApplication::from(app);
+        let (outcome, mut store) = self.call(plugin, calendar, "evaluate", |rules, store| {
+            v0_1_0::evaluate(rules, store, &wit_app, accepted_on)
+        });
+        let (materials, form, deadline) = outcome?;
         Ok(Evaluation {
             materials,
             form,
             deadline,
             logs: std::mem::take(&mut store.data_mut().logs),
-            fuel_used: limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0)),
+            fuel_used: plugin
+                .limits
+                .fuel
+                .saturating_sub(store.get_fuel().unwrap_or(0)),
             peak_memory_bytes: store.data().limiter.peak,
         })
     }
-}
 
-impl Runtime {
     /// When the decision is due if the matter is accepted on `accepted_on` (the `deadline`
     /// export alone; 第十六条).
     pub fn deadline(
@@ -364,22 +366,11 @@ impl Runtime {
         accepted_on: Date,
         calendar: Arc<WorkingCalendar>,
     ) -> Result<Result<Deadline, RuleError>, Box<RuleFailure>> {
-        let started = Instant::now();
-        let mut store = self.store(plugin, calendar);
-        let Api::V0_1_0(pre) = &plugin.pre;
-        let result = self
-            .arm(&mut store, &plugin.limits)
-            .and_then(|()| pre.instantiate(&mut store));
-        let outcome = match result {
-            Err(e) => Err(self.failure(plugin, "instantiate", &e, &store)),
-            Ok(rules) => {
-                let wit_app = v0_1_0::WitApplication::from(app);
-                self.arm(&mut store, &plugin.limits)
-                    .and_then(|()| v0_1_0::deadline(&rules, &mut store, &wit_app, accepted_on))
-                    .map_err(|e| self.failure(plugin, "deadline", &e, &store))
-            }
-        };
-        self.observed(plugin, "deadline", started, &store, outcome)
+        let wit_app = v0_1_0::WitApplication::from(app);
+        self.call(plugin, calendar, "deadline", |rules, store| {
+            v0_1_0::deadline(rules, store, &wit_app, accepted_on)
+        })
+        .0
     }
 }
 

@@ -63,12 +63,15 @@ async fn finish(host: &TestHost, case: &str, matter: &str) -> Value {
     b
 }
 
+/// Every SMS the host has queued, whether the background outbox has delivered it yet or not:
+/// the pending ones are read first, then the sent log, so a message delivered between the two
+/// reads is still seen (in the second).
 fn sms(host: &TestHost) -> Vec<String> {
-    host.state
-        .store
-        .due_messages(i64::MAX, 1000)
-        .unwrap()
+    let pending = host.state.store.due_messages(i64::MAX, 1000).unwrap();
+    let sent = host.state.store.sent_messages(1000).unwrap();
+    pending
         .into_iter()
+        .chain(sent)
         .filter_map(|m| match m.message {
             lianban::workflow::outbox::Message::Sms { text, .. } => Some(text),
             _ => None,

@@ -10,6 +10,7 @@ use crate::calendar::{Calendar, CalendarError};
 use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::consultation::{Consultation, ConsultationError};
+use crate::elicense::StoredCertificates;
 use crate::files::MaterialFiles;
 use crate::notify::{HttpSmsGateway, LogSink, Outbox, SmsSink};
 use crate::registry::{Registry, RegistryError};
@@ -122,6 +123,7 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
         config.max_upload_bytes,
     );
     registry.replay_keep = config.replay_inputs;
+    let registry = registry.with_elicense_source(Arc::new(StoredCertificates(store.clone())));
     let registry = Arc::new(registry);
     let load_failures: Vec<String> = registry
         .load_active()?

@@ -23,9 +23,11 @@ use lianban_sdk::{Date, Deadline, Finding, Manifest, MergedApplication, RuleErro
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::elicense::{ElicenseSource, InMemory};
 use crate::precheck::finding_key;
 use crate::runtime::{
-    Limits, LoadError, LogLine, PluginIdent, RuleFailure, Runtime, RuntimeConfig, api_version,
+    Described, Imports, Limits, LoadError, LogLine, PluginIdent, RuleFailure, Runtime,
+    RuntimeConfig, api_version,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +57,9 @@ pub struct Expect {
     pub deadline_due: Option<Date>,
     #[serde(default)]
     pub failure: Option<String>,
+    /// Material codes an electronic certificate should exempt (rules API 0.2.0).
+    #[serde(default)]
+    pub exempt: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -66,6 +71,10 @@ struct FixtureFile {
     #[serde(default)]
     accepted_on: Option<Date>,
     application: MergedApplication,
+    /// Electronic certificates the platform holds for this fixture; a component that declares
+    /// `elicense` is granted it and looks them up here.
+    #[serde(default)]
+    certificates: Vec<lianban_sdk::Certificate>,
     #[serde(default)]
     expect: Option<Expect>,
 }
@@ -76,6 +85,7 @@ pub struct FixtureRun {
     pub name: String,
     pub description: Option<String>,
     pub findings: Vec<Finding>,
+    pub exempt: Vec<lianban_sdk::Exemption>,
     pub rule_errors: Vec<RuleError>,
     pub deadline: Option<Result<Deadline, RuleError>>,
     pub fuel_used: u64,
@@ -89,6 +99,7 @@ pub struct FixtureRun {
 pub struct TestRun {
     pub api: String,
     pub manifest: Manifest,
+    pub capabilities: Vec<lianban_sdk::Capability>,
     pub fixtures: Vec<FixtureRun>,
 }
 
@@ -107,6 +118,14 @@ impl TestRun {
             "{} {}（{}，部门 {}）· 规则接口 {}",
             m.name, m.version, m.matter, m.department, self.api
         );
+        if !self.capabilities.is_empty() {
+            let names: Vec<&str> = self.capabilities.iter().map(|c| c.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "声明的能力：{}（上线前须由管理员为事项授权）",
+                names.join("、")
+            );
+        }
         for f in &self.fixtures {
             let verdict = if f.mismatches.is_empty() {
                 "通过"
@@ -119,6 +138,13 @@ impl TestRun {
             }
             for finding in &f.findings {
                 let _ = writeln!(out, "  {}：{}", finding_key(finding), finding.message);
+            }
+            for e in &f.exempt {
+                let _ = writeln!(
+                    out,
+                    "  免提交 {}：以电子证照 {} {} 代替",
+                    e.material, e.elicense, e.number
+                );
             }
             for e in &f.rule_errors {
                 let _ = writeln!(out, "  规则无法判断 {}：{}", e.code, e.message);
@@ -180,14 +206,14 @@ impl TestRun {
 pub fn inspect(bytes: &[u8]) -> Result<(String, Manifest), DevkitError> {
     let runtime = Runtime::new(RuntimeConfig::default())
         .map_err(|e| DevkitError::Runtime(format!("{e:#}")))?;
-    let (api, manifest, _) = load(&runtime, bytes)?;
-    Ok((api, manifest))
+    let (api, described, _) = load(&runtime, bytes)?;
+    Ok((api, described.manifest))
 }
 
 fn load(
     runtime: &Runtime,
     bytes: &[u8],
-) -> Result<(String, Manifest, crate::runtime::Plugin), DevkitError> {
+) -> Result<(String, Described, crate::runtime::Plugin), DevkitError> {
     let api = api_version(bytes)?;
     let (component, _) = runtime.compile(bytes)?;
     let ident = PluginIdent {
@@ -198,10 +224,10 @@ fn load(
     };
     let plugin = runtime.prepare(&component, &api, ident, Limits::default())?;
     let calendar = Arc::new(lianban_sdk::testing::official_calendar());
-    let manifest = runtime
-        .manifest(&plugin, calendar)
+    let described = runtime
+        .manifest(&plugin, &Imports::calendar(calendar))
         .map_err(DevkitError::Manifest)?;
-    Ok((api, manifest, plugin))
+    Ok((api, described, plugin))
 }
 
 /// Runs `bytes` against every `*.json` fixture in `dir`, in name order, with the official
@@ -209,7 +235,11 @@ fn load(
 pub fn test_component(bytes: &[u8], dir: &Path) -> Result<TestRun, DevkitError> {
     let runtime = Runtime::new(RuntimeConfig::default())
         .map_err(|e| DevkitError::Runtime(format!("{e:#}")))?;
-    let (api, manifest, plugin) = load(&runtime, bytes)?;
+    let (api, described, plugin) = load(&runtime, bytes)?;
+    let Described {
+        manifest,
+        capabilities,
+    } = described;
     let calendar = Arc::new(lianban_sdk::testing::official_calendar());
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -240,6 +270,7 @@ pub fn test_component(bytes: &[u8], dir: &Path) -> Result<TestRun, DevkitError> 
             name,
             description: file.description,
             findings: Vec::new(),
+            exempt: Vec::new(),
             rule_errors: Vec::new(),
             deadline: None,
             fuel_used: 0,
@@ -248,8 +279,16 @@ pub fn test_component(bytes: &[u8], dir: &Path) -> Result<TestRun, DevkitError> 
             failure: None,
             mismatches: Vec::new(),
         };
-        match runtime.evaluate(&plugin, &app, accepted_on, calendar.clone()) {
+        // What the component declared is granted, as an administrator would before activating.
+        let imports = Imports {
+            calendar: calendar.clone(),
+            elicense: capabilities
+                .contains(&lianban_sdk::Capability::Elicense)
+                .then(|| Arc::new(InMemory::new(file.certificates)) as Arc<dyn ElicenseSource>),
+        };
+        match runtime.evaluate(&plugin, &app, accepted_on, &imports) {
             Ok(eval) => {
+                run.exempt = eval.exempt;
                 for part in [eval.materials, eval.form] {
                     match part {
                         Ok(f) => run.findings.extend(f),
@@ -272,6 +311,7 @@ pub fn test_component(bytes: &[u8], dir: &Path) -> Result<TestRun, DevkitError> 
     Ok(TestRun {
         api,
         manifest,
+        capabilities,
         fixtures,
     })
 }
@@ -296,6 +336,19 @@ fn compare(run: &FixtureRun, expect: &Expect) -> Vec<String> {
         }
         for extra in got.iter().filter(|g| !want.contains(&g.as_str())) {
             out.push(format!("多出了结论 {extra}"));
+        }
+    }
+    if let Some(want) = &expect.exempt {
+        let mut got: Vec<&str> = run.exempt.iter().map(|e| e.material.as_str()).collect();
+        got.sort_unstable();
+        let mut want: Vec<&str> = want.iter().map(String::as_str).collect();
+        want.sort_unstable();
+        if got != want {
+            out.push(format!(
+                "免提交材料应为 [{}]，实际为 [{}]",
+                want.join("、"),
+                got.join("、")
+            ));
         }
     }
     if let Some(due) = expect.deadline_due {
@@ -375,7 +428,8 @@ pub struct Scaffold {
     pub matter: String,
     pub department: String,
     pub name: String,
-    /// Path of the SDK crate the new plugin depends on.
+    /// Path of the SDK crate the new plugin depends on; the world crate it exports through is
+    /// beside it (`world-v0.2`).
     pub sdk: PathBuf,
 }
 
@@ -406,10 +460,13 @@ impl Scaffold {
              [lib]\n\
              crate-type = [\"cdylib\", \"rlib\"]\n\n\
              [dependencies]\n\
-             lianban-sdk = {{ path = {:?} }}\n\n\
+             lianban-sdk = {{ path = {:?} }}\n\
+             # The rules API the component is built for: the newest, 0.2.0.\n\
+             lianban-world-v0-2 = {{ path = {:?} }}\n\n\
              # A crate of its own, not a member of an enclosing workspace.\n\
              [workspace]\n",
-            self.sdk.display().to_string()
+            self.sdk.display().to_string(),
+            self.sdk.join("world-v0.2").display().to_string()
         );
         let fixture = serde_json::json!({
             "description": "模板样例：材料齐全，申请人年满六十周岁",

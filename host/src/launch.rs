@@ -6,6 +6,7 @@ use std::path::Path;
 use crate::app::AppState;
 use crate::auth::Role;
 use crate::catalog::seed_demo;
+use crate::store::ElicenseStore;
 
 /// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.
 pub async fn serve_until_signalled(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
@@ -63,6 +64,9 @@ pub fn prepare_demo(state: &AppState, plugin_dir: &Path) -> Result<DemoReport, S
     };
     let now = state.clock.stamp();
     let today = state.clock.today();
+    for c in crate::elicense::demo_certificates() {
+        state.store.put_certificate(&c).map_err(|e| e.to_string())?;
+    }
     let one_things = state
         .catalog
         .latest_published()
@@ -85,6 +89,23 @@ pub fn prepare_demo(state: &AppState, plugin_dir: &Path) -> Result<DemoReport, S
                 .registry
                 .upload(&m.code, &m.department, &bytes, "demo", &now, today)
                 .map_err(|e| format!("{}: {e}", m.code))?;
+            // The demo administrator grants what the demo rules declare (the e-license
+            // lookups of the 0.2.0 plugins); on a real platform that is a separate decision.
+            let wanted = &uploaded.version.capabilities;
+            if !wanted.is_empty() {
+                let mut granted = state.registry.granted(&m.code);
+                granted.extend(wanted.iter().copied());
+                state
+                    .registry
+                    .grant(
+                        &m.code,
+                        granted,
+                        "demo",
+                        &now,
+                        Some("演示目录：按组件声明授权".into()),
+                    )
+                    .map_err(|e| format!("{}: {e}", m.code))?;
+            }
             state
                 .registry
                 .activate(

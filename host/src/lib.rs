@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod clock;
 pub mod consultation;
 pub mod devkit;
+pub mod elicense;
 pub mod files;
 pub mod guide;
 pub mod http;

@@ -24,6 +24,16 @@ struct Version {
     sha256: String,
 }
 
+impl Version {
+    fn of(plugin: &PluginIdent) -> Version {
+        Version {
+            matter: plugin.matter.clone(),
+            version: plugin.version.clone(),
+            sha256: plugin.sha256.chars().take(12).collect(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Call {
     matter: String,
@@ -76,6 +86,7 @@ pub struct Metrics {
     rule_seconds: Histograms<Version>,
     rule_fuel: Histograms<Version>,
     rule_failures: Family<Failure, Counter>,
+    elicense_lookups: Family<Version, Counter>,
     http_requests: Family<Answered, Counter>,
     http_seconds: Histograms<Route>,
 }
@@ -99,6 +110,7 @@ impl Metrics {
         let rule_seconds: Histograms<Version> = Family::new_with_constructor(call_seconds);
         let rule_fuel: Histograms<Version> = Family::new_with_constructor(fuel_per_call);
         let rule_failures = Family::<Failure, Counter>::default();
+        let elicense_lookups = Family::<Version, Counter>::default();
         let http_requests = Family::<Answered, Counter>::default();
         let http_seconds: Histograms<Route> = Family::new_with_constructor(request_seconds);
         registry.register(
@@ -122,6 +134,11 @@ impl Metrics {
             rule_failures.clone(),
         );
         registry.register(
+            "elicense_lookups",
+            "Electronic certificate lookups made by a rules version (no holder is recorded)",
+            elicense_lookups.clone(),
+        );
+        registry.register(
             "http_requests",
             "API requests answered, by route template and status",
             http_requests.clone(),
@@ -137,6 +154,7 @@ impl Metrics {
             rule_seconds,
             rule_fuel,
             rule_failures,
+            elicense_lookups,
             http_requests,
             http_seconds,
         }
@@ -151,11 +169,7 @@ impl Metrics {
         fuel: u64,
         failure: Option<FailureKind>,
     ) {
-        let version = Version {
-            matter: plugin.matter.clone(),
-            version: plugin.version.clone(),
-            sha256: plugin.sha256.chars().take(12).collect(),
-        };
+        let version = Version::of(plugin);
         self.rule_calls
             .get_or_create(&Call {
                 matter: version.matter.clone(),
@@ -177,6 +191,15 @@ impl Metrics {
                     kind: kind.code().to_owned(),
                 })
                 .inc();
+        }
+    }
+
+    /// Certificate lookups one call made.
+    pub fn elicense_lookups(&self, plugin: &PluginIdent, lookups: u32) {
+        if lookups > 0 {
+            self.elicense_lookups
+                .get_or_create(&Version::of(plugin))
+                .inc_by(u64::from(lookups));
         }
     }
 

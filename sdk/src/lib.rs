@@ -26,8 +26,6 @@
 //!     // check_materials, review_form and deadline have defaults driven by the manifest.
 //! }
 //!
-//! lianban_sdk::export_rules!(MyMatter);
-//!
 //! // Natively, the rules are plain Rust:
 //! let cal = lianban_sdk::testing::official_calendar();
 //! let app = Application::new("x", "my-matter", Channel::Window, Date::ymd(2026, 11, 27));
@@ -35,9 +33,13 @@
 //! assert_eq!(findings.len(), 2); // the id number and the household register are missing
 //! ```
 //!
-//! Built for `wasm32-wasip2`, `export_rules!` produces the component exports of the
-//! `lianban:rules@0.1.0` world and records that API version in the component; built natively
-//! it expands to nothing, so the same crate serves unit tests and benchmarks.
+//! The SDK itself is the same for every version of the rules interface. A plugin crate picks
+//! the version it is built for by the world crate it exports through —
+//! `lianban_world_v0_1::export_rules!(MyMatter)` or `lianban_world_v0_2::export_rules!(MyMatter)`
+//! — which, built for `wasm32-wasip2`, produces that world's component exports and records the
+//! version in the component; built natively it expands to nothing, so the same crate serves
+//! unit tests and benchmarks. The versions live in separate crates so that a workspace building
+//! plugins of both never links one world's bindings into the other's components.
 
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 mod arena;
@@ -45,6 +47,7 @@ mod cache;
 mod calendar;
 mod date;
 pub mod dictionary;
+mod elicense;
 pub mod findings;
 #[cfg(feature = "serde")]
 mod merged;
@@ -53,9 +56,8 @@ pub mod testing;
 mod types;
 pub mod validate;
 
-#[cfg(target_arch = "wasm32")]
 #[doc(hidden)]
-pub mod __private;
+pub mod glue;
 
 /// A rules component's heap lives for one call; see `arena`.
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
@@ -67,16 +69,17 @@ extern crate self as lianban_sdk;
 
 pub use calendar::{MissingYear, WorkingCalendar};
 pub use date::{Date, DateError};
+pub use elicense::{
+    Capability, Certificate, ElicenseError, Exemption, MaterialReview, exempt_by_holder,
+    find_certificate, review_materials,
+};
 #[cfg(feature = "serde")]
 pub use merged::{MaterialInput, MergedApplication};
 pub use types::*;
 
-/// Version of the rules interface (`wit/v0.1.0`) this SDK builds components for. It is written
-/// into every component, in a custom section named by [`API_SECTION`], and the host refuses
-/// components whose version it does not serve.
-pub const API_VERSION: &str = "0.1.0";
-
-/// Name of the custom section that carries [`API_VERSION`].
+/// Name of the custom section in which a component records the rules API version it was built
+/// for (`0.1.0`, `0.2.0`); the host refuses components whose version it does not serve. The
+/// world crates (`lianban-world-v0-1`, `lianban-world-v0-2`) write it.
 pub const API_SECTION: &str = "lianban-rules-api";
 
 /// Severity of a diagnostic message for administrators.
@@ -88,14 +91,25 @@ pub enum LogLevel {
     Error,
 }
 
-/// What the host offers rules: its official working-day calendar and a diagnostic log.
+/// What the host offers rules: its official working-day calendar, a diagnostic log and, from
+/// rules API 0.2.0 on, electronic certificates.
 ///
 /// Inside a component this is served by the host's imports; natively a
-/// [`WorkingCalendar`] is a `Host` (its log is silent).
+/// [`WorkingCalendar`] is a `Host` (its log is silent, it holds no certificates), and
+/// [`testing::WithCertificates`] adds certificates for tests.
 pub trait Host {
     fn is_working_day(&self, day: Date) -> Result<bool, String>;
     fn add_working_days(&self, start: Date, days: u32) -> Result<Date, String>;
     fn log(&self, _level: LogLevel, _message: &str) {}
+
+    /// The certificates of `kind` issued to `holder`, newest first. Needs
+    /// [`Capability::Elicense`]; components built for 0.1.0 have no such import, and this
+    /// default answers that the service is unavailable.
+    fn elicense(&self, _kind: &str, _holder: &str) -> Result<Vec<Certificate>, ElicenseError> {
+        Err(ElicenseError::Unavailable(
+            "此接口版本不提供电子证照查询".into(),
+        ))
+    }
 }
 
 /// A matter's review rules.
@@ -114,6 +128,22 @@ pub trait Rules: 'static {
     /// (one evaluation); natively, as long as the thread.
     fn cached_manifest(&self) -> &'static Manifest {
         cache::manifest_of(self)
+    }
+
+    /// Host imports these rules call beyond the calendar and the log (rules API 0.2.0). The
+    /// host runs the rules only once an administrator has granted every one for the matter.
+    fn capabilities(&self) -> Vec<Capability> {
+        Vec::new()
+    }
+
+    /// Materials an electronic certificate replaces for this application (免提交; rules API
+    /// 0.2.0). [`review_materials`] drops the "missing" findings about them.
+    fn exemptions(
+        &self,
+        _app: &Application,
+        _host: &dyn Host,
+    ) -> Result<Vec<Exemption>, RuleError> {
+        Ok(Vec::new())
     }
 
     /// Are the materials complete and in legal form?
@@ -148,7 +178,7 @@ pub fn precheck(
     app: &Application,
     host: &dyn Host,
 ) -> Result<Vec<Finding>, RuleError> {
-    let mut findings = rules.check_materials(app, host)?;
+    let mut findings = review_materials(rules, app, host)?.findings;
     findings.extend(rules.review_form(app, host)?);
     Ok(findings)
 }
@@ -164,73 +194,7 @@ pub mod prelude {
         Manifest, Material, MaterialForm, MaterialSpec, PaperForm, Requirement, RuleError, Rules,
         Severity, Subject,
     };
-}
-
-/// Exports a [`Rules`] type (which must implement `Default`) as the component's rules.
-///
-/// Invoke it once, in the plugin crate's `lib.rs`. On targets other than `wasm32` it expands to
-/// nothing.
-#[macro_export]
-macro_rules! export_rules {
-    ($rules:ty) => {
-        #[cfg(target_arch = "wasm32")]
-        #[allow(unsafe_code)]
-        const _: () = {
-            use $crate::__private::wit;
-
-            struct LianbanRulesExport;
-
-            impl $crate::__private::bindings::Guest for LianbanRulesExport {
-                fn manifest() -> wit::Manifest {
-                    $crate::__private::manifest(&<$rules as ::core::default::Default>::default())
-                }
-
-                fn check_materials(
-                    app: wit::Application,
-                ) -> ::core::result::Result<::std::vec::Vec<wit::Finding>, wit::RuleError> {
-                    $crate::__private::check_materials(
-                        &<$rules as ::core::default::Default>::default(),
-                        app,
-                    )
-                }
-
-                fn review_form(
-                    app: wit::Application,
-                ) -> ::core::result::Result<::std::vec::Vec<wit::Finding>, wit::RuleError> {
-                    $crate::__private::review_form(
-                        &<$rules as ::core::default::Default>::default(),
-                        app,
-                    )
-                }
-
-                fn deadline(
-                    app: wit::Application,
-                    accepted_on: wit::Date,
-                ) -> ::core::result::Result<wit::Deadline, wit::RuleError> {
-                    $crate::__private::deadline(
-                        &<$rules as ::core::default::Default>::default(),
-                        app,
-                        accepted_on,
-                    )
-                }
-
-                fn evaluate(app: wit::Application, accepted_on: wit::Date) -> wit::Evaluation {
-                    $crate::__private::evaluate(
-                        &<$rules as ::core::default::Default>::default(),
-                        app,
-                        accepted_on,
-                    )
-                }
-            }
-
-            $crate::__private::bindings::export!(
-                LianbanRulesExport with_types_in $crate::__private::bindings
-            );
-
-            #[unsafe(link_section = "lianban-rules-api")]
-            #[used]
-            static LIANBAN_RULES_API: [u8; $crate::API_VERSION.len()] =
-                $crate::__private::api_version_bytes();
-        };
+    pub use crate::{
+        Capability, Certificate, ElicenseError, Exemption, exempt_by_holder, find_certificate,
     };
 }

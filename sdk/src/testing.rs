@@ -137,3 +137,52 @@ pub fn fixture(json: &str, matter: &str, today: Date) -> crate::Application {
     let merged: crate::MergedApplication = serde_json::from_str(json).expect("a valid fixture");
     merged.for_matter(matter, today)
 }
+
+/// A native host with the official calendar and a fixed set of electronic certificates, for
+/// testing 0.2.0 rules that look certificates up. Lookups are answered like the host's store
+/// answers them: by kind and holder, newest issue first.
+#[derive(Clone, Debug, Default)]
+pub struct WithCertificates {
+    pub calendar: WorkingCalendar,
+    pub certificates: Vec<crate::Certificate>,
+    /// When set, every lookup fails as if the certificate service were down.
+    pub unavailable: bool,
+}
+
+impl WithCertificates {
+    pub fn new(certificates: Vec<crate::Certificate>) -> WithCertificates {
+        WithCertificates {
+            calendar: official_calendar(),
+            certificates,
+            unavailable: false,
+        }
+    }
+}
+
+impl crate::Host for WithCertificates {
+    fn is_working_day(&self, day: Date) -> Result<bool, String> {
+        crate::Host::is_working_day(&self.calendar, day)
+    }
+
+    fn add_working_days(&self, start: Date, days: u32) -> Result<Date, String> {
+        crate::Host::add_working_days(&self.calendar, start, days)
+    }
+
+    fn elicense(
+        &self,
+        kind: &str,
+        holder: &str,
+    ) -> Result<Vec<crate::Certificate>, crate::ElicenseError> {
+        if self.unavailable {
+            return Err(crate::ElicenseError::Unavailable("测试：服务停用".into()));
+        }
+        let mut found: Vec<crate::Certificate> = self
+            .certificates
+            .iter()
+            .filter(|c| c.kind == kind && c.holder == holder)
+            .cloned()
+            .collect();
+        found.sort_by_key(|c| std::cmp::Reverse(c.issued_on));
+        Ok(found)
+    }
+}

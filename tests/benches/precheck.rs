@@ -16,7 +16,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lianban::clock::FixedClock;
-use lianban::runtime::{Limits, Plugin, PluginIdent, Runtime, RuntimeConfig, api_version};
+use lianban::elicense::{InMemory, demo_certificates};
+use lianban::runtime::{Imports, Limits, Plugin, PluginIdent, Runtime, RuntimeConfig, api_version};
 use lianban_e2e::{NEWBORN, TODAY, bench_arg, fixture, guests_dir, percentile, plugin};
 use lianban_sdk::testing::official_calendar;
 use lianban_sdk::{Date, MergedApplication, Rules};
@@ -68,6 +69,11 @@ fn in_process(iterations: u64) {
     let merged: MergedApplication =
         serde_json::from_value(fixture("newborn-window-complete")).unwrap();
     let cal = Arc::new(official_calendar());
+    // As in service: the calendar, and the certificates for the 0.2.0 plugins granted them.
+    let imports = Imports {
+        calendar: cal.clone(),
+        elicense: Some(Arc::new(InMemory::new(demo_certificates()))),
+    };
     let accepted = Date::ymd(2026, 11, 30);
 
     let native = native_rules();
@@ -152,7 +158,7 @@ fn in_process(iterations: u64) {
         let t = Instant::now();
         for (m, p) in NEWBORN.iter().zip(&plugins) {
             let app = merged.for_matter(m, TODAY);
-            std::hint::black_box(rt.evaluate(p, &app, accepted, cal.clone()).unwrap());
+            std::hint::black_box(rt.evaluate(p, &app, accepted, &imports).unwrap());
         }
         let wasm_elapsed = t.elapsed();
 
@@ -171,25 +177,25 @@ fn in_process(iterations: u64) {
         let t = Instant::now();
         for m in NEWBORN {
             let app = merged.for_matter(m, TODAY);
-            std::hint::black_box(rt.evaluate(&empty, &app, accepted, cal.clone()).unwrap());
+            std::hint::black_box(rt.evaluate(&empty, &app, accepted, &imports).unwrap());
         }
         let empty_elapsed = t.elapsed();
 
         let t = Instant::now();
         for p in &plugins {
-            std::hint::black_box(rt.manifest(p, cal.clone()).unwrap());
+            std::hint::black_box(rt.manifest(p, &imports).unwrap());
         }
         let manifest_elapsed = t.elapsed();
 
         let t = Instant::now();
         for _ in NEWBORN {
-            std::hint::black_box(rt.manifest(&empty, cal.clone()).unwrap());
+            std::hint::black_box(rt.manifest(&empty, &imports).unwrap());
         }
         let bare_elapsed = t.elapsed();
 
         let t = Instant::now();
         for _ in NEWBORN {
-            std::hint::black_box(unpooled_rt.manifest(&unpooled_empty, cal.clone()).unwrap());
+            std::hint::black_box(unpooled_rt.manifest(&unpooled_empty, &imports).unwrap());
         }
         let unpooled_elapsed = t.elapsed();
 

@@ -297,9 +297,29 @@ impl TestHost {
             .await;
         assert!(status.is_success(), "upload {matter}: {status} {body}");
         let sha = body["sha256"].as_str().unwrap().to_owned();
+        self.grant_declared(matter, &body).await;
         let (status, body) = self.activate(matter, &sha).await;
         assert_eq!(status, StatusCode::OK, "activate {matter}: {body}");
         sha
+    }
+
+    /// Like an administrator: grants `matter` the capabilities an uploaded `version` declares
+    /// (the 0.2.0 plugins' `elicense`), so that it can be activated.
+    pub async fn grant_declared(&self, matter: &str, version: &Value) {
+        let wanted = version["capabilities"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if !wanted.is_empty() {
+            let (status, body) = self
+                .put(
+                    &format!("/api/v1/matters/{matter}/capabilities"),
+                    &self.tokens.admin,
+                    &json!({ "capabilities": wanted }),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "grant {matter}: {body}");
+        }
     }
 
     /// Installs every demo plugin of both one-things.

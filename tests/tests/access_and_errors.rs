@@ -68,6 +68,15 @@ async fn roles_are_enforced() {
             .await;
         assert_error(s, &b, StatusCode::FORBIDDEN, "forbidden");
     }
+    // 出生登记 looks up electronic certificates: only an administrator may grant that.
+    let grant = json!({ "capabilities": ["elicense"] });
+    let path = "/api/v1/matters/birth-registration/capabilities";
+    for token in [&clerk, &health, host.tokens.department("public-security")] {
+        let (s, b) = host.put(path, token, &grant).await;
+        assert_error(s, &b, StatusCode::FORBIDDEN, "forbidden");
+    }
+    let (s, b) = host.put(path, &host.tokens.admin, &grant).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
     let (s, _) = host.activate("birth-registration", &sha).await;
     assert_eq!(s, StatusCode::OK);
 

@@ -4,9 +4,12 @@
 
 use std::sync::Arc;
 
-use lianban::runtime::{Limits, PluginIdent, Runtime, RuntimeConfig, api_version};
+use lianban::elicense::{InMemory, demo_certificates};
+use lianban::runtime::{
+    Described, Imports, Limits, PluginIdent, Runtime, RuntimeConfig, api_version,
+};
 use lianban_e2e::{BEREAVEMENT, BUSINESS, NEWBORN, RESTAURANT, RETIREMENT, TODAY, fixture, plugin};
-use lianban_sdk::testing::official_calendar;
+use lianban_sdk::testing::{WithCertificates, official_calendar};
 use lianban_sdk::{Application, Date, MergedApplication, Rules};
 
 fn native(matter: &str) -> Box<dyn Rules> {
@@ -76,7 +79,13 @@ fn native(matter: &str) -> Box<dyn Rules> {
 fn variants(name: &str, matter: &str) -> Vec<Application> {
     let merged: MergedApplication = serde_json::from_value(fixture(name)).unwrap();
     let complete = merged.for_matter(matter, TODAY);
-    let mut out = vec![complete.clone()];
+    // Outside its one-thing a matter often asks for more (a prerequisite's result on paper,
+    // or as an electronic certificate).
+    let alone = Application {
+        one_thing: format!("{matter}-only"),
+        ..complete.clone()
+    };
+    let mut out = vec![complete.clone(), alone];
     for f in &complete.fields {
         out.push(complete.clone().without_field(&f.key));
     }
@@ -94,9 +103,17 @@ fn variants(name: &str, matter: &str) -> Vec<Application> {
     out
 }
 
+/// Natively and as a component, with the demo platform's electronic certificates on both
+/// sides, every variant of the fixture gets the same manifest, findings, exemptions and
+/// deadline — for the 0.1.0 and the 0.2.0 plugins alike.
 fn agree(matters: &[&str], fixture_name: &str) {
     let rt = Runtime::new(RuntimeConfig::default()).unwrap();
     let cal = Arc::new(official_calendar());
+    let host = WithCertificates::new(demo_certificates());
+    let imports = Imports {
+        calendar: cal.clone(),
+        elicense: Some(Arc::new(InMemory::new(demo_certificates()))),
+    };
     for matter in matters {
         let bytes = plugin(matter);
         let (component, _) = rt.compile(&bytes).unwrap();
@@ -116,26 +133,31 @@ fn agree(matters: &[&str], fixture_name: &str) {
             .unwrap();
         let rules = native(matter);
         assert_eq!(
-            rt.manifest(&p, cal.clone()).unwrap(),
-            rules.manifest(),
+            rt.manifest(&p, &imports).unwrap(),
+            Described {
+                manifest: rules.manifest(),
+                capabilities: rules.capabilities(),
+            },
             "{matter}: manifest"
         );
         for (i, app) in variants(fixture_name, matter).iter().enumerate() {
             let accepted = Date::ymd(2026, 9, 30);
-            let wasm = rt.evaluate(&p, app, accepted, cal.clone()).unwrap();
+            let wasm = rt.evaluate(&p, app, accepted, &imports).unwrap();
+            let review = lianban_sdk::review_materials(rules.as_ref(), app, &host);
             assert_eq!(
                 wasm.materials,
-                rules.check_materials(app, cal.as_ref()),
+                review.clone().map(|r| r.findings),
                 "{matter} #{i}"
             );
             assert_eq!(
-                wasm.form,
-                rules.review_form(app, cal.as_ref()),
+                wasm.exempt,
+                review.map(|r| r.exempt).unwrap_or_default(),
                 "{matter} #{i}"
             );
+            assert_eq!(wasm.form, rules.review_form(app, &host), "{matter} #{i}");
             assert_eq!(
                 wasm.deadline,
-                rules.deadline(app, accepted, cal.as_ref()),
+                rules.deadline(app, accepted, &host),
                 "{matter} #{i}"
             );
         }
@@ -195,7 +217,9 @@ fn the_example_template_agrees() {
     )
     .with_field("applicant.id-number", "410702199001010015");
     let native = lianban_example_senior_card::SeniorCard;
-    let wasm = rt.evaluate(&p, &app, TODAY, cal.clone()).unwrap();
+    let wasm = rt
+        .evaluate(&p, &app, TODAY, &Imports::calendar(cal.clone()))
+        .unwrap();
     assert_eq!(wasm.form, native.review_form(&app, cal.as_ref()));
     assert_eq!(wasm.materials, native.check_materials(&app, cal.as_ref()));
     // The template logs the applicant's age through the host.

@@ -38,18 +38,38 @@ async fn fixtures_run_in_the_host_runtime_then_push_activate_and_replay() {
         json!({"today": "2026-11-27", "application": no_register,
                "expect": {"findings": ["blocking/material:household-register/material.missing"]}}),
     );
+    // 出生登记 is built for 0.2.0: a fixture may hold the platform's certificates, and expect
+    // the materials they exempt.
+    let mut no_marriage_paper = complete.clone();
+    drop_material(&mut no_marriage_paper, "marriage-certificate");
+    let certificates: Vec<_> = lianban::elicense::demo_certificates()
+        .into_iter()
+        .filter(|c| c.kind == "结婚证")
+        .collect();
+    write(
+        dir.path(),
+        "00-elicense.json",
+        json!({"today": "2026-11-27", "application": no_marriage_paper,
+               "certificates": certificates,
+               "expect": {"findings": [], "exempt": ["marriage-certificate"]}}),
+    );
     let bytes = plugin("birth-registration");
     let run = test_component(bytes.clone(), dir.path()).await;
     let text = run.render();
     assert!(run.passed(), "{text}");
-    assert_eq!(run.api, "0.1.0");
+    assert_eq!(run.api, "0.2.0");
+    assert!(text.contains("声明的能力：elicense"), "{text}");
+    assert!(
+        text.contains("免提交 marriage-certificate：以电子证照 结婚证 J410702-2021-000318 代替"),
+        "{text}"
+    );
     assert_eq!(run.manifest.matter, "birth-registration");
-    assert_eq!(run.fixtures.len(), 2);
+    assert_eq!(run.fixtures.len(), 3);
     for f in &run.fixtures {
         assert!(f.fuel_used > 1_000, "{text}");
         assert!(f.peak_memory_bytes >= 64 * 1024, "{text}");
     }
-    assert!(text.contains("2 个样例，2 个通过"), "{text}");
+    assert!(text.contains("3 个样例，3 个通过"), "{text}");
 
     // A wrong expectation is reported, naming what differs.
     write(
@@ -61,7 +81,7 @@ async fn fixtures_run_in_the_host_runtime_then_push_activate_and_replay() {
     );
     let run = test_component(bytes.clone(), dir.path()).await;
     assert!(!run.passed());
-    let wrong = &run.fixtures[2].mismatches;
+    let wrong = &run.fixtures[3].mismatches;
     assert_eq!(wrong.len(), 2, "{wrong:?}");
     assert!(wrong[0].contains("field:child.name"), "{wrong:?}");
     assert!(wrong[1].contains("2026-12-02"), "{wrong:?}");

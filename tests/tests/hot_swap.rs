@@ -81,7 +81,7 @@ async fn hot_swap_under_load_fails_no_request() {
         versions.extend(seen);
     }
     assert!(total > 20, "only {total} pre-checks ran");
-    let expected: BTreeSet<String> = ["1.0.0".to_owned(), "2.0.0".to_owned()].into();
+    let expected: BTreeSet<String> = ["1.1.0".to_owned(), "2.0.0".to_owned()].into();
     assert_eq!(
         versions, expected,
         "both versions judged some of the {total} pre-checks"

@@ -52,14 +52,14 @@ async fn a_retried_rollback_rolls_back_once() {
     let (s, first, replayed) = rollback(&host, &admin, "rollback-2026-11-27-1", &json!({})).await;
     assert_eq!(s, StatusCode::OK, "{first}");
     assert!(!replayed);
-    assert_eq!(active_version(&host).await, "1.0.0");
+    assert_eq!(active_version(&host).await, "1.1.0");
 
     // The reply was "lost" and the administrator retries: same answer, no second rollback.
     let (s, again, replayed) = rollback(&host, &admin, "rollback-2026-11-27-1", &json!({})).await;
     assert_eq!(s, StatusCode::OK);
     assert!(replayed);
     assert_eq!(again, first);
-    assert_eq!(active_version(&host).await, "1.0.0");
+    assert_eq!(active_version(&host).await, "1.1.0");
 
     // The same key with a different request is refused.
     let (s, body, _) = rollback(

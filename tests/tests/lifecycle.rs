@@ -175,7 +175,7 @@ async fn upload_activate_precheck_ship_v2_and_roll_back() {
     let v2_sha = v2["sha256"].as_str().unwrap().to_owned();
     // Uploading is not activating.
     let (_, report) = host.precheck(&fixture("newborn-window-complete")).await;
-    assert_eq!(matter(&report, "birth-registration")["version"], "1.0.0");
+    assert_eq!(matter(&report, "birth-registration")["version"], "1.1.0");
     let (status, activation) = host.activate("birth-registration", &v2_sha).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(activation["previous"], shas["birth-registration"]);
@@ -190,7 +190,7 @@ async fn upload_activate_precheck_ship_v2_and_roll_back() {
     // Promised the same day it is accepted.
     assert_eq!(reg["deadline"]["due"], "2026-11-30");
 
-    // Roll back to 1.0.0.
+    // Roll back to 1.1.0.
     let (status, rollback) = host
         .post(
             "/api/v1/matters/birth-registration/rollback",
@@ -201,7 +201,7 @@ async fn upload_activate_precheck_ship_v2_and_roll_back() {
     assert_eq!(status, StatusCode::OK, "{rollback}");
     assert_eq!(rollback["sha256"], shas["birth-registration"]);
     let (_, report) = host.precheck(&fixture("newborn-window-complete")).await;
-    assert_eq!(matter(&report, "birth-registration")["version"], "1.0.0");
+    assert_eq!(matter(&report, "birth-registration")["version"], "1.1.0");
 
     // The history keeps all three activations, and both versions stay listed.
     let (_, history) = host
@@ -216,7 +216,7 @@ async fn upload_activate_precheck_ship_v2_and_roll_back() {
         .iter()
         .map(|a| a["version"].as_str().unwrap())
         .collect();
-    assert_eq!(versions, ["1.0.0", "2.0.0", "1.0.0"]);
+    assert_eq!(versions, ["1.1.0", "2.0.0", "1.1.0"]);
     let (_, listed) = host
         .get(
             "/api/v1/matters/birth-registration/versions",
@@ -230,7 +230,7 @@ async fn upload_activate_precheck_ship_v2_and_roll_back() {
         .activate("birth-registration", &shas["birth-registration"])
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(same["version"], "1.0.0");
+    assert_eq!(same["version"], "1.1.0");
     let (_, history) = host
         .get(
             "/api/v1/matters/birth-registration/activations",

@@ -36,6 +36,7 @@ async fn a_replay_shows_what_a_candidate_would_change_and_activation_can_wait_fo
         let (status, v) = host.upload(m, &token, plugin(m)).await;
         assert_eq!(status, StatusCode::CREATED, "{v}");
         let sha = v["sha256"].as_str().unwrap().to_owned();
+        host.grant_declared(m, &v).await;
         let (status, refused) = host.activate(m, &sha).await;
         assert_eq!(status, StatusCode::CONFLICT, "{refused}");
         assert_eq!(refused["error"]["code"], "replay_not_reviewed");
@@ -142,7 +143,7 @@ async fn a_replay_shows_what_a_candidate_would_change_and_activation_can_wait_fo
     let (status, activation) = host.activate(MATTER, &v2).await;
     assert_eq!(status, StatusCode::OK, "{activation}");
 
-    // Going back to 1.0.0 now needs a replay against 2.0.0: the reviewed one compared 1.0.0
+    // Going back to 1.1.0 now needs a replay against 2.0.0: the reviewed one compared 1.1.0
     // with itself.
     let (status, refused) = host.activate(MATTER, &v1).await;
     assert_eq!(status, StatusCode::CONFLICT);

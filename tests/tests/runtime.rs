@@ -6,7 +6,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use lianban::runtime::{
-    FailureKind, Limits, LoadError, Plugin, PluginIdent, Runtime, RuntimeConfig, api_version,
+    FailureKind, Imports, Limits, LoadError, Plugin, PluginIdent, Runtime, RuntimeConfig,
+    api_version,
 };
 use lianban_e2e::{TODAY, component};
 use lianban_sdk::testing::official_calendar;
@@ -49,7 +50,7 @@ fn app(mode: &str) -> Application {
 
 fn failure_of(plugin: &Plugin, mode: &str) -> Box<lianban::runtime::RuleFailure> {
     let err = runtime()
-        .evaluate(plugin, &app(mode), TODAY, calendar())
+        .evaluate(plugin, &app(mode), TODAY, &Imports::calendar(calendar()))
         .expect_err("the hostile call must fail");
     // Every failure names the plugin it came from.
     assert_eq!(err.plugin.matter, "vaccination-certificate");
@@ -62,7 +63,7 @@ fn failure_of(plugin: &Plugin, mode: &str) -> Box<lianban::runtime::RuleFailure>
 /// After a failure, a normal call on the same plugin still answers.
 fn still_serves(plugin: &Plugin) {
     let eval = runtime()
-        .evaluate(plugin, &app("none"), TODAY, calendar())
+        .evaluate(plugin, &app("none"), TODAY, &Imports::calendar(calendar()))
         .unwrap();
     assert_eq!(eval.form.unwrap(), vec![]);
 }
@@ -153,7 +154,7 @@ fn an_oversized_result_is_refused() {
         ..Limits::default()
     });
     let eval = runtime()
-        .evaluate(&roomy, &app("flood"), TODAY, calendar())
+        .evaluate(&roomy, &app("flood"), TODAY, &Imports::calendar(calendar()))
         .unwrap();
     assert_eq!(eval.form.unwrap().len(), 20_000);
 }
@@ -162,7 +163,7 @@ fn an_oversized_result_is_refused() {
 fn logs_are_captured_and_bounded() {
     let plugin = hostile(Limits::default());
     let eval = runtime()
-        .evaluate(&plugin, &app("log"), TODAY, calendar())
+        .evaluate(&plugin, &app("log"), TODAY, &Imports::calendar(calendar()))
         .unwrap();
     assert_eq!(eval.logs.len(), RuntimeConfig::default().max_log_lines);
     assert_eq!(eval.logs[0].message, "第 0 条日志");
@@ -221,12 +222,13 @@ fn rules_are_deterministic() {
         .for_matter("birth-registration", TODAY)
         .with_field("child.name", "张小雨")
         .without_material("marriage-certificate");
-    let a = runtime()
-        .evaluate(&plugin, &app, TODAY, calendar())
-        .unwrap();
-    let b = runtime()
-        .evaluate(&plugin, &app, TODAY, calendar())
-        .unwrap();
+    // 出生登记 looks the missing marriage certificate up (and finds none here).
+    let imports = Imports {
+        calendar: calendar(),
+        elicense: Some(Arc::new(lianban::elicense::InMemory::default())),
+    };
+    let a = runtime().evaluate(&plugin, &app, TODAY, &imports).unwrap();
+    let b = runtime().evaluate(&plugin, &app, TODAY, &imports).unwrap();
     assert_eq!(a.materials, b.materials);
     assert_eq!(a.form, b.form);
     assert_eq!(a.deadline, b.deadline);

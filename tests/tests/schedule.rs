@@ -121,7 +121,7 @@ async fn a_scheduled_version_becomes_active_at_its_moment_even_across_a_restart(
     assert_eq!(pending[0]["sha256"], v2);
     assert_eq!(active_sha(&host).await, v1);
 
-    // One second before: still 1.0.0. At the moment: 2.0.0, without anyone asking.
+    // One second before: still 1.1.0. At the moment: 2.0.0, without anyone asking.
     host.clock.set(at("2026-11-30T23:59:59+08:00"));
     tokio::time::sleep(Duration::from_millis(1_200)).await;
     assert_eq!(active_sha(&host).await, v1);

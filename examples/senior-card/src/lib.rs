@@ -3,7 +3,9 @@
 //! A plugin is three things:
 //! 1. a `manifest`: the fields and materials the matter needs, its time limits and basis;
 //! 2. the checks beyond what the manifest says (here: the applicant must be 60 or older);
-//! 3. one `export_rules!` line that turns it into a component.
+//! 3. one `export_rules!` line that turns it into a component — from the crate of the rules API
+//!    version it is built for, here `lianban-world-v0-2` (the newest: 0.2.0 adds electronic
+//!    certificates, which this matter does not need; see 出生登记 for a rule that uses them).
 //!
 //! Build the component with `cargo build --release --target wasm32-wasip2 -p <crate>` and test
 //! the rules natively with `cargo test -p <crate>`.
@@ -109,7 +111,7 @@ impl Rules for SeniorCard {
     // calendar, which is what this matter promises.
 }
 
-lianban_sdk::export_rules!(SeniorCard);
+lianban_world_v0_2::export_rules!(SeniorCard);
 
 #[cfg(test)]
 mod tests {

@@ -34,6 +34,7 @@ fn version(matter: &str, promised: u32, legal: u32, materials: &[&str]) -> Plugi
             review_points: vec![format!("{matter} 的要点")],
             basis: vec![format!("{matter} 的依据")],
         },
+        capabilities: Vec::new(),
     }
 }
 

@@ -187,7 +187,7 @@ impl From<LoadError> for ApiError {
             ),
             LoadError::MissingApiVersion => (
                 "plugin_missing_api_version",
-                "组件未记录所依据的规则接口版本，请使用 lianban-sdk 的 export_rules! 构建"
+                "组件未记录所依据的规则接口版本，请使用 lianban-world-v0-1 或 lianban-world-v0-2 的 export_rules! 构建"
                     .to_owned(),
             ),
             LoadError::UnsupportedApi(v) => (
@@ -283,6 +283,22 @@ impl From<RegistryError> for ApiError {
                 format!("事项“{matter}”的版本 {sha256} 还没有做过回放"),
                 en,
             ),
+            RegistryError::CapabilityNotGranted {
+                matter,
+                version,
+                missing,
+            } => {
+                let names: Vec<&str> = missing.iter().map(|c| c.as_str()).collect();
+                ApiError::new(
+                    StatusCode::CONFLICT,
+                    "capability_not_granted",
+                    format!(
+                        "事项“{matter}”的版本 {version} 需要的能力尚未授权：{}；请管理员先授权后再启用",
+                        names.join("、")
+                    ),
+                    en,
+                )
+            }
             RegistryError::Store(s) => s.into(),
         }
     }

@@ -15,7 +15,7 @@ use crate::auth::{Need, Principal};
 use crate::registry::{Activation, PluginVersion, ReplayReport, Schedule};
 
 /// A department reads only its own matters; the bureau reads all.
-fn may_read(app: &AppState, caller: &Principal, matter: &str) -> Result<(), ApiError> {
+pub(super) fn may_read(app: &AppState, caller: &Principal, matter: &str) -> Result<(), ApiError> {
     let owner = app
         .catalog
         .matter(matter)?
@@ -30,7 +30,7 @@ fn may_read(app: &AppState, caller: &Principal, matter: &str) -> Result<(), ApiE
     }
 }
 
-fn unknown_matter(matter: &str) -> ApiError {
+pub(super) fn unknown_matter(matter: &str) -> ApiError {
     ApiError::not_found(
         "unknown_matter",
         format!("事项清单中没有事项“{matter}”"),

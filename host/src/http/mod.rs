@@ -2,6 +2,7 @@
 
 mod base_catalog;
 mod calendar;
+mod capabilities;
 mod cases;
 mod catalog;
 mod consultation;
@@ -113,6 +114,19 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/matters/{code}/schedules/{sha256}",
             delete(matters::unschedule),
+        )
+        .route(
+            "/matters/{code}/capabilities",
+            get(capabilities::show).put(capabilities::put),
+        )
+        .route("/elicenses", put(capabilities::put_certificate))
+        .route(
+            "/elicenses/{kind}/{holder}",
+            get(capabilities::certificates),
+        )
+        .route(
+            "/elicenses/{kind}/{holder}/{number}",
+            delete(capabilities::remove_certificate),
         )
         .route("/cases", post(cases::create))
         .route("/cases/{id}", get(cases::show))

@@ -9,7 +9,7 @@ mod notice;
 
 use std::collections::BTreeMap;
 
-use lianban_sdk::{Channel, Date, Deadline, Finding, RuleError, Severity};
+use lianban_sdk::{Channel, Date, Deadline, Exemption, Finding, RuleError, Severity};
 use serde::{Deserialize, Serialize};
 
 pub use merged::{Merged, merge as merge_manifests};
@@ -117,6 +117,10 @@ pub struct MatterReport {
     pub version: Option<String>,
     pub sha256: Option<String>,
     pub findings: Vec<Finding>,
+    /// Materials this matter's rules found an electronic certificate for (免提交): the
+    /// applicant need not bring them for this matter. Only rules built for API 0.2.0 and
+    /// granted `elicense` report any.
+    pub exempt: Vec<Exemption>,
     pub rule_errors: Vec<RuleError>,
     pub deadline: Option<Deadline>,
     pub deadline_error: Option<RuleError>,
@@ -200,6 +204,7 @@ pub fn run(
             version: None,
             sha256: None,
             findings: Vec::new(),
+            exempt: Vec::new(),
             rule_errors: Vec::new(),
             deadline: None,
             deadline_error: None,
@@ -215,12 +220,15 @@ pub fn run(
         report.sha256 = Some(active.version.sha256.clone());
         let app = request.for_matter(&m.code, today);
         registry.record_input(&app, accepted_on, &stamp);
-        match registry
-            .runtime()
-            .evaluate(&active.plugin, &app, accepted_on, cal.clone())
-        {
+        match registry.runtime().evaluate(
+            &active.plugin,
+            &app,
+            accepted_on,
+            &registry.imports(&active.version, cal.clone()),
+        ) {
             Ok(eval) => {
                 report.status = MatterStatus::Checked;
+                report.exempt = eval.exempt;
                 for part in [eval.materials, eval.form] {
                     match part {
                         Ok(f) => report.findings.extend(f),

@@ -5,6 +5,7 @@
 //! or replace an `Arc`. A request takes its `Arc` once and finishes on that version even if a
 //! newer one is activated meanwhile; requests that start after the swap see the new one.
 
+mod grants;
 mod manifest_check;
 mod replay;
 mod schedule;
@@ -12,17 +13,21 @@ mod schedule;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
-use lianban_sdk::{Application, Channel, Date, Manifest};
+use lianban_sdk::{Application, Capability, Channel, Date, Manifest};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use grants::Grant;
 pub use manifest_check::is_key;
 pub use replay::{InputChange, RecordedInput, ReplayReport, ReplayTotals};
 pub use schedule::Schedule;
 
 use crate::calendar::Calendar;
 use crate::catalog::Catalog;
-use crate::runtime::{Limits, LoadError, Plugin, PluginIdent, RuleFailure, Runtime, api_version};
+use crate::elicense::{ElicenseSource, InMemory};
+use crate::runtime::{
+    Imports, Limits, LoadError, Plugin, PluginIdent, RuleFailure, Runtime, api_version,
+};
 use crate::store::{PluginStore, StoreError};
 
 /// One uploaded version of a matter's rules.
@@ -40,6 +45,9 @@ pub struct PluginVersion {
     pub uploaded_at: String,
     pub limits: Limits,
     pub manifest: Manifest,
+    /// Host imports the version declared beyond the calendar and the log (0.2.0 on).
+    #[serde(default)]
+    pub capabilities: Vec<Capability>,
 }
 
 /// A version becoming the active one of its matter.
@@ -83,6 +91,12 @@ pub enum RegistryError {
     UnknownSchedule { matter: String, sha256: String },
     #[error("version {sha256} of {matter} has not been replayed")]
     NoReplay { matter: String, sha256: String },
+    #[error("version {version} of {matter} needs capabilities not granted: {missing:?}")]
+    CapabilityNotGranted {
+        matter: String,
+        version: String,
+        missing: Vec<Capability>,
+    },
     #[error(transparent)]
     Store(StoreError),
 }
@@ -123,6 +137,10 @@ pub struct Registry {
     /// Recorded inputs kept per matter for shadow replays; zero records none.
     pub replay_keep: usize,
     recorder: replay::Recorder,
+    /// Capabilities granted per matter, as stored.
+    grants: RwLock<HashMap<String, Grant>>,
+    /// Where rules granted `elicense` look certificates up.
+    elicense: Arc<dyn ElicenseSource>,
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -148,7 +166,16 @@ impl Registry {
             max_upload_bytes,
             replay_keep: 200,
             recorder: replay::Recorder::default(),
+            grants: RwLock::new(HashMap::new()),
+            elicense: Arc::new(InMemory::default()),
         }
+    }
+
+    /// Serves certificates from `source` to the rules granted `elicense` (by default there are
+    /// none).
+    pub fn with_elicense_source(mut self, source: Arc<dyn ElicenseSource>) -> Registry {
+        self.elicense = source;
+        self
     }
 
     pub fn runtime(&self) -> &Arc<Runtime> {
@@ -205,10 +232,17 @@ impl Registry {
         };
         let mut plugin = self.runtime.prepare(&component, &api, ident, limits)?;
         let calendar = self.calendar.current();
-        let manifest = self
+        // The upload's calls get an empty certificate source: a rule may look certificates up
+        // in its smoke call, but nobody has granted it anything yet, and it reads no real data.
+        let imports = Imports {
+            calendar,
+            elicense: Some(Arc::new(InMemory::default())),
+        };
+        let described = self
             .runtime
-            .manifest(&plugin, calendar.clone())
+            .manifest(&plugin, &Imports::calendar(imports.calendar.clone()))
             .map_err(RegistryError::SmokeFailed)?;
+        let manifest = described.manifest;
         plugin.ident.version = manifest.version.clone();
         if manifest.matter != matter {
             return Err(RegistryError::MatterMismatch {
@@ -227,7 +261,7 @@ impl Registry {
         let one_thing = one_things.first().cloned().unwrap_or_default();
         let smoke = Application::new(&one_thing, matter, Channel::Window, today);
         self.runtime
-            .evaluate(&plugin, &smoke, today, calendar)
+            .evaluate(&plugin, &smoke, today, &imports)
             .map_err(RegistryError::SmokeFailed)?;
 
         let version = PluginVersion {
@@ -241,6 +275,7 @@ impl Registry {
             uploaded_at: now.to_owned(),
             limits,
             manifest,
+            capabilities: described.capabilities,
         };
         self.store.put_version(&version, bytes)?;
         self.store
@@ -314,6 +349,7 @@ impl Registry {
             }
             return Ok(current.clone());
         }
+        self.check_granted(&version)?;
         let plugin = self.prepare(&version)?;
         let activation = Activation {
             matter: matter.to_owned(),
@@ -387,6 +423,7 @@ impl Registry {
     /// Loads every active version at startup. A version that cannot be loaded is reported and
     /// left inactive in memory; the others serve.
     pub fn load_active(&self) -> Result<Vec<(String, RegistryError)>, RegistryError> {
+        self.load_grants()?;
         let mut failures = Vec::new();
         for activation in self.store.all_active()? {
             let loaded = self

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use lianban_sdk::{Application, Date, Deadline, Severity};
 use serde::{Deserialize, Serialize};
 
-use super::{Registry, RegistryError};
+use super::{PluginVersion, Registry, RegistryError};
 use crate::precheck::finding_key;
 use crate::runtime::Plugin;
 
@@ -127,11 +127,12 @@ impl Registry {
         }
     }
 
-    fn outcome(&self, plugin: &Plugin, input: &RecordedInput) -> Outcome {
-        let cal = self.calendar.current();
+    /// What `plugin` says about one input, with the imports `version` would get in service.
+    fn outcome(&self, plugin: &Plugin, version: &PluginVersion, input: &RecordedInput) -> Outcome {
+        let imports = self.imports(version, self.calendar.current());
         match self
             .runtime
-            .evaluate(plugin, &input.application, input.accepted_on, cal)
+            .evaluate(plugin, &input.application, input.accepted_on, &imports)
         {
             Ok(eval) => {
                 let mut findings = BTreeSet::new();
@@ -190,7 +191,7 @@ impl Registry {
         let mut changes = Vec::new();
         for input in &inputs {
             let before = match &active {
-                Some(a) => self.outcome(&a.plugin, input),
+                Some(a) => self.outcome(&a.plugin, &a.version, input),
                 None => Outcome {
                     findings: BTreeSet::new(),
                     blocking: false,
@@ -198,7 +199,7 @@ impl Registry {
                     failure: None,
                 },
             };
-            let after = self.outcome(&candidate_plugin, input);
+            let after = self.outcome(&candidate_plugin, &version, input);
             let added: Vec<String> = after
                 .findings
                 .difference(&before.findings)

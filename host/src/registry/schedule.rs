@@ -43,6 +43,8 @@ impl Registry {
         if at.with_timezone(&Utc) <= now {
             return Err(RegistryError::ScheduleInPast(at.to_rfc3339()));
         }
+        // Checked now so the administrator hears of it at once, and again at the moment.
+        self.check_granted(&version)?;
         self.prepare(&version)?;
         let schedule = Schedule {
             matter: matter.to_owned(),

@@ -29,6 +29,8 @@ pub enum FailureKind {
     Trap,
     /// The component could not be instantiated.
     Instantiation,
+    /// The rules called a host import whose capability is not granted for the matter.
+    CapabilityDenied,
 }
 
 impl FailureKind {
@@ -43,6 +45,7 @@ impl FailureKind {
             FailureKind::OutputTooLarge => "rule_output_too_large",
             FailureKind::Trap => "rule_trap",
             FailureKind::Instantiation => "rule_instantiation_failed",
+            FailureKind::CapabilityDenied => "rule_capability_denied",
         }
     }
 }
@@ -90,6 +93,12 @@ impl std::error::Error for RuleFailure {}
 pub(crate) fn classify(err: &wasmtime::Error, state: &CallState) -> (FailureKind, String) {
     let detail = format!("{err:#}");
     let stderr = state.stderr_text();
+    if err
+        .downcast_ref::<super::v0_2_0::CapabilityDenied>()
+        .is_some()
+    {
+        return (FailureKind::CapabilityDenied, detail);
+    }
     let kind = match err.downcast_ref::<Trap>() {
         Some(Trap::Interrupt) => FailureKind::Timeout,
         Some(Trap::OutOfFuel) => FailureKind::BudgetExceeded,

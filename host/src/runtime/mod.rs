@@ -10,13 +10,17 @@ mod inspect;
 mod limits;
 mod state;
 mod v0_1_0;
+mod v0_2_0;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use lianban_sdk::{Application, Date, Deadline, Finding, Manifest, RuleError, WorkingCalendar};
+use lianban_sdk::{
+    Application, Capability, Date, Deadline, Exemption, Finding, Manifest, MaterialReview,
+    RuleError, WorkingCalendar,
+};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
 
@@ -27,10 +31,46 @@ pub use state::LogLine;
 
 use state::CallState;
 
+use crate::elicense::ElicenseSource;
 use crate::metrics::Metrics;
 
 /// WIT versions this host serves, oldest first.
-pub const SUPPORTED_APIS: &[&str] = &[v0_1_0::API_VERSION];
+pub const SUPPORTED_APIS: &[&str] = &[v0_1_0::API_VERSION, v0_2_0::API_VERSION];
+
+/// What a call may reach through its imports. The calendar always; certificates only when the
+/// matter's administrators granted the `elicense` capability (else the import traps).
+#[derive(Clone)]
+pub struct Imports {
+    pub calendar: Arc<WorkingCalendar>,
+    pub elicense: Option<Arc<dyn ElicenseSource>>,
+}
+
+impl Imports {
+    /// The calendar and nothing else.
+    pub fn calendar(calendar: Arc<WorkingCalendar>) -> Imports {
+        Imports {
+            calendar,
+            elicense: None,
+        }
+    }
+}
+
+/// What a component says it is: the manifest, and the capabilities it asks for (none before
+/// 0.2.0).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Described {
+    pub manifest: Manifest,
+    pub capabilities: Vec<Capability>,
+}
+
+type Found = Result<Vec<Finding>, RuleError>;
+
+/// The `evaluate` export's answer, whichever world the component is built for.
+struct Checks {
+    materials: Result<MaterialReview, RuleError>,
+    form: Found,
+    deadline: Result<Deadline, RuleError>,
+}
 
 /// Why a component could not be loaded or prepared.
 #[derive(Debug, thiserror::Error)]
@@ -63,12 +103,23 @@ pub struct Plugin {
 #[derive(Clone)]
 enum Api {
     V0_1_0(v0_1_0::RulesPre<CallState>),
+    V0_2_0(v0_2_0::RulesPre<CallState>),
+}
+
+/// A fresh instance of either world.
+enum Instance {
+    V0_1_0(v0_1_0::Rules),
+    V0_2_0(v0_2_0::Rules),
 }
 
 /// Everything one matter's rules said about one application.
 #[derive(Clone, Debug)]
 pub struct Evaluation {
     pub materials: Result<Vec<Finding>, RuleError>,
+    /// Materials an electronic certificate replaces (免提交); always empty before 0.2.0.
+    pub exempt: Vec<Exemption>,
+    /// How many certificate lookups the rules made.
+    pub elicense_lookups: u32,
     pub form: Result<Vec<Finding>, RuleError>,
     pub deadline: Result<Deadline, RuleError>,
     pub logs: Vec<LogLine>,
@@ -129,6 +180,7 @@ impl Runtime {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
         v0_1_0::add_to_linker(&mut linker)?;
+        v0_2_0::add_to_linker(&mut linker)?;
 
         // Wall-time deadlines are counted in epochs; one thread advances them for every store.
         let stop_ticker = Arc::new(AtomicBool::new(false));
@@ -223,16 +275,14 @@ impl Runtime {
         limits: Limits,
     ) -> Result<Plugin, LoadError> {
         let limits = self.clamp(limits);
+        let wrong_world = |e: wasmtime::Error| LoadError::WrongWorld(format!("{e:#}"));
+        let instance_pre = || self.linker.instantiate_pre(component).map_err(wrong_world);
         let pre = match api {
             v0_1_0::API_VERSION => {
-                let instance_pre = self
-                    .linker
-                    .instantiate_pre(component)
-                    .map_err(|e| LoadError::WrongWorld(format!("{e:#}")))?;
-                Api::V0_1_0(
-                    v0_1_0::RulesPre::new(instance_pre)
-                        .map_err(|e| LoadError::WrongWorld(format!("{e:#}")))?,
-                )
+                Api::V0_1_0(v0_1_0::RulesPre::new(instance_pre()?).map_err(wrong_world)?)
+            }
+            v0_2_0::API_VERSION => {
+                Api::V0_2_0(v0_2_0::RulesPre::new(instance_pre()?).map_err(wrong_world)?)
             }
             other => return Err(LoadError::UnsupportedApi(other.to_owned())),
         };
@@ -250,9 +300,9 @@ impl Runtime {
         limits
     }
 
-    fn store(&self, plugin: &Plugin, calendar: Arc<WorkingCalendar>) -> Store<CallState> {
+    fn store(&self, plugin: &Plugin, imports: &Imports) -> Store<CallState> {
         let state = CallState::new(
-            calendar,
+            imports,
             plugin.limits.memory_bytes,
             self.config.max_log_lines,
             self.config.max_stderr_bytes,
@@ -299,16 +349,18 @@ impl Runtime {
     fn call<T>(
         &self,
         plugin: &Plugin,
-        calendar: Arc<WorkingCalendar>,
+        imports: &Imports,
         export: &'static str,
-        body: impl FnOnce(&v0_1_0::Rules, &mut Store<CallState>) -> wasmtime::Result<T>,
+        body: impl FnOnce(&Instance, &mut Store<CallState>) -> wasmtime::Result<T>,
     ) -> (Result<T, Box<RuleFailure>>, Store<CallState>) {
         let started = Instant::now();
-        let mut store = self.store(plugin, calendar);
-        let Api::V0_1_0(pre) = &plugin.pre;
+        let mut store = self.store(plugin, imports);
         let result = self
             .arm(&mut store, &plugin.limits)
-            .and_then(|()| pre.instantiate(&mut store));
+            .and_then(|()| match &plugin.pre {
+                Api::V0_1_0(pre) => pre.instantiate(&mut store).map(Instance::V0_1_0),
+                Api::V0_2_0(pre) => pre.instantiate(&mut store).map(Instance::V0_2_0),
+            });
         let outcome = match result {
             Err(e) => Err(self.failure(plugin, "instantiate", &e, &store)),
             Ok(rules) => self
@@ -317,16 +369,22 @@ impl Runtime {
                 .map_err(|e| self.failure(plugin, export, &e, &store)),
         };
         let outcome = self.observed(plugin, export, started, &store, outcome);
+        self.metrics
+            .elicense_lookups(&plugin.ident, store.data().elicense_lookups);
         (outcome, store)
     }
 
-    /// Asks the component for its manifest.
+    /// Asks the component for its manifest and the capabilities it declares.
     pub fn manifest(
         &self,
         plugin: &Plugin,
-        calendar: Arc<WorkingCalendar>,
-    ) -> Result<Manifest, Box<RuleFailure>> {
-        self.call(plugin, calendar, "manifest", v0_1_0::manifest).0
+        imports: &Imports,
+    ) -> Result<Described, Box<RuleFailure>> {
+        self.call(plugin, imports, "manifest", |rules, store| match rules {
+            Instance::V0_1_0(r) => v0_1_0::manifest(r, store),
+            Instance::V0_2_0(r) => v0_2_0::manifest(r, store),
+        })
+        .0
     }
 
     /// Runs the three checks of one matter on one application — materials, form, and the
@@ -337,17 +395,25 @@ impl Runtime {
         plugin: &Plugin,
         app: &Application,
         accepted_on: Date,
-        calendar: Arc<WorkingCalendar>,
+        imports: &Imports,
     ) -> Result<Evaluation, Box<RuleFailure>> {
         let wit_app = v0_1_0::WitApplication::from(app);
-        let (outcome, mut store) = self.call(plugin, calendar, "evaluate", |rules, store| {
-            v0_1_0::evaluate(rules, store, &wit_app, accepted_on)
-        });
-        let (materials, form, deadline) = outcome?;
+        let (outcome, mut store) =
+            self.call(plugin, imports, "evaluate", |rules, store| match rules {
+                Instance::V0_1_0(r) => v0_1_0::evaluate(r, store, &wit_app, accepted_on),
+                Instance::V0_2_0(r) => v0_2_0::evaluate(r, store, &wit_app, accepted_on),
+            });
+        let checks = outcome?;
+        let (materials, exempt) = match checks.materials {
+            Ok(review) => (Ok(review.findings), review.exempt),
+            Err(e) => (Err(e), Vec::new()),
+        };
         Ok(Evaluation {
             materials,
-            form,
-            deadline,
+            exempt,
+            elicense_lookups: store.data().elicense_lookups,
+            form: checks.form,
+            deadline: checks.deadline,
             logs: std::mem::take(&mut store.data_mut().logs),
             fuel_used: plugin
                 .limits
@@ -364,11 +430,17 @@ impl Runtime {
         plugin: &Plugin,
         app: &Application,
         accepted_on: Date,
-        calendar: Arc<WorkingCalendar>,
+        imports: &Imports,
     ) -> Result<Result<Deadline, RuleError>, Box<RuleFailure>> {
         let wit_app = v0_1_0::WitApplication::from(app);
-        self.call(plugin, calendar, "deadline", |rules, store| {
-            v0_1_0::deadline(rules, store, &wit_app, accepted_on)
+        // Both worlds share the 0.1.0 types, so the answer converts the same way.
+        let day = accepted_on.into();
+        self.call(plugin, imports, "deadline", |rules, store| {
+            let answer = match rules {
+                Instance::V0_1_0(r) => r.call_deadline(store, &wit_app, day)?,
+                Instance::V0_2_0(r) => r.call_deadline(store, &wit_app, day)?,
+            };
+            Ok(answer.map(Into::into).map_err(Into::into))
         })
         .0
     }

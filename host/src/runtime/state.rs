@@ -5,6 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lianban_sdk::WorkingCalendar;
+
+use crate::elicense::ElicenseSource;
 use serde::Serialize;
 use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
@@ -23,6 +25,9 @@ pub struct CallState {
     table: ResourceTable,
     pub(crate) limiter: MemoryLimiter,
     pub(crate) calendar: Arc<WorkingCalendar>,
+    /// Present only when the matter was granted the `elicense` capability.
+    pub(crate) elicense: Option<Arc<dyn ElicenseSource>>,
+    pub(crate) elicense_lookups: u32,
     pub(crate) logs: Vec<LogLine>,
     max_log_lines: usize,
     pub(crate) stderr: MemoryOutputPipe,
@@ -30,7 +35,7 @@ pub struct CallState {
 
 impl CallState {
     pub fn new(
-        calendar: Arc<WorkingCalendar>,
+        imports: &super::Imports,
         memory_bytes: usize,
         max_log_lines: usize,
         max_stderr: usize,
@@ -57,7 +62,9 @@ impl CallState {
                 denied: false,
                 peak: 0,
             },
-            calendar,
+            calendar: imports.calendar.clone(),
+            elicense: imports.elicense.clone(),
+            elicense_lookups: 0,
             logs: Vec::new(),
             max_log_lines,
             stderr,

@@ -8,7 +8,7 @@ use wasmtime::component::{HasSelf, Linker};
 
 use super::state::CallState;
 
-mod bindings {
+pub(super) mod bindings {
     wasmtime::component::bindgen!({
         path: "../wit/v0.1.0",
         world: "lianban:rules/rules",
@@ -53,45 +53,39 @@ impl log::Host for CallState {
     }
 }
 
+/// A 0.1.0 manifest declares no capabilities: the world has none to ask for.
 pub(crate) fn manifest(
     rules: &Rules,
     store: &mut wasmtime::Store<CallState>,
-) -> wasmtime::Result<sdk::Manifest> {
-    rules.call_manifest(store).map(Into::into)
+) -> wasmtime::Result<super::Described> {
+    Ok(super::Described {
+        manifest: rules.call_manifest(store)?.into(),
+        capabilities: Vec::new(),
+    })
 }
 
-/// The three checks in one call (the `evaluate` export): materials, form, deadline.
-pub(crate) type Checked = Result<Vec<sdk::Finding>, sdk::RuleError>;
+fn findings(r: Result<Vec<wit::Finding>, wit::RuleError>) -> super::Found {
+    r.map(|f| f.into_iter().map(Into::into).collect())
+        .map_err(Into::into)
+}
 
+/// The three checks in one call (the `evaluate` export): materials, form, deadline. A 0.1.0
+/// component exempts no material.
 pub(crate) fn evaluate(
     rules: &Rules,
     store: &mut wasmtime::Store<CallState>,
     app: &wit::Application,
     accepted_on: sdk::Date,
-) -> wasmtime::Result<(Checked, Checked, Result<sdk::Deadline, sdk::RuleError>)> {
+) -> wasmtime::Result<super::Checks> {
     let e = rules.call_evaluate(store, app, accepted_on.into())?;
-    let findings = |r: Result<Vec<wit::Finding>, wit::RuleError>| {
-        r.map(|f| f.into_iter().map(Into::into).collect())
-            .map_err(Into::into)
-    };
-    Ok((
-        findings(e.materials),
-        findings(e.form),
-        e.deadline.map(Into::into).map_err(Into::into),
-    ))
-}
-
-/// The `deadline` export alone: the workflow asks it with the real acceptance day.
-pub(crate) fn deadline(
-    rules: &Rules,
-    store: &mut wasmtime::Store<CallState>,
-    app: &wit::Application,
-    accepted_on: sdk::Date,
-) -> wasmtime::Result<Result<sdk::Deadline, sdk::RuleError>> {
-    Ok(rules
-        .call_deadline(store, app, accepted_on.into())?
-        .map(Into::into)
-        .map_err(Into::into))
+    Ok(super::Checks {
+        materials: findings(e.materials).map(|findings| sdk::MaterialReview {
+            findings,
+            exempt: Vec::new(),
+        }),
+        form: findings(e.form),
+        deadline: e.deadline.map(Into::into).map_err(Into::into),
+    })
 }
 
 pub(crate) use wit::Application as WitApplication;

@@ -17,7 +17,7 @@ use crate::catalog::base::{BaseEntry, ImportReport};
 use crate::catalog::publication::{Batch, Draft, Filing, PublishedVersion};
 use crate::catalog::{Department, FieldEntry, MaterialEntry};
 use crate::consultation::{Proposal, Reply, SupportOutcome};
-use crate::registry::{Activation, PluginVersion, RecordedInput, ReplayReport, Schedule};
+use crate::registry::{Activation, Grant, PluginVersion, RecordedInput, ReplayReport, Schedule};
 use crate::workflow::Case;
 use crate::workflow::audit::Event;
 use crate::workflow::outbox::{Message, OutboxMessage};
@@ -75,6 +75,18 @@ pub trait PluginStore: Send + Sync {
     /// The latest replay report of a version (replacing the previous one).
     fn put_replay(&self, report: &ReplayReport) -> StoreResult<()>;
     fn replay(&self, matter: &str, sha256: &str) -> StoreResult<Option<ReplayReport>>;
+    /// Replaces the capabilities granted to a matter.
+    fn put_grant(&self, grant: &Grant) -> StoreResult<()>;
+    fn grants(&self) -> StoreResult<Vec<Grant>>;
+}
+
+/// The platform's electronic certificates (电子证照库).
+pub trait ElicenseStore: Send + Sync {
+    /// Adds or replaces a certificate (by kind, holder and number).
+    fn put_certificate(&self, certificate: &lianban_sdk::Certificate) -> StoreResult<()>;
+    fn certificates(&self, kind: &str, holder: &str) -> StoreResult<Vec<lianban_sdk::Certificate>>;
+    /// False when there was no such certificate.
+    fn remove_certificate(&self, kind: &str, holder: &str, number: &str) -> StoreResult<bool>;
 }
 
 pub trait CatalogStore: Send + Sync {

@@ -567,12 +567,14 @@ impl Workflow {
         };
         let app = merged(&case.one_thing, case.channel, &case.fields, &case.materials)
             .for_matter(matter, ctx.today);
-        match self.registry.runtime().deadline(
-            &plugin,
-            &app,
-            ctx.today,
-            Arc::new(ctx.calendar.clone()),
-        ) {
+        let imports = self
+            .registry
+            .imports(version, Arc::new(ctx.calendar.clone()));
+        match self
+            .registry
+            .runtime()
+            .deadline(&plugin, &app, ctx.today, &imports)
+        {
             Ok(Ok(d)) => Due {
                 from: ctx.today,
                 working_days: d.working_days,

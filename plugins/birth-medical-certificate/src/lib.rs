@@ -218,7 +218,7 @@ fn parent_checks(app: &Application, birth: Option<Date>) -> Vec<Finding> {
     findings
 }
 
-lianban_sdk::export_rules!(BirthMedicalCertificate);
+lianban_world_v0_1::export_rules!(BirthMedicalCertificate);
 
 #[cfg(test)]
 mod tests {

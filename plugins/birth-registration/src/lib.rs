@@ -1,5 +1,9 @@
 //! 出生登记 (新乡市公安局红旗分局): registering the newborn in a parent's household
 //! (《中华人民共和国户口登记条例》第七条).
+//!
+//! Built for rules API 0.2.0: the parents' identity cards, their 结婚证 and (outside the
+//! one-thing) the 出生医学证明 are looked up as electronic certificates, and the applicant need
+//! not bring the paper when they are found (免提交).
 
 use lianban_sdk::dictionary::{self, field, material};
 use lianban_sdk::prelude::*;
@@ -76,6 +80,56 @@ impl Rules for BirthRegistration {
                 "《中华人民共和国民法典》第一千零一十五条".into(),
             ],
         }
+    }
+
+    fn capabilities(&self) -> Vec<Capability> {
+        vec![Capability::Elicense]
+    }
+
+    fn exemptions(&self, app: &Application, host: &dyn Host) -> Result<Vec<Exemption>, RuleError> {
+        // An identity card stands in for the paper when it is the same person by name too.
+        let id_card = |material, id_field, name_field| {
+            exempt_by_holder(host, app, material, "居民身份证", id_field, |c| {
+                c.attribute("holder.name") == app.field(name_field)
+            })
+        };
+        let mut exempt: Vec<Exemption> = [
+            id_card("mother-id-card", "mother.id-number", "mother.name"),
+            id_card("father-id-card", "father.id-number", "father.name"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if app.flag("parents.married") == Some(true) {
+            // Each spouse holds a 结婚证 naming the other: the mother's must name the father.
+            exempt.extend(exempt_by_holder(
+                host,
+                app,
+                "marriage-certificate",
+                "结婚证",
+                "mother.id-number",
+                |c| {
+                    let father = app.field("father.id-number").map(str::to_ascii_uppercase);
+                    c.attribute("spouse.id-number").map(str::to_ascii_uppercase) == father
+                },
+            ));
+        }
+        if app.one_thing != JOINT_ONE_THING {
+            // In the one-thing the certificate is the prerequisite's own result; alone, it is
+            // found under the mother, for a child of this name and birth date.
+            exempt.extend(exempt_by_holder(
+                host,
+                app,
+                "birth-medical-certificate",
+                "出生医学证明",
+                "mother.id-number",
+                |c| {
+                    c.attribute("child.name") == app.field("child.name")
+                        && c.attribute("child.birth-date") == app.field("child.birth-date")
+                },
+            ));
+        }
+        Ok(exempt)
     }
 
     fn check_materials(
@@ -254,11 +308,11 @@ fn parent_on_register(app: &Application, with_father: bool) -> Option<Finding> {
     })
 }
 
-lianban_sdk::export_rules!(BirthRegistration);
+lianban_world_v0_2::export_rules!(BirthRegistration);
 
 #[cfg(test)]
 mod tests {
-    use lianban_sdk::testing::{fixture, official_calendar};
+    use lianban_sdk::testing::{WithCertificates, fixture, official_calendar};
 
     use super::*;
 
@@ -387,6 +441,99 @@ mod tests {
         assert_eq!(
             codes(&app),
             vec![("field.invalid".into(), Subject::Field("child.name".into()))]
+        );
+    }
+
+    fn certificate(kind: &str, holder: &str, attributes: &[(&str, &str)]) -> Certificate {
+        Certificate {
+            kind: kind.into(),
+            number: format!("{kind}-{holder}"),
+            holder: holder.into(),
+            issuer: "新乡市红旗区".into(),
+            issued_on: Some(Date::ymd(2018, 5, 20)),
+            valid_until: None,
+            attributes: attributes
+                .iter()
+                .map(|(k, v)| Field {
+                    key: (*k).into(),
+                    value: (*v).into(),
+                })
+                .collect(),
+        }
+    }
+
+    const MOTHER: &str = "410702199205050027";
+    const FATHER: &str = "410702199001010015";
+
+    fn exempt(app: &Application, host: &WithCertificates) -> (Vec<String>, Vec<String>) {
+        let review = lianban_sdk::review_materials(&BirthRegistration, app, host).unwrap();
+        (
+            review.findings.into_iter().map(|f| f.code).collect(),
+            review.exempt.into_iter().map(|e| e.material).collect(),
+        )
+    }
+
+    #[test]
+    fn an_electronic_marriage_certificate_naming_the_father_spares_the_paper() {
+        let app = complete().without_material("marriage-certificate");
+        let right = WithCertificates::new(vec![certificate(
+            "结婚证",
+            MOTHER,
+            &[("spouse.id-number", FATHER)],
+        )]);
+        assert_eq!(
+            exempt(&app, &right),
+            (vec![], vec!["marriage-certificate".to_owned()])
+        );
+        let wrong = WithCertificates::new(vec![certificate(
+            "结婚证",
+            MOTHER,
+            &[("spouse.id-number", "410702199512120021")],
+        )]);
+        assert_eq!(
+            exempt(&app, &wrong),
+            (vec!["material.missing".to_owned()], vec![])
+        );
+        // The service being down means the paper after all, never a failed pre-check.
+        let mut down = right.clone();
+        down.unavailable = true;
+        assert_eq!(
+            exempt(&app, &down),
+            (vec!["material.missing".to_owned()], vec![])
+        );
+    }
+
+    #[test]
+    fn identity_cards_are_exempted_by_name_and_number() {
+        let app = complete()
+            .without_material("mother-id-card")
+            .without_material("father-id-card");
+        let host = WithCertificates::new(vec![
+            certificate("居民身份证", MOTHER, &[("holder.name", "李芳")]),
+            certificate("居民身份证", FATHER, &[("holder.name", "张强")]),
+        ]);
+        // The father's card carries another name: only the mother's is exempted.
+        assert_eq!(
+            exempt(&app, &host),
+            (
+                vec!["material.missing".to_owned()],
+                vec!["mother-id-card".to_owned()]
+            )
+        );
+    }
+
+    #[test]
+    fn alone_the_birth_certificate_is_found_under_the_mother() {
+        let mut app = complete();
+        app.one_thing = "birth-registration-only".into();
+        let host = WithCertificates::new(vec![certificate(
+            "出生医学证明",
+            MOTHER,
+            &[("child.name", "王小雨"), ("child.birth-date", "2026-11-20")],
+        )]);
+        assert_eq!(
+            exempt(&app, &host),
+            (vec![], vec!["birth-medical-certificate".to_owned()])
         );
     }
 }

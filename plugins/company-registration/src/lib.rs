@@ -259,7 +259,7 @@ fn name_problems(name: &str, kind: &str) -> Vec<Finding> {
     out
 }
 
-lianban_sdk::export_rules!(CompanyRegistration);
+lianban_world_v0_1::export_rules!(CompanyRegistration);
 
 #[cfg(test)]
 mod tests {

@@ -75,7 +75,7 @@ impl Rules for CremationCertificate {
     }
 }
 
-lianban_sdk::export_rules!(CremationCertificate);
+lianban_world_v0_1::export_rules!(CremationCertificate);
 
 #[cfg(test)]
 mod tests {

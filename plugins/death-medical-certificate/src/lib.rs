@@ -79,7 +79,7 @@ impl Rules for DeathMedicalCertificate {
     }
 }
 
-lianban_sdk::export_rules!(DeathMedicalCertificate);
+lianban_world_v0_1::export_rules!(DeathMedicalCertificate);
 
 #[cfg(test)]
 mod tests {

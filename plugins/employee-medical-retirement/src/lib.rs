@@ -90,7 +90,7 @@ impl Rules for EmployeeMedicalRetirement {
     }
 }
 
-lianban_sdk::export_rules!(EmployeeMedicalRetirement);
+lianban_world_v0_1::export_rules!(EmployeeMedicalRetirement);
 
 #[cfg(test)]
 mod tests {

@@ -113,7 +113,7 @@ impl Rules for EmployerSocialInsurance {
     }
 }
 
-lianban_sdk::export_rules!(EmployerSocialInsurance);
+lianban_world_v0_1::export_rules!(EmployerSocialInsurance);
 
 #[cfg(test)]
 mod tests {

@@ -93,7 +93,7 @@ impl Rules for FireSafetyInspection {
     }
 }
 
-lianban_sdk::export_rules!(FireSafetyInspection);
+lianban_world_v0_1::export_rules!(FireSafetyInspection);
 
 #[cfg(test)]
 mod tests {

@@ -123,7 +123,7 @@ impl Rules for FoodBusinessLicense {
     }
 }
 
-lianban_sdk::export_rules!(FoodBusinessLicense);
+lianban_world_v0_1::export_rules!(FoodBusinessLicense);
 
 #[cfg(test)]
 mod tests {

@@ -98,7 +98,7 @@ impl Rules for HouseholdCancellation {
     }
 }
 
-lianban_sdk::export_rules!(HouseholdCancellation);
+lianban_world_v0_1::export_rules!(HouseholdCancellation);
 
 #[cfg(test)]
 mod tests {

@@ -113,7 +113,7 @@ impl Rules for HousingFundEmployer {
     }
 }
 
-lianban_sdk::export_rules!(HousingFundEmployer);
+lianban_world_v0_1::export_rules!(HousingFundEmployer);
 
 #[cfg(test)]
 mod tests {

@@ -73,7 +73,7 @@ impl Rules for HousingFundInheritance {
     }
 }
 
-lianban_sdk::export_rules!(HousingFundInheritance);
+lianban_world_v0_1::export_rules!(HousingFundInheritance);
 
 #[cfg(test)]
 mod tests {

@@ -84,7 +84,7 @@ impl Rules for HousingFundRetirement {
     }
 }
 
-lianban_sdk::export_rules!(HousingFundRetirement);
+lianban_world_v0_1::export_rules!(HousingFundRetirement);
 
 #[cfg(test)]
 mod tests {

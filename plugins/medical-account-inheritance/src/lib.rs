@@ -69,7 +69,7 @@ impl Rules for MedicalAccountInheritance {
     }
 }
 
-lianban_sdk::export_rules!(MedicalAccountInheritance);
+lianban_world_v0_1::export_rules!(MedicalAccountInheritance);
 
 #[cfg(test)]
 mod tests {

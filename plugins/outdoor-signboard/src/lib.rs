@@ -118,7 +118,7 @@ impl Rules for OutdoorSignboard {
     }
 }
 
-lianban_sdk::export_rules!(OutdoorSignboard);
+lianban_world_v0_1::export_rules!(OutdoorSignboard);
 
 #[cfg(test)]
 mod tests {

@@ -114,7 +114,7 @@ impl Rules for PensionBenefitApproval {
     }
 }
 
-lianban_sdk::export_rules!(PensionBenefitApproval);
+lianban_world_v0_1::export_rules!(PensionBenefitApproval);
 
 #[cfg(test)]
 mod tests {

@@ -136,7 +136,7 @@ impl Rules for ResidentMedicalInsurance {
     }
 }
 
-lianban_sdk::export_rules!(ResidentMedicalInsurance);
+lianban_world_v0_1::export_rules!(ResidentMedicalInsurance);
 
 #[cfg(test)]
 mod tests {

@@ -1,5 +1,9 @@
 //! 公章刻制备案 (新乡市公安局红旗分局). Seal engraving changed from approval to filing by
 //! 国发〔2019〕6号; the filing is done the same day.
+//!
+//! Built for rules API 0.2.0: filed on its own, the enterprise's 营业执照 is looked up as an
+//! electronic certificate by its 统一社会信用代码, and the legal representative's identity card
+//! by id number, so neither paper is needed when found (免提交).
 
 use lianban_sdk::dictionary::{self, field, material};
 use lianban_sdk::prelude::*;
@@ -53,6 +57,34 @@ impl Rules for SealEngravingFiling {
                 "《印铸刻字业暨印章管理暂行办法》".into(),
             ],
         }
+    }
+
+    fn capabilities(&self) -> Vec<Capability> {
+        vec![Capability::Elicense]
+    }
+
+    fn exemptions(&self, app: &Application, host: &dyn Host) -> Result<Vec<Exemption>, RuleError> {
+        let mut exempt = Vec::new();
+        if app.one_thing != JOINT_ONE_THING {
+            // In the one-thing the licence is the company registration's own result.
+            exempt.extend(exempt_by_holder(
+                host,
+                app,
+                "business-license",
+                "营业执照",
+                "company.uscc",
+                |c| c.attribute("company.name") == app.field("company.name"),
+            ));
+        }
+        exempt.extend(exempt_by_holder(
+            host,
+            app,
+            "legal-rep-id-card",
+            "居民身份证",
+            "legal-rep.id-number",
+            |c| c.attribute("holder.name") == app.field("legal-rep.name"),
+        ));
+        Ok(exempt)
     }
 
     fn check_materials(
@@ -112,11 +144,11 @@ impl Rules for SealEngravingFiling {
     }
 }
 
-lianban_sdk::export_rules!(SealEngravingFiling);
+lianban_world_v0_2::export_rules!(SealEngravingFiling);
 
 #[cfg(test)]
 mod tests {
-    use lianban_sdk::testing::{finding_codes, fixture, official_calendar};
+    use lianban_sdk::testing::{WithCertificates, finding_codes, fixture, official_calendar};
 
     use super::*;
 
@@ -173,5 +205,64 @@ mod tests {
             .deadline(&complete(), Date::ymd(2026, 10, 3), &cal)
             .unwrap();
         assert_eq!(d.due, Date::ymd(2026, 10, 8));
+    }
+
+    fn licence(uscc: &str, name: &str) -> Certificate {
+        Certificate {
+            kind: "营业执照".into(),
+            number: "4107022026000123".into(),
+            holder: uscc.into(),
+            issuer: "新乡市红旗区市场监督管理局".into(),
+            issued_on: Some(Date::ymd(2026, 11, 2)),
+            valid_until: None,
+            attributes: vec![Field {
+                key: "company.name".into(),
+                value: name.into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn an_electronic_licence_spares_the_paper_when_filed_alone() {
+        let mut app = complete().with_field("company.uscc", "91410702MA47Q8R2XY");
+        app.one_thing = "seal-only".into();
+        let name = app.field("company.name").unwrap().to_owned();
+        let host = WithCertificates::new(vec![licence("91410702MA47Q8R2XY", &name)]);
+        let review = lianban_sdk::review_materials(&SealEngravingFiling, &app, &host).unwrap();
+        assert_eq!(review.findings, vec![]);
+        assert_eq!(
+            review
+                .exempt
+                .iter()
+                .map(|e| e.material.as_str())
+                .collect::<Vec<_>>(),
+            ["business-license"]
+        );
+        // A licence of another company name is not this enterprise's: the paper is needed.
+        let host = WithCertificates::new(vec![licence("91410702MA47Q8R2XY", "别的公司")]);
+        let review = lianban_sdk::review_materials(&SealEngravingFiling, &app, &host).unwrap();
+        assert_eq!(review.exempt, vec![]);
+        assert_eq!(review.findings.len(), 1);
+        assert_eq!(review.findings[0].code, "material.missing");
+    }
+
+    #[test]
+    fn the_legal_representatives_electronic_id_card_spares_the_paper() {
+        let app = complete().without_material("legal-rep-id-card");
+        assert_eq!(codes(&app), ["material.missing"]);
+        let host = WithCertificates::new(vec![Certificate {
+            kind: "居民身份证".into(),
+            number: "410721198808081230".into(),
+            holder: "410721198808081230".into(),
+            issuer: "新乡市公安局".into(),
+            issued_on: Some(Date::ymd(2020, 3, 1)),
+            valid_until: Some(Date::ymd(2040, 3, 1)),
+            attributes: vec![Field {
+                key: "holder.name".into(),
+                value: "赵敏".into(),
+            }],
+        }]);
+        let found = lianban_sdk::precheck(&SealEngravingFiling, &app, &host).unwrap();
+        assert_eq!(found, vec![]);
     }
 }

@@ -107,7 +107,7 @@ impl Rules for SocialSecurityCard {
     }
 }
 
-lianban_sdk::export_rules!(SocialSecurityCard);
+lianban_world_v0_1::export_rules!(SocialSecurityCard);
 
 #[cfg(test)]
 mod tests {

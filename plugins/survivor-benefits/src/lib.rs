@@ -84,7 +84,7 @@ impl Rules for SurvivorBenefits {
     }
 }
 
-lianban_sdk::export_rules!(SurvivorBenefits);
+lianban_world_v0_1::export_rules!(SurvivorBenefits);
 
 #[cfg(test)]
 mod tests {

@@ -126,7 +126,7 @@ impl Rules for TaxInvoiceSetup {
     }
 }
 
-lianban_sdk::export_rules!(TaxInvoiceSetup);
+lianban_world_v0_1::export_rules!(TaxInvoiceSetup);
 
 #[cfg(test)]
 mod tests {

@@ -119,7 +119,7 @@ impl Rules for VaccinationCertificate {
     }
 }
 
-lianban_sdk::export_rules!(VaccinationCertificate);
+lianban_world_v0_1::export_rules!(VaccinationCertificate);
 
 #[cfg(test)]
 mod tests {

@@ -13,6 +13,8 @@
 //! | `plugin_schedules`   | matter `\0` sha256               | `Schedule` (pending)         |
 //! | `replay_inputs`      | matter `\0` u64 BE ring slot     | `RecordedInput` (personal data) |
 //! | `replay_reports`     | matter `\0` sha256               | `ReplayReport` (latest)      |
+//! | `capability_grants`  | matter                           | `Grant`                      |
+//! | `elicenses`          | kind `\0` holder `\0` number      | `Certificate` (personal data) |
 //! | `catalog_departments`| department code                  | `Department`                 |
 //! | `catalog_versions`   | one-thing code `\0` u32 BE version | `PublishedVersion`         |
 //! | `catalog_drafts`     | one-thing code                   | `Draft`                      |
@@ -50,7 +52,7 @@ use super::{
     StoredYear, TokenStore, Webhook, WebhookStore,
 };
 use crate::auth::Principal;
-use crate::registry::{Activation, PluginVersion, RecordedInput, ReplayReport, Schedule};
+use crate::registry::{Activation, Grant, PluginVersion, RecordedInput, ReplayReport, Schedule};
 
 pub struct SledStore {
     db: sled::Db,
@@ -64,6 +66,8 @@ pub struct SledStore {
     plugin_schedules: sled::Tree,
     replay_inputs: sled::Tree,
     replay_reports: sled::Tree,
+    capability_grants: sled::Tree,
+    elicenses: sled::Tree,
     departments: sled::Tree,
     versions: sled::Tree,
     drafts: sled::Tree,
@@ -92,6 +96,7 @@ pub struct SledStore {
 mod cases;
 mod catalog;
 mod consultation;
+mod elicenses;
 
 fn key(parts: &[&[u8]]) -> Vec<u8> {
     parts.join(&0u8)
@@ -141,6 +146,8 @@ impl SledStore {
             plugin_schedules: db.open_tree("plugin_schedules")?,
             replay_inputs: db.open_tree("replay_inputs")?,
             replay_reports: db.open_tree("replay_reports")?,
+            capability_grants: db.open_tree("capability_grants")?,
+            elicenses: db.open_tree("elicenses")?,
             departments: db.open_tree("catalog_departments")?,
             versions: db.open_tree("catalog_versions")?,
             drafts: db.open_tree("catalog_drafts")?,
@@ -296,6 +303,14 @@ impl PluginStore for SledStore {
 
     fn replay_inputs(&self, matter: &str) -> StoreResult<Vec<RecordedInput>> {
         self.scan(&self.replay_inputs, &key(&[matter.as_bytes(), b""]))
+    }
+
+    fn put_grant(&self, grant: &Grant) -> StoreResult<()> {
+        self.put(&self.capability_grants, grant.matter.as_bytes(), grant)
+    }
+
+    fn grants(&self) -> StoreResult<Vec<Grant>> {
+        self.scan(&self.capability_grants, b"")
     }
 
     fn put_replay(&self, report: &ReplayReport) -> StoreResult<()> {

@@ -80,4 +80,4 @@ impl Rules for Hostile {
     }
 }
 
-lianban_sdk::export_rules!(Hostile);
+lianban_world_v0_1::export_rules!(Hostile);

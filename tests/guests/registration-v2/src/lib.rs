@@ -40,4 +40,4 @@ impl Rules for RegistrationV2 {
     }
 }
 
-lianban_sdk::export_rules!(RegistrationV2);
+lianban_world_v0_1::export_rules!(RegistrationV2);

@@ -34,4 +34,4 @@ impl Rules for UnknownField {
     }
 }
 
-lianban_sdk::export_rules!(UnknownField);
+lianban_world_v0_1::export_rules!(UnknownField);

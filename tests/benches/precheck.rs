@@ -407,6 +407,16 @@ fn memory_and_upload() {
                 TODAY,
             )
             .unwrap();
+        // 出生登记 declares `elicense`: granted as an administrator would, inside the timing.
+        s.registry
+            .grant(
+                "birth-registration",
+                up.version.capabilities.iter().copied().collect(),
+                "bench",
+                "now",
+                None,
+            )
+            .unwrap();
         s.registry
             .activate(
                 "birth-registration",

@@ -25,9 +25,12 @@ const DEPARTMENTS: &[(&str, &str)] = &[
 
 /// A matter of the demo catalog, named, owned and levelled as its base catalog entry says.
 fn matter(code: &str, base: &str, prerequisites: &[&str]) -> MatterRef {
-    let entry = demo_base()
-        .into_iter()
+    static BASE: std::sync::OnceLock<Vec<BaseEntry>> = std::sync::OnceLock::new();
+    let entry = BASE
+        .get_or_init(demo_base)
+        .iter()
         .find(|e| e.code == base)
+        .cloned()
         .unwrap_or_else(|| BaseEntry {
             code: base.to_owned(),
             name: code.to_owned(),

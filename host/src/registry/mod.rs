@@ -156,6 +156,7 @@ impl Registry {
         max_upload_bytes: usize,
     ) -> Registry {
         Registry {
+            recorder: replay::Recorder::new(store.clone()),
             runtime,
             store,
             catalog,
@@ -165,7 +166,6 @@ impl Registry {
             activation_lock: Mutex::new(()),
             max_upload_bytes,
             replay_keep: 200,
-            recorder: replay::Recorder::default(),
             grants: RwLock::new(HashMap::new()),
             elicense: Arc::new(InMemory::default()),
         }

@@ -7,7 +7,8 @@
 //! whose application it was.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Mutex;
+use std::sync::mpsc::SyncSender;
+use std::sync::{Arc, Mutex};
 
 use lianban_sdk::{Application, Date, Deadline, Severity};
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::{PluginVersion, Registry, RegistryError};
 use crate::precheck::finding_key;
 use crate::runtime::Plugin;
+use crate::store::PluginStore;
 
 /// One application as a matter's rules received it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -71,10 +73,70 @@ pub struct ReplayReport {
     pub reviewed_at: Option<String>,
 }
 
-/// Next ring slot per matter, found from the stored inputs on first use after a start.
-#[derive(Default)]
+/// Keeps recorded inputs off the pre-check's path: the request only numbers the input and
+/// hands it over; a thread of its own encodes and writes it. Recording is a sample, not an
+/// acknowledged write, so when the thread falls behind by `QUEUE` inputs the newest are dropped
+/// rather than slowing applicants down.
 pub(super) struct Recorder {
+    /// Next ring slot per matter, found from the stored inputs on first use after a start.
     next: Mutex<HashMap<String, u64>>,
+    writer: SyncSender<Write>,
+}
+
+enum Write {
+    Input {
+        matter: String,
+        ring: u64,
+        input: Box<RecordedInput>,
+    },
+    /// Answered once everything queued before it is written.
+    Barrier(std::sync::mpsc::Sender<()>),
+}
+
+const QUEUE: usize = 1_024;
+
+impl Recorder {
+    /// Starts the writer; it ends when the recorder is dropped.
+    pub(super) fn new(store: Arc<dyn PluginStore>) -> Recorder {
+        let (writer, queue) = std::sync::mpsc::sync_channel::<Write>(QUEUE);
+        let spawned = std::thread::Builder::new()
+            .name("lianban-replay-recorder".into())
+            .spawn(move || {
+                for write in queue {
+                    match write {
+                        Write::Input {
+                            matter,
+                            ring,
+                            input,
+                        } => {
+                            if let Err(e) = store.put_replay_input(&matter, ring, &input) {
+                                tracing::warn!(%matter, error = %e, "replay input not recorded");
+                            }
+                        }
+                        Write::Barrier(done) => {
+                            let _ = done.send(());
+                        }
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            // Without the thread every send fails and nothing is recorded; pre-checks go on.
+            tracing::error!(error = %e, "replay recorder not started");
+        }
+        Recorder {
+            next: Mutex::new(HashMap::new()),
+            writer,
+        }
+    }
+
+    /// Waits (a bounded time) until every input handed over so far is written, so a replay
+    /// sees the pre-checks that came before it.
+    fn written(&self) {
+        let (done, wait) = std::sync::mpsc::channel();
+        if self.writer.send(Write::Barrier(done)).is_ok() {
+            let _ = wait.recv_timeout(std::time::Duration::from_secs(10));
+        }
+    }
 }
 
 struct Outcome {
@@ -122,8 +184,13 @@ impl Registry {
             application: app.clone(),
         };
         let ring = seq % self.replay_keep as u64;
-        if let Err(e) = self.store.put_replay_input(matter, ring, &input) {
-            tracing::warn!(%matter, error = %e, "replay input not recorded");
+        let write = Write::Input {
+            matter: matter.to_owned(),
+            ring,
+            input: Box::new(input),
+        };
+        if let Err(e) = self.recorder.writer.try_send(write) {
+            tracing::debug!(%matter, error = %e, "replay input dropped");
         }
     }
 
@@ -180,6 +247,7 @@ impl Registry {
         let version = self.stored_version(matter, candidate)?;
         let candidate_plugin = self.version_plugin(matter, candidate)?;
         let active = self.active(matter);
+        self.recorder.written();
         let mut inputs = self.store.replay_inputs(matter)?;
         inputs.sort_by_key(|i| std::cmp::Reverse(i.seq));
         inputs.truncate(limit);

@@ -159,10 +159,20 @@ fn main() -> ExitCode {
     }
 }
 
+/// Writes to stdout, ignoring a closed pipe: `lianban plugin test … | head` must not panic
+/// the way `println!` does when the reader goes away.
+fn say(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
 fn plugin(command: PluginCommand) -> Result<(), String> {
     use lianban::devkit;
     let show = |v: serde_json::Value| {
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        say(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&v).unwrap_or_default()
+        ));
     };
     match command {
         PluginCommand::New {
@@ -181,14 +191,14 @@ fn plugin(command: PluginCommand) -> Result<(), String> {
                 sdk,
             };
             for path in scaffold.write(&dir).map_err(|e| e.to_string())? {
-                println!("  {}", path.display());
+                say(&format!("  {}\n", path.display()));
             }
-            println!(
+            say(&format!(
                 "下一步：cd {0} && cargo test && cargo build --release --target wasm32-wasip2，\n\
-                 然后 lianban plugin test target/wasm32-wasip2/release/lianban_plugin_{1}.wasm --fixtures fixtures",
+                 然后 lianban plugin test target/wasm32-wasip2/release/lianban_plugin_{1}.wasm --fixtures fixtures\n",
                 dir.display(),
                 scaffold.matter.replace('-', "_")
-            );
+            ));
             Ok(())
         }
         PluginCommand::Test {
@@ -198,7 +208,7 @@ fn plugin(command: PluginCommand) -> Result<(), String> {
             let bytes =
                 std::fs::read(&component).map_err(|e| format!("{}: {e}", component.display()))?;
             let run = devkit::test_component(&bytes, &fixtures).map_err(|e| e.to_string())?;
-            print!("{}", run.render());
+            say(&run.render());
             if run.passed() {
                 Ok(())
             } else {

@@ -151,3 +151,45 @@ async fn a_replay_shows_what_a_candidate_would_change_and_activation_can_wait_fo
     drop(host.stop().await);
     drop(dir);
 }
+
+/// Recorded inputs are applicants' data: made smaller, the ring gives up what lies beyond it at
+/// the first pre-check after the restart, not whenever those slots happen to be overwritten.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_smaller_ring_forgets_what_lies_beyond_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::new(dir.path());
+    config.replay_inputs = 5;
+    let host = TestHost::start_in(dir.path().to_path_buf(), Some(config)).await;
+    host.install_demo_plugins().await;
+    for _ in 0..5 {
+        let (status, _) = host.precheck(&fixture("newborn-window-complete")).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    // The recorder writes on its own thread: wait (bounded) until the store holds `n`.
+    async fn recorded(host: &TestHost, n: usize) -> usize {
+        let mut seen = 0;
+        for _ in 0..300 {
+            seen = lianban::store::PluginStore::replay_inputs(host.state.store.as_ref(), MATTER)
+                .unwrap()
+                .len();
+            if seen == n {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        seen
+    }
+    assert_eq!(recorded(&host, 5).await, 5);
+
+    let (data, _dir_kept) = host.stop().await;
+    let mut config = Config::new(&data);
+    config.replay_inputs = 2;
+    let host = TestHost::start_in(data, Some(config)).await;
+    let (status, _) = host.precheck(&fixture("newborn-window-complete")).await;
+    assert_eq!(status, StatusCode::OK);
+    // Trimmed before the pre-check answered; its own input then takes one of the two slots.
+    assert_eq!(recorded(&host, 2).await, 2);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(recorded(&host, 2).await, 2);
+    drop(dir);
+}

@@ -167,7 +167,17 @@ impl Registry {
             let slot = match next.get(matter) {
                 Some(n) => *n,
                 None => match self.store.replay_inputs(matter) {
-                    Ok(stored) => stored.iter().map(|i| i.seq + 1).max().unwrap_or(0),
+                    Ok(stored) => {
+                        // A ring made smaller since the inputs were recorded: what lies beyond
+                        // it is personal data kept longer than configured, so it goes now.
+                        if let Err(e) = self
+                            .store
+                            .trim_replay_inputs(matter, self.replay_keep as u64)
+                        {
+                            tracing::warn!(%matter, error = %e, "replay inputs not trimmed");
+                        }
+                        stored.iter().map(|i| i.seq + 1).max().unwrap_or(0)
+                    }
                     Err(e) => {
                         tracing::warn!(%matter, error = %e, "replay inputs unreadable");
                         return;

@@ -72,6 +72,9 @@ pub trait PluginStore: Send + Sync {
     /// replay inputs are a sample, not an acknowledged write.
     fn put_replay_input(&self, matter: &str, slot: u64, input: &RecordedInput) -> StoreResult<()>;
     fn replay_inputs(&self, matter: &str) -> StoreResult<Vec<RecordedInput>>;
+    /// Removes the inputs in ring slots `keep` and above: what is left over after the ring was
+    /// made smaller. Returns how many were removed.
+    fn trim_replay_inputs(&self, matter: &str, keep: u64) -> StoreResult<usize>;
     /// The latest replay report of a version (replacing the previous one).
     fn put_replay(&self, report: &ReplayReport) -> StoreResult<()>;
     fn replay(&self, matter: &str, sha256: &str) -> StoreResult<Option<ReplayReport>>;

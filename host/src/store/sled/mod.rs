@@ -305,6 +305,28 @@ impl PluginStore for SledStore {
         self.scan(&self.replay_inputs, &key(&[matter.as_bytes(), b""]))
     }
 
+    fn trim_replay_inputs(&self, matter: &str, keep: u64) -> StoreResult<usize> {
+        let prefix = key(&[matter.as_bytes(), b""]);
+        let mut stale = Vec::new();
+        for item in self.replay_inputs.scan_prefix(&prefix) {
+            let (k, _) = item?;
+            let slot = k
+                .get(prefix.len()..)
+                .and_then(|s| <[u8; 8]>::try_from(s).ok())
+                .map(u64::from_be_bytes);
+            if slot.is_none_or(|s| s >= keep) {
+                stale.push(k);
+            }
+        }
+        for k in &stale {
+            self.replay_inputs.remove(k)?;
+        }
+        if !stale.is_empty() {
+            self.durable()?;
+        }
+        Ok(stale.len())
+    }
+
     fn put_grant(&self, grant: &Grant) -> StoreResult<()> {
         self.put(&self.capability_grants, grant.matter.as_bytes(), grant)
     }

@@ -51,7 +51,7 @@ impl ElicenseSource for StoredCertificates {
             tracing::error!(error = %e, "e-license store unreadable");
             ElicenseError::Unavailable("电子证照库读取失败".into())
         })?;
-        newest_first(&mut found);
+        Certificate::newest_first(&mut found);
         Ok(found)
     }
 }
@@ -71,7 +71,7 @@ impl InMemory {
                 .push(c);
         }
         for found in map.values_mut() {
-            newest_first(found);
+            Certificate::newest_first(found);
         }
         InMemory(map)
     }
@@ -86,10 +86,6 @@ impl ElicenseSource for InMemory {
             .cloned()
             .unwrap_or_default())
     }
-}
-
-fn newest_first(found: &mut [Certificate]) {
-    found.sort_by(|a, b| b.issued_on.cmp(&a.issued_on).then(a.number.cmp(&b.number)));
 }
 
 /// The demo platform's certificates: the family of the newborn fixtures (both parents'

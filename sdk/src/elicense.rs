@@ -65,6 +65,12 @@ impl Certificate {
             .map(|f| f.value.as_str())
     }
 
+    /// Puts certificates in the order lookups answer with: newest issue first, then by number
+    /// so the order is stable.
+    pub fn newest_first(found: &mut [Certificate]) {
+        found.sort_by(|a, b| b.issued_on.cmp(&a.issued_on).then(a.number.cmp(&b.number)));
+    }
+
     /// Valid on `day`: issued by then and not expired.
     pub fn valid_on(&self, day: Date) -> bool {
         self.issued_on.is_none_or(|d| d <= day) && self.valid_until.is_none_or(|d| d >= day)

@@ -182,7 +182,7 @@ impl crate::Host for WithCertificates {
             .filter(|c| c.kind == kind && c.holder == holder)
             .cloned()
             .collect();
-        found.sort_by_key(|c| std::cmp::Reverse(c.issued_on));
+        crate::Certificate::newest_first(&mut found);
         Ok(found)
     }
 }

@@ -365,6 +365,16 @@ impl TestHost {
     }
 }
 
+/// One matter's part of a pre-check report.
+pub fn matter<'a>(report: &'a Value, code: &str) -> &'a Value {
+    report["matters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["matter"] == code)
+        .unwrap_or_else(|| panic!("no matter {code} in {report}"))
+}
+
 /// Sets a form field of a fixture.
 pub fn set_field(app: &mut Value, key: &str, value: &str) {
     app["fields"][key] = Value::String(value.to_owned());

@@ -5,20 +5,11 @@
 //! the grant.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use lianban_e2e::{NEWBORN, TestHost, component, drop_material, fixture, plugin};
+use lianban_e2e::{NEWBORN, TestHost, component, drop_material, fixture, matter, plugin};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 const MATTER: &str = "birth-registration";
-
-fn matter<'a>(report: &'a Value, code: &str) -> &'a Value {
-    report["matters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["matter"] == code)
-        .unwrap()
-}
 
 async fn grant(host: &TestHost, capabilities: Value) -> (StatusCode, Value) {
     host.put(

@@ -4,7 +4,7 @@
 
 use lianban::store::PluginStore;
 use lianban_e2e::{
-    BUSINESS, NEWBORN, TestHost, component, drop_material, fixture, plugin, set_field,
+    BUSINESS, NEWBORN, TestHost, component, drop_material, fixture, matter, plugin, set_field,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -16,15 +16,6 @@ fn notice_line<'a>(report: &'a Value, subject: &str) -> &'a Value {
         .iter()
         .find(|n| n["subject"]["key"] == subject)
         .unwrap_or_else(|| panic!("no notice line about {subject}: {report:#}"))
-}
-
-fn matter<'a>(report: &'a Value, code: &str) -> &'a Value {
-    report["matters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["matter"] == code)
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -64,7 +64,7 @@ pub(crate) fn manifest(
     })
 }
 
-fn findings(r: Result<Vec<wit::Finding>, wit::RuleError>) -> super::Found {
+pub(super) fn findings(r: Result<Vec<wit::Finding>, wit::RuleError>) -> super::Found {
     r.map(|f| f.into_iter().map(Into::into).collect())
         .map_err(Into::into)
 }

@@ -123,10 +123,7 @@ pub(crate) fn evaluate(
     let e = rules.call_evaluate(store, app, accepted_on.into())?;
     Ok(super::Checks {
         materials: review(e.materials),
-        form: e
-            .form
-            .map(|f| f.into_iter().map(Into::into).collect())
-            .map_err(Into::into),
+        form: super::v0_1_0::findings(e.form),
         deadline: e.deadline.map(Into::into).map_err(Into::into),
     })
 }

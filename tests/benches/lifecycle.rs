@@ -29,6 +29,11 @@ fn intake_body() -> Value {
     })
 }
 
+#[derive(serde::Deserialize)]
+struct Created {
+    id: String,
+}
+
 type Timings = Vec<(&'static str, Duration)>;
 
 async fn lifecycle(
@@ -49,8 +54,15 @@ async fn lifecycle(
                 .await
                 .unwrap();
             let status = r.status();
-            let body: Value = r.json().await.unwrap();
-            assert!(status.is_success(), "{kind}: {status} {body}");
+            let body = r.bytes().await.unwrap();
+            assert!(
+                status.is_success(),
+                "{kind}: {status} {}",
+                String::from_utf8_lossy(&body)
+            );
+            // The client checks the answer is JSON without building a tree of it: the client
+            // shares the two cores with the server it measures.
+            serde_json::from_slice::<serde::de::IgnoredAny>(&body).unwrap();
             (kind, start.elapsed(), body)
         }
     };
@@ -63,7 +75,7 @@ async fn lifecycle(
     )
     .await;
     t.push((k, d));
-    let id = case["id"].as_str().unwrap().to_owned();
+    let id = serde_json::from_slice::<Created>(&case).unwrap().id;
     // Dependency order: the birth certificate, then 出生登记 and 预防接种证, then the rest.
     for matter in NEWBORN {
         let dept = tokens[&format!("department:{}", department_of(matter))].clone();

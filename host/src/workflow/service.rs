@@ -483,25 +483,25 @@ impl Workflow {
         matter: &str,
         action: DepartmentAction,
     ) -> Result<Case> {
-        let case = self.case(id)?;
-        let item = case
-            .item(matter)
-            .ok_or_else(|| WorkflowError::UnknownItem(matter.to_owned()))?;
-        if item.department != department {
-            return Err(ServiceError::Forbidden(format!(
-                "事项“{}”由部门 {} 办理",
-                item.name, item.department
-            )));
-        }
-        if item.status == ItemStatus::Waiting {
-            return Err(WorkflowError::WrongState {
-                command: "department",
-                state: state_of(&case, Some(matter)),
-            }
-            .into());
-        }
         let matter = matter.to_owned();
         self.execute(actor, id, |case, ctx| {
+            // Checked on the state the command applies to, read once.
+            let item = case
+                .item(&matter)
+                .ok_or_else(|| WorkflowError::UnknownItem(matter.clone()))?;
+            if item.department != department {
+                return Err(ServiceError::Forbidden(format!(
+                    "事项“{}”由部门 {} 办理",
+                    item.name, item.department
+                )));
+            }
+            if item.status == ItemStatus::Waiting {
+                return Err(WorkflowError::WrongState {
+                    command: "department",
+                    state: state_of(case, Some(&matter)),
+                }
+                .into());
+            }
             Ok(match &action {
                 DepartmentAction::ConfirmReceipt => Command::ConfirmDistribution {
                     matter: matter.clone(),

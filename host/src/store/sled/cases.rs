@@ -1,12 +1,36 @@
 //! Cases, their audit chains and the outbox in sled: one transaction per command.
 
+use std::sync::Arc;
+
 use sled::transaction::{ConflictableTransactionError, Transactional};
 
 use super::{SledStore, decode, encode, key, tx_error};
 use crate::store::{CaseStore, Commit, Head, StoreError, StoreResult};
 use crate::workflow::audit::Event;
 use crate::workflow::outbox::OutboxMessage;
-use crate::workflow::{Case, ItemStatus};
+use crate::workflow::{Case, CaseStatus, ItemStatus};
+
+/// Marks, in `meta`, a database whose `open_cases` index is complete.
+const OPEN_CASES_INDEXED: &[u8] = b"open_cases_indexed";
+
+impl SledStore {
+    /// Builds the index of open cases once for a database written before it existed, so the
+    /// clocks' pass reads only open cases instead of decoding every archive every minute.
+    pub(super) fn index_open_cases(&self) -> StoreResult<()> {
+        if self.meta.contains_key(OPEN_CASES_INDEXED)? {
+            return Ok(());
+        }
+        for item in self.cases.iter() {
+            let (id, v) = item?;
+            let case: Case = decode(&v)?;
+            if case.status != CaseStatus::Archived {
+                self.open_cases.insert(id, &[][..])?;
+            }
+        }
+        self.meta.insert(OPEN_CASES_INDEXED, &[][..])?;
+        self.durable()
+    }
+}
 
 fn conflict(msg: String) -> ConflictableTransactionError<StoreError> {
     ConflictableTransactionError::Abort(StoreError::Conflict(msg))
@@ -60,6 +84,8 @@ impl CaseStore for SledStore {
             .transpose()?;
         let expected_head = commit.base_head.as_ref().map(|h| h.seq).unwrap_or(0);
 
+        let open = commit.case.status != CaseStatus::Archived;
+
         (
             &self.cases,
             &self.case_heads,
@@ -67,51 +93,70 @@ impl CaseStore for SledStore {
             &self.outbox,
             &self.department_items,
             &self.idempotency,
+            &self.open_cases,
         )
-            .transaction(|(cases, heads, event_tree, outbox, departments, idem)| {
-                // The head holds the case's revision, so the check decodes a few bytes, not
-                // the whole case.
-                let stored: Option<Head> = match heads.get(id)? {
-                    Some(v) => Some(decode(&v).map_err(ConflictableTransactionError::Abort)?),
-                    None => None,
-                };
-                match (&stored, commit.base_revision) {
-                    (None, None) => {}
-                    (Some(h), Some(base)) if h.revision == base && h.seq == expected_head => {}
-                    (Some(_), None) => {
-                        return Err(conflict(format!("case {} already exists", commit.case.id)));
+            .transaction(
+                |(cases, heads, event_tree, outbox, departments, idem, open_index)| {
+                    // The head holds the case's revision, so the check decodes a few bytes, not
+                    // the whole case.
+                    let stored: Option<Head> = match heads.get(id)? {
+                        Some(v) => Some(decode(&v).map_err(ConflictableTransactionError::Abort)?),
+                        None => None,
+                    };
+                    match (&stored, commit.base_revision) {
+                        (None, None) => {}
+                        (Some(h), Some(base)) if h.revision == base && h.seq == expected_head => {}
+                        (Some(_), None) => {
+                            return Err(conflict(format!(
+                                "case {} already exists",
+                                commit.case.id
+                            )));
+                        }
+                        _ => {
+                            return Err(conflict(format!(
+                                "case {} was changed by another command",
+                                commit.case.id
+                            )));
+                        }
                     }
-                    _ => {
-                        return Err(conflict(format!(
-                            "case {} was changed by another command",
-                            commit.case.id
-                        )));
+                    cases.insert(id, record.as_slice())?;
+                    if open {
+                        open_index.insert(id, &[][..])?;
+                    } else {
+                        open_index.remove(id)?;
                     }
-                }
-                cases.insert(id, record.as_slice())?;
-                if let Some(h) = &head {
-                    heads.insert(id, h.as_slice())?;
-                }
-                for (k, v) in &events {
-                    event_tree.insert(k.as_slice(), v.as_slice())?;
-                }
-                for (k, v) in &messages {
-                    outbox.insert(k.as_slice(), v.as_slice())?;
-                }
-                for k in &index {
-                    departments.insert(k.as_slice(), &[][..])?;
-                }
-                if let Some((k, v)) = &remember {
-                    idem.insert(k.as_slice(), v.as_slice())?;
-                }
-                Ok(())
-            })
+                    if let Some(h) = &head {
+                        heads.insert(id, h.as_slice())?;
+                    }
+                    for (k, v) in &events {
+                        event_tree.insert(k.as_slice(), v.as_slice())?;
+                    }
+                    for (k, v) in &messages {
+                        outbox.insert(k.as_slice(), v.as_slice())?;
+                    }
+                    for k in &index {
+                        departments.insert(k.as_slice(), &[][..])?;
+                    }
+                    if let Some((k, v)) = &remember {
+                        idem.insert(k.as_slice(), v.as_slice())?;
+                    }
+                    Ok(())
+                },
+            )
             .map_err(tx_error)?;
+        self.case_cache.committed(Arc::new(commit.case.clone()));
         self.durable()
     }
 
     fn case(&self, id: &str) -> StoreResult<Option<Case>> {
-        self.get(&self.cases, id.as_bytes())
+        if let Some(case) = self.case_cache.get(id) {
+            return Ok(Some(Case::clone(&case)));
+        }
+        let Some(case) = self.get::<Case>(&self.cases, id.as_bytes())? else {
+            return Ok(None);
+        };
+        self.case_cache.committed(Arc::new(case.clone()));
+        Ok(Some(case))
     }
 
     fn head(&self, id: &str) -> StoreResult<Option<Head>> {
@@ -141,11 +186,16 @@ impl CaseStore for SledStore {
     }
 
     fn open_cases(&self) -> StoreResult<Vec<Case>> {
-        let all: Vec<Case> = self.scan(&self.cases, b"")?;
-        Ok(all
-            .into_iter()
-            .filter(|c| c.status != crate::workflow::CaseStatus::Archived)
-            .collect())
+        let mut open = Vec::new();
+        for item in self.open_cases.iter() {
+            let (id, _) = item?;
+            let id = String::from_utf8_lossy(&id);
+            // An id in the index always has its record: both are written in one transaction.
+            if let Some(case) = self.case(&id)? {
+                open.push(case);
+            }
+        }
+        Ok(open)
     }
 
     fn next_number(&self) -> StoreResult<u64> {
@@ -195,5 +245,167 @@ impl CaseStore for SledStore {
                 decode(&v)
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use lianban_sdk::testing::official_calendar;
+    use lianban_sdk::{Channel, Date};
+
+    use super::*;
+    use crate::catalog::demo::demo_one_things;
+    use crate::workflow::{Applicant, Change, Ctx, Delivery, NewCase, new_case};
+
+    fn open_case(id: &str) -> Case {
+        let cal = official_calendar();
+        let newborn = demo_one_things()
+            .into_iter()
+            .find(|o| o.code == "newborn")
+            .unwrap();
+        let ctx = Ctx {
+            at: "2026-11-27T10:00:00+08:00".into(),
+            today: Date::ymd(2026, 11, 27),
+            calendar: &cal,
+        };
+        new_case(
+            &newborn,
+            NewCase {
+                id: id.into(),
+                channel: Channel::Online,
+                applicant: Applicant {
+                    name: "李芳".into(),
+                    id_number: "410702199205050027".into(),
+                    mobile: "13812345678".into(),
+                },
+                fields: Default::default(),
+                materials: vec![],
+                delivery: Delivery::Together,
+                judged_by: vec![],
+            },
+            &ctx,
+        )
+    }
+
+    /// Commits `case` with one audit event, as every command does.
+    fn commit(store: &SledStore, case: &Case, base: Option<u64>) -> StoreResult<()> {
+        let at = "2026-11-27T10:00:00+08:00";
+        let head = store.head(&case.id)?;
+        let event = Event::next(
+            head.as_ref().map(|h| (h.seq, h.hash.as_str())),
+            at,
+            "测试",
+            "system",
+            Change {
+                command: "test".into(),
+                matter: None,
+                reason: None,
+                before: String::new(),
+                after: String::new(),
+            },
+        );
+        store.commit_case(Commit {
+            at,
+            case,
+            base_revision: base,
+            base_head: head,
+            events: &[event],
+            messages: &[],
+            remember: None,
+        })
+    }
+
+    fn open_ids(store: &SledStore) -> Vec<String> {
+        let mut ids: Vec<String> = store
+            .open_cases()
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// Reads come from the decoded copy after a commit, so the copy must follow every commit
+    /// and a lost race must not leave the loser's state behind.
+    #[test]
+    fn reads_follow_commits_and_archived_cases_leave_the_open_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let mut a = open_case("a");
+        let b = open_case("b");
+        commit(&store, &a, None).unwrap();
+        commit(&store, &b, None).unwrap();
+        assert_eq!(open_ids(&store), ["a", "b"]);
+
+        let base = a.revision;
+        a.revision += 1;
+        a.alerts.push("first".into());
+        commit(&store, &a, Some(base)).unwrap();
+        // A second command built on the same base loses and changes nothing.
+        let mut loser = a.clone();
+        loser.alerts = vec!["loser".into()];
+        assert!(matches!(
+            commit(&store, &loser, Some(base)),
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(store.case("a").unwrap().unwrap().alerts, ["first"]);
+
+        let base = a.revision;
+        a.revision += 1;
+        a.status = CaseStatus::Archived;
+        commit(&store, &a, Some(base)).unwrap();
+        assert_eq!(open_ids(&store), ["b"]);
+        assert_eq!(
+            store.case("a").unwrap().unwrap().status,
+            CaseStatus::Archived
+        );
+
+        // The same answers from disk alone.
+        drop(store);
+        let store = SledStore::open(dir.path()).unwrap();
+        assert_eq!(open_ids(&store), ["b"]);
+        assert_eq!(store.case("a").unwrap().unwrap().alerts, ["first"]);
+    }
+
+    /// A database written before the index existed gets it on its first open, archives left
+    /// out; later opens do not rebuild it.
+    #[test]
+    fn an_older_database_is_indexed_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = SledStore::open(dir.path()).unwrap();
+            let mut archived = open_case("old-archived");
+            commit(&store, &open_case("old-open"), None).unwrap();
+            archived.status = CaseStatus::Archived;
+            commit(&store, &archived, None).unwrap();
+            // As the database looked before: no index, no marker.
+            store.open_cases.clear().unwrap();
+            store.meta.remove(OPEN_CASES_INDEXED).unwrap();
+            store.durable().unwrap();
+            assert!(open_ids(&store).is_empty());
+        }
+        let store = SledStore::open(dir.path()).unwrap();
+        assert_eq!(open_ids(&store), ["old-open"]);
+        assert!(store.meta.contains_key(OPEN_CASES_INDEXED).unwrap());
+    }
+
+    /// Two commands on one case finish their commits in one order and may report them to the
+    /// decoded copy in the other: the newer state stays.
+    #[test]
+    fn an_older_state_never_replaces_a_newer_one_in_the_cache() {
+        use super::super::case_cache::CaseCache;
+        let at = |revision: u64, status: CaseStatus| {
+            let mut c = open_case("c");
+            c.revision = revision;
+            c.status = status;
+            Arc::new(c)
+        };
+        let cache = CaseCache::default();
+        cache.committed(at(3, CaseStatus::InProgress));
+        cache.committed(at(2, CaseStatus::Submitted));
+        assert_eq!(cache.get("c").unwrap().revision, 3);
+        cache.committed(at(4, CaseStatus::Archived));
+        assert!(cache.get("c").is_none());
     }
 }

@@ -34,6 +34,7 @@
 //! | `cases`              | case id                          | `Case`                       |
 //! | `case_heads`         | case id                          | `Head` (last event seq, hash)|
 //! | `case_events`        | case id `\0` u64 BE seq          | `Event` (audit hash chain)   |
+//! | `open_cases`         | case id                          | empty (cases not archived)   |
 //! | `department_items`   | department `\0` case id `\0` matter | empty (index)             |
 //! | `outbox`             | u64 BE message id                | `OutboxMessage` (pending)    |
 //! | `outbox_done`        | u64 BE message id                | `OutboxMessage` (delivered)  |
@@ -52,6 +53,8 @@ use super::{
     StoredYear, TokenStore, Webhook, WebhookStore,
 };
 use crate::auth::Principal;
+use case_cache::CaseCache;
+
 use crate::registry::{Activation, Grant, PluginVersion, RecordedInput, ReplayReport, Schedule};
 
 pub struct SledStore {
@@ -87,12 +90,15 @@ pub struct SledStore {
     cases: sled::Tree,
     case_heads: sled::Tree,
     case_events: sled::Tree,
+    open_cases: sled::Tree,
+    case_cache: CaseCache,
     department_items: sled::Tree,
     outbox: sled::Tree,
     outbox_done: sled::Tree,
     webhooks: sled::Tree,
 }
 
+mod case_cache;
 mod cases;
 mod catalog;
 mod consultation;
@@ -136,7 +142,7 @@ fn open_waiting_for_lock(dir: &Path) -> sled::Result<sled::Db> {
 impl SledStore {
     pub fn open(dir: &Path) -> StoreResult<SledStore> {
         let db = open_waiting_for_lock(dir)?;
-        Ok(SledStore {
+        let store = SledStore {
             plugin_versions: db.open_tree("plugin_versions")?,
             plugin_names: db.open_tree("plugin_names")?,
             plugin_components: db.open_tree("plugin_components")?,
@@ -167,13 +173,17 @@ impl SledStore {
             cases: db.open_tree("cases")?,
             case_heads: db.open_tree("case_heads")?,
             case_events: db.open_tree("case_events")?,
+            open_cases: db.open_tree("open_cases")?,
+            case_cache: CaseCache::default(),
             department_items: db.open_tree("department_items")?,
             outbox: db.open_tree("outbox")?,
             outbox_done: db.open_tree("outbox_done")?,
             webhooks: db.open_tree("webhooks")?,
             flush: GroupFlush::default(),
             db,
-        })
+        };
+        store.index_open_cases()?;
+        Ok(store)
     }
 
     /// Returns once everything written so far is on disk.

@@ -725,7 +725,8 @@ async fn a_tampered_audit_trail_is_detected() {
 
     // Someone with access to the database rewrites the rejection's reason.
     {
-        let db = sled::open(&data).unwrap();
+        // The stopped host's lock can outlive it for a moment (see `open_waiting_for_lock`).
+        let db = lianban::store::open_waiting_for_lock(&data).unwrap();
         let events = db.open_tree("case_events").unwrap();
         let (k, v) = events
             .scan_prefix(format!("{id}\0").as_bytes())

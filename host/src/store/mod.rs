@@ -8,7 +8,7 @@ mod flush;
 mod sled;
 
 pub use self::flush::GroupFlush;
-pub use self::sled::SledStore;
+pub use self::sled::{SledStore, open_waiting_for_lock};
 
 use serde::{Deserialize, Serialize};
 

@@ -1,7 +1,7 @@
 //! Exports a lianban [`Rules`](lianban_sdk::Rules) type as a component of the
 //! `lianban:rules@0.1.0` world (`wit/v0.1.0`): calendar and log imports, findings only.
 //!
-//! ```ignore
+//! ```text
 //! lianban_world_v0_1::export_rules!(MyMatter);
 //! ```
 //!

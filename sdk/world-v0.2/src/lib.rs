@@ -2,7 +2,7 @@
 //! `lianban:rules@0.2.0` world (`wit/v0.2.0`): the 0.1.0 imports plus electronic certificates,
 //! and a manifest that declares the capabilities the rules need.
 //!
-//! ```ignore
+//! ```text
 //! lianban_world_v0_2::export_rules!(MyMatter);
 //! ```
 //!

@@ -123,8 +123,9 @@ const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 /// lock only when its background flusher notices the database was dropped, a moment after
 /// the last handle is gone (spacejam/sled#1234), so reopening at once in the same process —
 /// a restart of the server inside one process, or a test — can find it taken. A database
-/// really held by another process still fails, after `LOCK_WAIT`.
-fn open_waiting_for_lock(dir: &Path) -> sled::Result<sled::Db> {
+/// really held by another process still fails, after `LOCK_WAIT`. Public for tests that open
+/// the database behind a stopped host to tamper with it.
+pub fn open_waiting_for_lock(dir: &Path) -> sled::Result<sled::Db> {
     let deadline = std::time::Instant::now() + LOCK_WAIT;
     loop {
         match sled::Config::new().path(dir).open() {

@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 
 use lianban::auth::Role;
 use lianban::clock::FixedClock;
-use lianban_e2e::{NEWBORN, TODAY, bench_arg, department_of, fixture, guests_dir, percentile};
+use lianban_e2e::{
+    NEWBORN, TODAY, bench_arg, department_of, fixture, guests_dir, percentile, process_cpu,
+};
 use serde_json::{Value, json};
 
 fn intake_body() -> Value {
@@ -153,9 +155,10 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let (timings, elapsed) = client_rt.block_on(async move {
+    let (timings, elapsed, cpu) = client_rt.block_on(async move {
         let client = reqwest::Client::new();
         let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let cpu_before = process_cpu();
         let started = Instant::now();
         let mut tasks = Vec::new();
         for _ in 0..clients {
@@ -173,7 +176,10 @@ fn main() {
         for t in tasks {
             all.extend(t.await.unwrap());
         }
-        (all, started.elapsed())
+        let cpu = cpu_before
+            .zip(process_cpu())
+            .map(|(a, b)| b.saturating_sub(a));
+        (all, started.elapsed(), cpu)
     });
     let after = store.size_on_disk().unwrap();
 
@@ -185,10 +191,16 @@ fn main() {
             .unwrap_or(0)
     );
     println!("\n## Full lifecycles over HTTP, durable commits, {clients} concurrent clients");
-    println!("| cases | commands | seconds | lifecycles/s | durable commands/s |");
-    println!("|---:|---:|---:|---:|---:|");
     println!(
-        "| {cases} | {commands} | {:.1} | {:.1} | {:.0} |",
+        "| cases | commands | seconds | lifecycles/s | durable commands/s | CPU ms per command |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|");
+    // Server and client together: they share the process and the two cores.
+    let cpu_per_command = cpu.map_or("n/a".to_owned(), |c| {
+        format!("{:.2}", c.as_secs_f64() * 1e3 / commands as f64)
+    });
+    println!(
+        "| {cases} | {commands} | {:.1} | {:.1} | {:.0} | {cpu_per_command} |",
         elapsed.as_secs_f64(),
         cases as f64 / elapsed.as_secs_f64(),
         commands as f64 / elapsed.as_secs_f64()

@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 use lianban::clock::FixedClock;
 use lianban::elicense::{InMemory, demo_certificates};
 use lianban::runtime::{Imports, Limits, Plugin, PluginIdent, Runtime, RuntimeConfig, api_version};
-use lianban_e2e::{NEWBORN, TODAY, bench_arg, fixture, guests_dir, percentile, plugin};
+use lianban_e2e::{
+    NEWBORN, TODAY, bench_arg, fixture, guests_dir, percentile, plugin, process_cpu,
+};
 use lianban_sdk::testing::official_calendar;
 use lianban_sdk::{Date, MergedApplication, Rules};
 
@@ -301,7 +303,7 @@ fn over_http(seconds: u64, clients: u64) {
         .build()
         .unwrap();
     let body = serde_json::to_vec(&fixture("newborn-window-complete")).unwrap();
-    let (latencies, errors, elapsed) = client_rt.block_on(async move {
+    let (latencies, errors, elapsed, cpu) = client_rt.block_on(async move {
         let client = reqwest::Client::builder()
             .pool_max_idle_per_host(clients as usize)
             .build()
@@ -318,6 +320,7 @@ fn over_http(seconds: u64, clients: u64) {
                 .unwrap();
         }
         let deadline = Instant::now() + Duration::from_secs(seconds);
+        let cpu_before = process_cpu();
         let started = Instant::now();
         let mut tasks = Vec::new();
         for _ in 0..clients {
@@ -353,15 +356,22 @@ fn over_http(seconds: u64, clients: u64) {
             all.extend(lat);
             errors += e;
         }
-        (all, errors, started.elapsed())
+        let cpu = cpu_before
+            .zip(process_cpu())
+            .map(|(a, b)| b.saturating_sub(a));
+        (all, errors, started.elapsed(), cpu)
     });
     let count = latencies.len();
+    // Server and client together: they share the process and the two cores.
+    let cpu_per_check = cpu.map_or("n/a".to_owned(), |c| {
+        format!("{:.0}", c.as_secs_f64() * 1e6 / count.max(1) as f64)
+    });
     let s = stats(latencies);
     println!("\n## 2. Pre-checks over HTTP on loopback, {clients} concurrent clients, {seconds} s");
-    println!("| pre-checks | errors | throughput /s | p50 ms | p99 ms |");
-    println!("|---:|---:|---:|---:|---:|");
+    println!("| pre-checks | errors | throughput /s | p50 ms | p99 ms | CPU µs per pre-check |");
+    println!("|---:|---:|---:|---:|---:|---:|");
     println!(
-        "| {count} | {errors} | {:.0} | {:.2} | {:.2} |",
+        "| {count} | {errors} | {:.0} | {:.2} | {:.2} | {cpu_per_check} |",
         count as f64 / elapsed.as_secs_f64(),
         s.median.as_secs_f64() * 1e3,
         s.p99.as_secs_f64() * 1e3

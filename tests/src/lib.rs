@@ -398,6 +398,22 @@ pub fn bench_arg(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// CPU time this process has used so far, all threads, user and system (`/proc/self/stat`).
+///
+/// Benchmarks report CPU per operation beside throughput: on a shared machine throughput moves
+/// with the neighbours' load, CPU spent per operation much less. Clock-tick resolution (10 ms at
+/// the usual 100 Hz), so only differences over seconds mean anything; `None` off Linux.
+pub fn process_cpu() -> Option<std::time::Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) may hold spaces; the numbers start after its closing ')'.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // Fields 14 (utime) and 15 (stime) of proc(5), counted from the state field (3).
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // USER_HZ is 100 on every Linux this runs on (the kernel fixes it for userspace).
+    Some(std::time::Duration::from_millis(ticks * 10))
+}
+
 /// The `q` quantile of sorted samples (0.5: median, 0.99: p99).
 pub fn percentile(sorted: &[std::time::Duration], q: f64) -> std::time::Duration {
     sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]

@@ -69,4 +69,4 @@ pub fn new_case(one_thing: &OneThing, new: NewCase, ctx: &Ctx) -> Case {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

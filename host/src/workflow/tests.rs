@@ -21,7 +21,8 @@ fn ctx(cal: &WorkingCalendar, day: Date) -> Ctx<'_> {
     }
 }
 
-fn case(channel: Channel, delivery: Delivery, cal: &WorkingCalendar, day: Date) -> Case {
+/// A new case of 新生儿出生一件事 with id `c1` (also used by the store's tests).
+pub(crate) fn case(channel: Channel, delivery: Delivery, cal: &WorkingCalendar, day: Date) -> Case {
     new_case(
         &newborn(),
         NewCase {

@@ -254,37 +254,19 @@ mod tests {
     use lianban_sdk::{Channel, Date};
 
     use super::*;
-    use crate::catalog::demo::demo_one_things;
-    use crate::workflow::{Applicant, Change, Ctx, Delivery, NewCase, new_case};
+    use crate::workflow::tests as workflow_tests;
+    use crate::workflow::{Change, Delivery};
 
     fn open_case(id: &str) -> Case {
         let cal = official_calendar();
-        let newborn = demo_one_things()
-            .into_iter()
-            .find(|o| o.code == "newborn")
-            .unwrap();
-        let ctx = Ctx {
-            at: "2026-11-27T10:00:00+08:00".into(),
-            today: Date::ymd(2026, 11, 27),
-            calendar: &cal,
-        };
-        new_case(
-            &newborn,
-            NewCase {
-                id: id.into(),
-                channel: Channel::Online,
-                applicant: Applicant {
-                    name: "李芳".into(),
-                    id_number: "410702199205050027".into(),
-                    mobile: "13812345678".into(),
-                },
-                fields: Default::default(),
-                materials: vec![],
-                delivery: Delivery::Together,
-                judged_by: vec![],
-            },
-            &ctx,
-        )
+        let mut case = workflow_tests::case(
+            Channel::Online,
+            Delivery::Together,
+            &cal,
+            Date::ymd(2026, 11, 27),
+        );
+        case.id = id.into();
+        case
     }
 
     /// Commits `case` with one audit event, as every command does.

@@ -2,6 +2,7 @@
 //! departments' systems (第十三条). Delivery is at least once; every message carries its outbox
 //! id so a receiver can drop duplicates. Failures are retried with a doubling backoff.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use serde_json::json;
 use sha2::Sha256;
 
 use crate::clock::Clock;
-use crate::store::{CaseStore, WebhookStore};
+use crate::store::{CaseStore, Webhook, WebhookStore};
 use crate::workflow::outbox::{Message, OutboxMessage, backoff_ms};
 
 pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
@@ -133,7 +134,13 @@ impl Outbox {
         chrono::Utc::now().timestamp_millis()
     }
 
-    async fn deliver(&self, m: &OutboxMessage) -> Result<(), String> {
+    /// Delivers one message. `hooks` holds the webhooks this pass has already read, so a pass
+    /// reads each department's setting once.
+    async fn deliver(
+        &self,
+        m: &OutboxMessage,
+        hooks: &mut HashMap<String, Option<Webhook>>,
+    ) -> Result<(), String> {
         match &m.message {
             Message::Sms { to, text } => self.sms.send(m.id, to, text).await,
             Message::Webhook {
@@ -142,12 +149,19 @@ impl Outbox {
                 matter,
                 status,
             } => {
-                let webhooks = self.webhooks.clone();
-                let dept = department.clone();
-                let hook = tokio::task::spawn_blocking(move || webhooks.webhook(&dept))
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .map_err(|e| e.to_string())?;
+                let hook = match hooks.get(department) {
+                    Some(hook) => hook.clone(),
+                    None => {
+                        let webhooks = self.webhooks.clone();
+                        let dept = department.clone();
+                        let hook = tokio::task::spawn_blocking(move || webhooks.webhook(&dept))
+                            .await
+                            .map_err(|e| e.to_string())?
+                            .map_err(|e| e.to_string())?;
+                        hooks.insert(department.clone(), hook.clone());
+                        hook
+                    }
+                };
                 // A department without a system reads its queue through the API instead.
                 let Some(hook) = hook else { return Ok(()) };
                 let body = json!({
@@ -164,6 +178,10 @@ impl Outbox {
     }
 
     /// One pass over the messages that are due; returns how many were attempted.
+    ///
+    /// The pass's outcomes are recorded together with one flush. Should the host stop between a
+    /// delivery and that record, the message is sent again after the restart under the same
+    /// id, which is what at-least-once delivery promises its receivers.
     pub async fn run_once(&self) -> usize {
         let now = self.now_ms();
         let cases = self.cases.clone();
@@ -176,8 +194,13 @@ impl Outbox {
             Err(_) => return 0,
         };
         let count = due.len();
+        if count == 0 {
+            return 0;
+        }
+        let mut hooks = HashMap::new();
+        let mut attempted = Vec::with_capacity(count);
         for mut m in due {
-            let result = self.deliver(&m).await;
+            let result = self.deliver(&m, &mut hooks).await;
             m.attempts += 1;
             match result {
                 Ok(()) => {
@@ -191,12 +214,13 @@ impl Outbox {
                     m.last_error = Some(e);
                 }
             }
-            let cases = self.cases.clone();
-            if let Ok(Err(e)) =
-                tokio::task::spawn_blocking(move || cases.message_attempted(&m)).await
-            {
-                tracing::error!(error = %e, "could not record a delivery attempt");
-            }
+            attempted.push(m);
+        }
+        let cases = self.cases.clone();
+        if let Ok(Err(e)) =
+            tokio::task::spawn_blocking(move || cases.messages_attempted(&attempted)).await
+        {
+            tracing::error!(error = %e, "could not record the delivery attempts");
         }
         count
     }

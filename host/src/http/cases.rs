@@ -1,6 +1,8 @@
 //! `/cases`: intake at the window and online, the window's and the departments' commands, the
 //! audit trail, and the departments' work queues.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -29,12 +31,13 @@ fn actor(p: &Principal) -> Actor {
 /// A case with its running clocks.
 #[derive(Serialize)]
 pub struct CaseView {
+    /// The committed state as the store holds it, shared rather than copied.
     #[serde(flatten)]
-    case: Case,
+    case: Arc<Case>,
     clocks: Vec<RunningClock>,
 }
 
-fn view(app: &AppState, case: Case) -> CaseView {
+fn view(app: &AppState, case: Arc<Case>) -> CaseView {
     let clocks = running(&case, app.clock.today(), &app.calendar.current());
     CaseView { case, clocks }
 }
@@ -382,10 +385,10 @@ pub async fn archive_record(
                     cancel_reason: i.cancel_reason.clone(),
                 })
                 .collect(),
-            materials: case.materials,
-            judged_by: case.judged_by,
+            materials: case.materials.clone(),
+            judged_by: case.judged_by.clone(),
             events,
-            archived_at: case.archived_at,
+            archived_at: case.archived_at.clone(),
         })
     })
     .await

@@ -10,6 +10,8 @@ mod sled;
 pub use self::flush::GroupFlush;
 pub use self::sled::{SledStore, open_waiting_for_lock};
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Principal;
@@ -187,7 +189,8 @@ pub struct Head {
 /// One command's writes, committed together or not at all (and flushed before `Ok`).
 pub struct Commit<'a> {
     pub at: &'a str,
-    pub case: &'a Case,
+    /// Shared, so that the store keeps the committed state for later reads without a copy.
+    pub case: &'a Arc<Case>,
     /// The revision the command was applied to; `None` for a new case. If the stored case
     /// has moved on, the commit fails with `Conflict`: of two concurrent commands one wins.
     pub base_revision: Option<u64>,
@@ -201,19 +204,21 @@ pub struct Commit<'a> {
 
 pub trait CaseStore: Send + Sync {
     fn commit_case(&self, commit: Commit<'_>) -> StoreResult<()>;
-    fn case(&self, id: &str) -> StoreResult<Option<Case>>;
+    /// The last committed state, shared with the store's cache of open cases.
+    fn case(&self, id: &str) -> StoreResult<Option<Arc<Case>>>;
     fn head(&self, id: &str) -> StoreResult<Option<Head>>;
     fn events(&self, id: &str) -> StoreResult<Vec<Event>>;
     /// (case id, matter) of every item ever distributed to `department`.
     fn department_items(&self, department: &str) -> StoreResult<Vec<(String, String)>>;
     /// Every case not yet archived, for the clocks.
-    fn open_cases(&self) -> StoreResult<Vec<Case>>;
+    fn open_cases(&self) -> StoreResult<Vec<Arc<Case>>>;
     /// A fresh, increasing number (case ids, receipt numbers).
     fn next_number(&self) -> StoreResult<u64>;
     /// Messages due for an attempt at `now_ms`, oldest first.
     fn due_messages(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<OutboxMessage>>;
-    /// Records an attempt: delivered (moved to the sent log) or to be retried.
-    fn message_attempted(&self, message: &OutboxMessage) -> StoreResult<()>;
+    /// Records one pass's attempts together, with one flush: each message delivered (moved to
+    /// the sent log) or to be retried.
+    fn messages_attempted(&self, messages: &[OutboxMessage]) -> StoreResult<()>;
     /// Delivered messages, newest first.
     fn sent_messages(&self, limit: usize) -> StoreResult<Vec<OutboxMessage>>;
 }

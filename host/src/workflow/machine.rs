@@ -300,6 +300,18 @@ pub fn apply(
     command: &Command,
     ctx: &Ctx,
 ) -> Result<(Change, Vec<Effect>), WorkflowError> {
+    let (next, change, effects) = advance(case, command, ctx)?;
+    *case = next;
+    Ok((change, effects))
+}
+
+/// The state `command` takes `case` to, leaving `case` as it is (it may be the committed state
+/// other readers share).
+pub fn advance(
+    case: &Case,
+    command: &Command,
+    ctx: &Ctx,
+) -> Result<(Case, Change, Vec<Effect>), WorkflowError> {
     let before = state_of(case, command.matter());
     if matches!(case.status, CaseStatus::Archived) {
         return Err(wrong(command, case));
@@ -320,15 +332,14 @@ pub fn apply(
         effects.push(Effect::Sms(Sms::ResultReady { matter: None }));
     }
     next.revision += 1;
-    *case = next;
     let change = Change {
         command: command.name().to_owned(),
         matter: command.matter().map(str::to_owned),
         reason: command.reason().map(str::to_owned),
         before,
-        after: state_of(case, command.matter()),
+        after: state_of(&next, command.matter()),
     };
-    Ok((change, effects))
+    Ok((next, change, effects))
 }
 
 fn step(

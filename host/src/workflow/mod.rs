@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use lianban_sdk::Channel;
 
-pub use machine::{Change, Command, Ctx, Effect, Sms, WorkflowError, apply};
+pub use machine::{Change, Command, Ctx, Effect, Sms, WorkflowError, advance, apply};
 pub use model::*;
 
 use crate::catalog::OneThing;

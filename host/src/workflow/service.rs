@@ -11,7 +11,7 @@ use lianban_sdk::{Channel, Date, MaterialInput, MergedApplication, validate};
 use serde::Deserialize;
 
 use super::audit::Event;
-use super::machine::{Change, Command, Ctx, Effect, WorkflowError, apply, state_of};
+use super::machine::{Change, Command, Ctx, Effect, WorkflowError, advance, apply, state_of};
 use super::model::{
     Applicant, Case, CaseMaterial, CaseStatus, Delivery, Due, ItemStatus, Outcome, ResultDocument,
     SuspensionKind,
@@ -173,7 +173,7 @@ impl Workflow {
             .ok_or_else(|| ServiceError::UnknownOneThing(case.one_thing.clone()))
     }
 
-    pub fn case(&self, id: &str) -> Result<Case> {
+    pub fn case(&self, id: &str) -> Result<Arc<Case>> {
         self.store
             .case(id)?
             .ok_or_else(|| ServiceError::NotFound(id.to_owned()))
@@ -185,7 +185,7 @@ impl Workflow {
     }
 
     /// Cases in which `department` has an item, with that item's matter.
-    pub fn department_items(&self, department: &str) -> Result<Vec<(Case, String)>> {
+    pub fn department_items(&self, department: &str) -> Result<Vec<(Arc<Case>, String)>> {
         let mut out = Vec::new();
         for (id, matter) in self.store.department_items(department)? {
             if let Some(case) = self.store.case(&id)? {
@@ -216,7 +216,7 @@ impl Workflow {
 
     /// 收件 (第十四条): a window intake is received or given the notice at once; an online
     /// submission waits for the window.
-    pub fn intake(&self, actor: &Actor, request: IntakeRequest) -> Result<Case> {
+    pub fn intake(&self, actor: &Actor, request: IntakeRequest) -> Result<Arc<Case>> {
         let today = self.clock.today();
         let one_thing = self.one_thing(&request.one_thing)?;
         validate_applicant(&request.applicant, today)?;
@@ -263,6 +263,7 @@ impl Workflow {
             changes.push(change);
             effects.extend(more);
         }
+        let case = Arc::new(case);
         self.commit(actor, &case, None, None, &changes, &effects, None)?;
         Ok(case)
     }
@@ -371,9 +372,9 @@ impl Workflow {
         actor: &Actor,
         id: &str,
         mut make: impl FnMut(&Case, &Ctx) -> Result<Command>,
-    ) -> Result<Case> {
+    ) -> Result<Arc<Case>> {
         for _ in 0..8 {
-            let mut case = self.case(id)?;
+            let case = self.case(id)?;
             let head = self.store.head(id)?;
             let calendar = self.calendar.current();
             let ctx = Ctx {
@@ -383,9 +384,10 @@ impl Workflow {
             };
             let base = case.revision;
             let command = make(&case, &ctx)?;
-            let (change, effects) = apply(&mut case, &command, &ctx)?;
-            match self.commit(actor, &case, Some(base), head, &[change], &effects, None) {
-                Ok(()) => return Ok(case),
+            let (next, change, effects) = advance(&case, &command, &ctx)?;
+            let next = Arc::new(next);
+            match self.commit(actor, &next, Some(base), head, &[change], &effects, None) {
+                Ok(()) => return Ok(next),
                 Err(ServiceError::Store(StoreError::Conflict(_))) => continue,
                 Err(e) => return Err(e),
             }
@@ -397,7 +399,7 @@ impl Workflow {
     fn commit(
         &self,
         actor: &Actor,
-        case: &Case,
+        case: &Arc<Case>,
         base_revision: Option<u64>,
         base_head: Option<Head>,
         changes: &[Change],
@@ -460,7 +462,7 @@ impl Workflow {
         actor: &Actor,
         id: &str,
         update: ApplicationUpdate,
-    ) -> Result<Case> {
+    ) -> Result<Arc<Case>> {
         self.validate_application(&update.fields, &update.materials)?;
         let case = self.execute(actor, id, |_, _| {
             Ok(Command::UpdateApplication {
@@ -482,7 +484,7 @@ impl Workflow {
         id: &str,
         matter: &str,
         action: DepartmentAction,
-    ) -> Result<Case> {
+    ) -> Result<Arc<Case>> {
         let matter = matter.to_owned();
         self.execute(actor, id, |case, ctx| {
             // Checked on the state the command applies to, read once.
@@ -599,7 +601,7 @@ impl Workflow {
     }
 
     /// The window's commands.
-    pub fn window(&self, actor: &Actor, id: &str, action: WindowAction) -> Result<Case> {
+    pub fn window(&self, actor: &Actor, id: &str, action: WindowAction) -> Result<Arc<Case>> {
         self.execute(actor, id, |case, ctx| {
             Ok(match &action {
                 WindowAction::Confirm => {
@@ -677,7 +679,7 @@ impl Workflow {
         let mut raised = Vec::new();
         for case in self.store.open_cases()? {
             let calendar = self.calendar.current();
-            let mut probe = case.clone();
+            let mut probe = Case::clone(&case);
             if super::clocks::settle_provisional(&mut probe, &calendar) {
                 match self.execute(&system, &case.id, |_, _| Ok(Command::SettleDeadlines)) {
                     Ok(_) | Err(ServiceError::Workflow(_)) => {}

@@ -39,7 +39,7 @@ fn conflict(msg: String) -> ConflictableTransactionError<StoreError> {
 impl CaseStore for SledStore {
     fn commit_case(&self, commit: Commit<'_>) -> StoreResult<()> {
         let id = commit.case.id.as_bytes();
-        let record = encode(commit.case)?;
+        let record = encode(commit.case.as_ref())?;
         let head = commit
             .events
             .last()
@@ -144,18 +144,19 @@ impl CaseStore for SledStore {
                 },
             )
             .map_err(tx_error)?;
-        self.case_cache.committed(Arc::new(commit.case.clone()));
+        self.case_cache.committed(commit.case.clone());
         self.durable()
     }
 
-    fn case(&self, id: &str) -> StoreResult<Option<Case>> {
+    fn case(&self, id: &str) -> StoreResult<Option<Arc<Case>>> {
         if let Some(case) = self.case_cache.get(id) {
-            return Ok(Some(Case::clone(&case)));
+            return Ok(Some(case));
         }
         let Some(case) = self.get::<Case>(&self.cases, id.as_bytes())? else {
             return Ok(None);
         };
-        self.case_cache.committed(Arc::new(case.clone()));
+        let case = Arc::new(case);
+        self.case_cache.committed(case.clone());
         Ok(Some(case))
     }
 
@@ -185,7 +186,7 @@ impl CaseStore for SledStore {
             .collect()
     }
 
-    fn open_cases(&self) -> StoreResult<Vec<Case>> {
+    fn open_cases(&self) -> StoreResult<Vec<Arc<Case>>> {
         let mut open = Vec::new();
         for item in self.open_cases.iter() {
             let (id, _) = item?;
@@ -217,21 +218,23 @@ impl CaseStore for SledStore {
         Ok(due)
     }
 
-    fn message_attempted(&self, message: &OutboxMessage) -> StoreResult<()> {
-        let k = message.id.to_be_bytes();
-        let v = encode(message)?;
-        let delivered = message.delivered_at.is_some();
-        (&self.outbox, &self.outbox_done)
-            .transaction(|(outbox, done)| {
-                if delivered {
-                    outbox.remove(&k[..])?;
-                    done.insert(&k[..], v.as_slice())?;
-                } else {
-                    outbox.insert(&k[..], v.as_slice())?;
-                }
-                Ok(())
-            })
-            .map_err(tx_error)?;
+    fn messages_attempted(&self, messages: &[OutboxMessage]) -> StoreResult<()> {
+        // No sled transaction here: each one seals sled's IO buffer twice, and these writes
+        // do not need one. A delivered message is copied to the sent log before it leaves the
+        // outbox, so a crash in between leaves it in both and it is sent again under the same
+        // id — the at-least-once promise — and never lost.
+        for m in messages {
+            let k = m.id.to_be_bytes();
+            let v = encode(m)?;
+            if m.delivered_at.is_some() {
+                self.outbox_done.insert(k, v)?;
+            } else {
+                self.outbox.insert(k, v)?;
+            }
+        }
+        for m in messages.iter().filter(|m| m.delivered_at.is_some()) {
+            self.outbox.remove(m.id.to_be_bytes())?;
+        }
         self.durable()
     }
 
@@ -288,7 +291,7 @@ mod tests {
         );
         store.commit_case(Commit {
             at,
-            case,
+            case: &Arc::new(case.clone()),
             base_revision: base,
             base_head: head,
             events: &[event],
@@ -302,7 +305,7 @@ mod tests {
             .open_cases()
             .unwrap()
             .into_iter()
-            .map(|c| c.id)
+            .map(|c| c.id.clone())
             .collect();
         ids.sort();
         ids
@@ -370,6 +373,58 @@ mod tests {
         let store = SledStore::open(dir.path()).unwrap();
         assert_eq!(open_ids(&store), ["old-open"]);
         assert!(store.meta.contains_key(OPEN_CASES_INDEXED).unwrap());
+    }
+
+    /// A pass's outcomes are recorded together: delivered messages move to the sent log, a
+    /// failed one stays due later with its attempt counted, and both hold after a reopen.
+    #[test]
+    fn a_pass_records_deliveries_and_retries_together() {
+        use crate::workflow::outbox::Message;
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let case = Arc::new(open_case("m"));
+        let sms = |text: &str| Message::Sms {
+            to: "13800000000".into(),
+            text: text.into(),
+        };
+        store
+            .commit_case(Commit {
+                at: "2026-11-27T10:00:00+08:00",
+                case: &case,
+                base_revision: None,
+                base_head: None,
+                events: &[],
+                messages: &[sms("收件"), sms("受理"), sms("办结")],
+                remember: None,
+            })
+            .unwrap();
+        let mut due = store.due_messages(0, 10).unwrap();
+        assert_eq!(due.len(), 3);
+        for (i, m) in due.iter_mut().enumerate() {
+            m.attempts = 1;
+            if i == 1 {
+                m.next_attempt_ms = 5_000;
+                m.last_error = Some("receiver answered 503".into());
+            } else {
+                m.delivered_at = Some("2026-11-27T10:00:01+08:00".into());
+            }
+        }
+        store.messages_attempted(&due).unwrap();
+
+        drop(store);
+        let store = SledStore::open(dir.path()).unwrap();
+        assert!(store.due_messages(4_999, 10).unwrap().is_empty());
+        let retry = store.due_messages(5_000, 10).unwrap();
+        assert_eq!(retry.len(), 1);
+        assert_eq!(retry[0].message, sms("受理"));
+        assert_eq!(retry[0].attempts, 1);
+        let sent: Vec<Message> = store
+            .sent_messages(10)
+            .unwrap()
+            .into_iter()
+            .map(|m| m.message)
+            .collect();
+        assert_eq!(sent, [sms("办结"), sms("收件")]);
     }
 
     /// Two commands on one case finish their commits in one order and may report them to the

@@ -3,70 +3,28 @@
 //! A writer registers after its write is applied, then waits until a flush that started after
 //! its registration has finished. Whoever finds no flush running starts one on behalf of
 //! everybody registered so far; the others wait for it. Under load one fsync thus acknowledges
-//! a whole batch, and no writer is acknowledged before its data is on disk.
+//! a whole batch, and no writer is acknowledged before its data is on disk. This is the
+//! batcher of `batch.rs` with nothing to apply but the flush.
 
-use std::sync::{Condvar, Mutex};
-
-#[derive(Default)]
-struct State {
-    /// Sequence number of the last registered write.
-    registered: u64,
-    /// Every write up to this number is on disk.
-    durable: u64,
-    flushing: bool,
-    /// Set when a flush failed; writers covered by it get the error.
-    failed_upto: u64,
-}
+use super::batch::Batcher;
 
 #[derive(Default)]
 pub struct GroupFlush {
-    state: Mutex<State>,
-    done: Condvar,
+    writers: Batcher<(), Result<(), String>>,
 }
 
 impl GroupFlush {
     /// Waits until every write applied before this call is durable, running `flush` if no
     /// flush is in progress. Returns the flush error to every writer the failed flush covered.
     pub fn commit<E: ToString>(&self, flush: impl Fn() -> Result<(), E>) -> Result<(), String> {
-        let mut st = self
-            .state
-            .lock()
-            .map_err(|_| "flush lock poisoned".to_owned())?;
-        st.registered += 1;
-        let mine = st.registered;
-        loop {
-            if st.durable >= mine {
-                return Ok(());
-            }
-            if st.failed_upto >= mine {
-                return Err("flush to disk failed".to_owned());
-            }
-            if st.flushing {
-                st = self
-                    .done
-                    .wait(st)
-                    .map_err(|_| "flush lock poisoned".to_owned())?;
-                continue;
-            }
-            st.flushing = true;
-            let target = st.registered;
-            drop(st);
-            let result = flush();
-            st = self
-                .state
-                .lock()
-                .map_err(|_| "flush lock poisoned".to_owned())?;
-            st.flushing = false;
-            match result {
-                Ok(()) => st.durable = st.durable.max(target),
-                Err(e) => {
-                    st.failed_upto = st.failed_upto.max(target);
-                    self.done.notify_all();
-                    return Err(e.to_string());
-                }
-            }
-            self.done.notify_all();
-        }
+        self.writers.submit(
+            (),
+            |batch| {
+                let flushed = flush().map_err(|e| e.to_string());
+                vec![flushed; batch.len()]
+            },
+            || Err("flush to disk failed".to_owned()),
+        )?
     }
 }
 

@@ -2,11 +2,14 @@
 //! traits when one machine is not enough. The embedded implementation is sled (`sled.rs`).
 //!
 //! Every write method returns only after its data is flushed to disk: a caller that gets `Ok`
-//! may acknowledge the command. Concurrent writers share flushes (see `flush.rs`).
+//! may acknowledge the command. Concurrent writers share flushes (see `flush.rs`), and
+//! concurrent workflow commands share transactions too (see `batch.rs`).
 
+mod batch;
 mod flush;
 mod sled;
 
+pub use self::batch::Batcher;
 pub use self::flush::GroupFlush;
 pub use self::sled::{SledStore, open_waiting_for_lock};
 
@@ -24,7 +27,7 @@ use crate::workflow::Case;
 use crate::workflow::audit::Event;
 use crate::workflow::outbox::{Message, OutboxMessage};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("storage failure: {0}")]
     Backend(String),

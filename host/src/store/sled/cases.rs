@@ -1,4 +1,5 @@
-//! Cases, their audit chains and the outbox in sled: one transaction per command.
+//! Cases, their audit chains and the outbox in sled. A command's writes are atomic; concurrent
+//! commands share one transaction and its flush.
 
 use std::sync::Arc;
 
@@ -32,14 +33,22 @@ impl SledStore {
     }
 }
 
-fn conflict(msg: String) -> ConflictableTransactionError<StoreError> {
-    ConflictableTransactionError::Abort(StoreError::Conflict(msg))
+/// One command's writes, encoded and ready for a group transaction.
+pub(super) struct Prepared {
+    case: Arc<Case>,
+    record: Vec<u8>,
+    head: Option<Vec<u8>>,
+    events: Vec<(Vec<u8>, Vec<u8>)>,
+    messages: Vec<([u8; 8], Vec<u8>)>,
+    index: Vec<Vec<u8>>,
+    remember: Option<(Vec<u8>, Vec<u8>)>,
+    base_revision: Option<u64>,
+    expected_head: u64,
 }
 
-impl CaseStore for SledStore {
-    fn commit_case(&self, commit: Commit<'_>) -> StoreResult<()> {
+impl SledStore {
+    fn prepare(&self, commit: &Commit<'_>) -> StoreResult<Prepared> {
         let id = commit.case.id.as_bytes();
-        let record = encode(commit.case.as_ref())?;
         let head = commit
             .events
             .last()
@@ -50,7 +59,6 @@ impl CaseStore for SledStore {
                 hash,
                 revision: commit.case.revision,
             });
-        let head = head.map(|h| encode(&h)).transpose()?;
         let events = commit
             .events
             .iter()
@@ -71,26 +79,38 @@ impl CaseStore for SledStore {
             };
             messages.push((number.to_be_bytes(), encode(&message)?));
         }
-        let index: Vec<Vec<u8>> = commit
-            .case
-            .items
-            .iter()
-            .filter(|i| i.status != ItemStatus::Waiting && i.distributed_at.is_some())
-            .map(|i| key(&[i.department.as_bytes(), id, i.matter.as_bytes()]))
-            .collect();
-        let remember = commit
-            .remember
-            .map(|(scope, r)| Ok::<_, StoreError>((scope.as_bytes().to_vec(), encode(r)?)))
-            .transpose()?;
-        let expected_head = commit.base_head.as_ref().map(|h| h.seq).unwrap_or(0);
+        Ok(Prepared {
+            case: commit.case.clone(),
+            record: encode(commit.case.as_ref())?,
+            head: head.map(|h| encode(&h)).transpose()?,
+            events,
+            messages,
+            index: commit
+                .case
+                .items
+                .iter()
+                .filter(|i| i.status != ItemStatus::Waiting && i.distributed_at.is_some())
+                .map(|i| key(&[i.department.as_bytes(), id, i.matter.as_bytes()]))
+                .collect(),
+            remember: commit
+                .remember
+                .map(|(scope, r)| Ok::<_, StoreError>((scope.as_bytes().to_vec(), encode(r)?)))
+                .transpose()?,
+            base_revision: commit.base_revision,
+            expected_head: commit.base_head.as_ref().map(|h| h.seq).unwrap_or(0),
+        })
+    }
 
-        let open = commit.case.status != CaseStatus::Archived;
-
-        // Exactly one sled transaction per command, and nothing else on the command path uses
-        // one: sled 0.34 seals its IO buffer before and after a transaction's batch manifest, so
-        // every transaction costs two log writes, each synced by sled's IO threads before our
-        // own flush: the largest part of a durable command's cost (see the README's benchmarks).
-        (
+    /// Applies a batch of commands in one sled transaction and flushes it: one outcome per
+    /// command, in order. A command whose base has moved on (or whose stored head is
+    /// unreadable) fails alone and writes nothing; the others in the batch still commit.
+    ///
+    /// One transaction per batch, and nothing else on the command path uses one: sled 0.34
+    /// seals its IO buffer before and after a transaction's batch manifest, so every
+    /// transaction costs two log writes synced by sled's IO threads, the largest part of a
+    /// durable command's cost (see the README's benchmarks).
+    fn apply_commits(&self, batch: &[Prepared]) -> Vec<StoreResult<()>> {
+        let applied = (
             &self.cases,
             &self.case_heads,
             &self.case_events,
@@ -101,55 +121,92 @@ impl CaseStore for SledStore {
         )
             .transaction(
                 |(cases, heads, event_tree, outbox, departments, idem, open_index)| {
-                    // The head holds the case's revision, so the check decodes a few bytes, not
-                    // the whole case.
-                    let stored: Option<Head> = match heads.get(id)? {
-                        Some(v) => Some(decode(&v).map_err(ConflictableTransactionError::Abort)?),
-                        None => None,
-                    };
-                    match (&stored, commit.base_revision) {
-                        (None, None) => {}
-                        (Some(h), Some(base)) if h.revision == base && h.seq == expected_head => {}
-                        (Some(_), None) => {
-                            return Err(conflict(format!(
-                                "case {} already exists",
-                                commit.case.id
-                            )));
+                    // Rebuilt on every attempt: sled may run this closure more than once.
+                    let mut outcomes = Vec::with_capacity(batch.len());
+                    for p in batch {
+                        let id = p.case.id.as_bytes();
+                        // The head holds the case's revision, so the check decodes a few bytes,
+                        // not the whole case. An earlier command of this batch on the same case
+                        // is seen here, so of two conflicting commands in one batch one wins.
+                        let stored: Option<Head> = match heads.get(id)? {
+                            Some(v) => match decode(&v) {
+                                Ok(h) => Some(h),
+                                Err(e) => {
+                                    outcomes.push(Err(e));
+                                    continue;
+                                }
+                            },
+                            None => None,
+                        };
+                        let refused = match (&stored, p.base_revision) {
+                            (None, None) => None,
+                            (Some(h), Some(base))
+                                if h.revision == base && h.seq == p.expected_head =>
+                            {
+                                None
+                            }
+                            (Some(_), None) => Some(format!("case {} already exists", p.case.id)),
+                            _ => Some(format!("case {} was changed by another command", p.case.id)),
+                        };
+                        if let Some(why) = refused {
+                            outcomes.push(Err(StoreError::Conflict(why)));
+                            continue;
                         }
-                        _ => {
-                            return Err(conflict(format!(
-                                "case {} was changed by another command",
-                                commit.case.id
-                            )));
+                        cases.insert(id, p.record.as_slice())?;
+                        if p.case.status != CaseStatus::Archived {
+                            open_index.insert(id, &[][..])?;
+                        } else {
+                            open_index.remove(id)?;
                         }
+                        if let Some(h) = &p.head {
+                            heads.insert(id, h.as_slice())?;
+                        }
+                        for (k, v) in &p.events {
+                            event_tree.insert(k.as_slice(), v.as_slice())?;
+                        }
+                        for (k, v) in &p.messages {
+                            outbox.insert(&k[..], v.as_slice())?;
+                        }
+                        for k in &p.index {
+                            departments.insert(k.as_slice(), &[][..])?;
+                        }
+                        if let Some((k, v)) = &p.remember {
+                            idem.insert(k.as_slice(), v.as_slice())?;
+                        }
+                        outcomes.push(Ok(()));
                     }
-                    cases.insert(id, record.as_slice())?;
-                    if open {
-                        open_index.insert(id, &[][..])?;
-                    } else {
-                        open_index.remove(id)?;
-                    }
-                    if let Some(h) = &head {
-                        heads.insert(id, h.as_slice())?;
-                    }
-                    for (k, v) in &events {
-                        event_tree.insert(k.as_slice(), v.as_slice())?;
-                    }
-                    for (k, v) in &messages {
-                        outbox.insert(k.as_slice(), v.as_slice())?;
-                    }
-                    for k in &index {
-                        departments.insert(k.as_slice(), &[][..])?;
-                    }
-                    if let Some((k, v)) = &remember {
-                        idem.insert(k.as_slice(), v.as_slice())?;
-                    }
-                    Ok(())
+                    Ok::<_, ConflictableTransactionError<StoreError>>(outcomes)
                 },
             )
-            .map_err(tx_error)?;
-        self.case_cache.committed(commit.case.clone());
-        self.durable()
+            .map_err(tx_error);
+        let mut outcomes = match applied {
+            Ok(outcomes) => outcomes,
+            Err(e) => return batch.iter().map(|_| Err(e.clone())).collect(),
+        };
+        for (p, outcome) in batch.iter().zip(&outcomes) {
+            if outcome.is_ok() {
+                self.case_cache.committed(p.case.clone());
+            }
+        }
+        if let Err(e) = self.durable() {
+            for outcome in outcomes.iter_mut().filter(|o| o.is_ok()) {
+                *outcome = Err(e.clone());
+            }
+        }
+        outcomes
+    }
+}
+
+impl CaseStore for SledStore {
+    fn commit_case(&self, commit: Commit<'_>) -> StoreResult<()> {
+        let prepared = self.prepare(&commit)?;
+        self.commits
+            .submit(
+                prepared,
+                |batch| self.apply_commits(&batch),
+                || Err(StoreError::Backend("the commit was not applied".into())),
+            )
+            .map_err(StoreError::Backend)?
     }
 
     fn case(&self, id: &str) -> StoreResult<Option<Arc<Case>>> {
@@ -377,6 +434,58 @@ mod tests {
         let store = SledStore::open(dir.path()).unwrap();
         assert_eq!(open_ids(&store), ["old-open"]);
         assert!(store.meta.contains_key(OPEN_CASES_INDEXED).unwrap());
+    }
+
+    /// Commands committed at the same moment share transactions: of those built on the same
+    /// revision of one case exactly one wins, and every command on another case commits.
+    #[test]
+    fn concurrent_commands_share_transactions_and_one_of_a_conflict_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SledStore::open(dir.path()).unwrap());
+        let contested = open_case("contested");
+        commit(&store, &contested, None).unwrap();
+        let start = Arc::new(std::sync::Barrier::new(16));
+        let threads: Vec<_> = (0..16)
+            .map(|t| {
+                let (store, start) = (store.clone(), start.clone());
+                let mut next = contested.clone();
+                std::thread::spawn(move || {
+                    start.wait();
+                    if t % 2 == 0 {
+                        let base = next.revision;
+                        next.revision += 1;
+                        next.alerts = vec![format!("thread {t}")];
+                        commit(&store, &next, Some(base))
+                    } else {
+                        commit(&store, &open_case(&format!("own-{t}")), None)
+                    }
+                })
+            })
+            .collect();
+        let outcomes: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        let (contenders, others): (Vec<_>, Vec<_>) =
+            outcomes.iter().enumerate().partition(|(t, _)| t % 2 == 0);
+        assert!(others.iter().all(|(_, o)| o.is_ok()), "{others:?}");
+        let winners: Vec<usize> = contenders
+            .iter()
+            .filter(|(_, o)| o.is_ok())
+            .map(|(t, _)| *t)
+            .collect();
+        assert_eq!(winners.len(), 1, "{contenders:?}");
+        assert!(
+            contenders
+                .iter()
+                .filter(|(_, o)| o.is_err())
+                .all(|(_, o)| matches!(o, Err(StoreError::Conflict(_))))
+        );
+        // The winner's state is what is read, from the cache and from disk.
+        let expected = vec![format!("thread {}", winners[0])];
+        assert_eq!(store.case("contested").unwrap().unwrap().alerts, expected);
+        assert_eq!(store.events("contested").unwrap().len(), 2);
+        drop(store);
+        let store = SledStore::open(dir.path()).unwrap();
+        assert_eq!(store.case("contested").unwrap().unwrap().alerts, expected);
+        assert_eq!(open_ids(&store).len(), 9);
     }
 
     /// A pass's outcomes are recorded together: delivered messages move to the sent log, a

@@ -49,8 +49,8 @@ use serde::de::DeserializeOwned;
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
 use super::{
-    CalendarStore, GroupFlush, IdempotencyStore, PluginStore, Remembered, StoreError, StoreResult,
-    StoredYear, TokenStore, Webhook, WebhookStore,
+    Batcher, CalendarStore, GroupFlush, IdempotencyStore, PluginStore, Remembered, StoreError,
+    StoreResult, StoredYear, TokenStore, Webhook, WebhookStore,
 };
 use crate::auth::Principal;
 use case_cache::CaseCache;
@@ -92,6 +92,8 @@ pub struct SledStore {
     case_events: sled::Tree,
     open_cases: sled::Tree,
     case_cache: CaseCache,
+    /// Concurrent commands share transactions (see `store/batch.rs`).
+    commits: Batcher<cases::Prepared, StoreResult<()>>,
     department_items: sled::Tree,
     outbox: sled::Tree,
     outbox_done: sled::Tree,
@@ -176,6 +178,7 @@ impl SledStore {
             case_events: db.open_tree("case_events")?,
             open_cases: db.open_tree("open_cases")?,
             case_cache: CaseCache::default(),
+            commits: Batcher::default(),
             department_items: db.open_tree("department_items")?,
             outbox: db.open_tree("outbox")?,
             outbox_done: db.open_tree("outbox_done")?,

@@ -102,6 +102,26 @@ async fn roles_are_enforced() {
         )
         .await;
     assert_error(s, &b, StatusCode::FORBIDDEN, "forbidden");
+    // A version is found under its own matter only, the second reading (from the registry's
+    // memory) as the first.
+    for _ in 0..2 {
+        let (s, b) = host
+            .get(
+                &format!("/api/v1/matters/birth-registration/versions/{sha}"),
+                &police,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        assert_eq!(b["sha256"], sha.as_str());
+        assert_eq!(b["matter"], "birth-registration");
+    }
+    let (s, b) = host
+        .get(
+            &format!("/api/v1/matters/seal-engraving-filing/versions/{sha}"),
+            &police,
+        )
+        .await;
+    assert_error(s, &b, StatusCode::NOT_FOUND, "unknown_version");
 
     // Pre-checks are for the window; departments do not run them.
     let (s, b) = host

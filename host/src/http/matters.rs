@@ -1,6 +1,8 @@
 //! `/matters/{code}/…`: rule versions of a matter — upload (department), list, activate and roll
 //! back (administrator).
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -83,7 +85,7 @@ pub async fn version(
     State(app): State<AppState>,
     caller: Caller,
     Path((matter, sha256)): Path<(String, String)>,
-) -> Result<Json<PluginVersion>, ApiError> {
+) -> Result<Json<Arc<PluginVersion>>, ApiError> {
     let principal = caller.need(Need::AdminOrDepartment)?.clone();
     blocking(move || {
         may_read(&app, &principal, &matter)?;

@@ -131,6 +131,9 @@ pub struct Registry {
     active: RwLock<HashMap<String, Arc<ActivePlugin>>>,
     /// Versions that are no longer active but still judge the cases that started on them.
     retired: Mutex<HashMap<String, Plugin>>,
+    /// Version records by sha256, as read from the store. A record never changes once
+    /// uploaded, and every acceptance asks for the ones that judged its case.
+    records: Mutex<HashMap<String, Arc<PluginVersion>>>,
     /// Serialises activations so each records the version it replaced.
     activation_lock: Mutex<()>,
     pub max_upload_bytes: usize,
@@ -163,6 +166,7 @@ impl Registry {
             calendar,
             active: RwLock::new(HashMap::new()),
             retired: Mutex::new(HashMap::new()),
+            records: Mutex::new(HashMap::new()),
             activation_lock: Mutex::new(()),
             max_upload_bytes,
             replay_keep: 200,
@@ -294,8 +298,25 @@ impl Registry {
         &self,
         matter: &str,
         sha256: &str,
-    ) -> Result<Option<PluginVersion>, RegistryError> {
-        Ok(self.store.version(matter, sha256)?)
+    ) -> Result<Option<Arc<PluginVersion>>, RegistryError> {
+        let cached = self
+            .records
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(sha256)
+            .cloned();
+        if let Some(record) = cached {
+            return Ok((record.matter == matter).then_some(record));
+        }
+        let Some(record) = self.store.version(matter, sha256)? else {
+            return Ok(None);
+        };
+        let record = Arc::new(record);
+        self.records
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(sha256.to_owned(), record.clone());
+        Ok(Some(record))
     }
 
     /// A stored version, or `UnknownVersion`.

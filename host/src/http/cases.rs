@@ -6,6 +6,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
 use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +20,7 @@ use crate::workflow::clocks::{RunningClock, running};
 use crate::workflow::service::{
     Actor, ApplicationUpdate, DepartmentAction, IntakeRequest, WindowAction,
 };
-use crate::workflow::{Case, ItemStatus};
+use crate::workflow::{Case, Committed, ItemStatus};
 
 fn actor(p: &Principal) -> Actor {
     Actor {
@@ -42,6 +43,39 @@ fn view(app: &AppState, case: Arc<Case>) -> CaseView {
     CaseView { case, clocks }
 }
 
+/// The reply to a command: the same document as [`CaseView`], built from the JSON the case
+/// was just stored as instead of encoding the case a second time.
+fn committed_view(app: &AppState, committed: Committed) -> Response {
+    let clocks = running(&committed.case, app.clock.today(), &app.calendar.current());
+    match with_clocks(&committed.json, &clocks) {
+        Some(body) => ([(CONTENT_TYPE, "application/json")], body).into_response(),
+        None => Json(CaseView {
+            case: committed.case,
+            clocks,
+        })
+        .into_response(),
+    }
+}
+
+/// A case's JSON object with `clocks` added as its last member, which is what serde writes for
+/// [`CaseView`]. `None` if `case` is not a non-empty JSON object, which a case always is; the
+/// caller then encodes anew rather than answer with broken JSON.
+fn with_clocks(case: &[u8], clocks: &[RunningClock]) -> Option<Vec<u8>> {
+    let (b'}', members) = case.split_last()? else {
+        return None;
+    };
+    if members.len() < 2 {
+        return None;
+    }
+    let clocks = serde_json::to_vec(clocks).ok()?;
+    let mut body = Vec::with_capacity(case.len() + clocks.len() + 11);
+    body.extend_from_slice(members);
+    body.extend_from_slice(b",\"clocks\":");
+    body.extend_from_slice(&clocks);
+    body.push(b'}');
+    Some(body)
+}
+
 /// POST /api/v1/cases — the window (channel `window`) or the online service (`online`).
 pub async fn create(
     State(app): State<AppState>,
@@ -56,12 +90,13 @@ pub async fn create(
             "window intake uses channel window; online submissions use channel online",
         ));
     }
-    let case = with_slot(app, move |app| {
-        let case = app.workflow.intake(&actor(&principal), request)?;
-        Ok(view(app, case))
+    let mut reply = with_slot(app, move |app| {
+        let committed = app.workflow.intake(&actor(&principal), request)?;
+        Ok(committed_view(app, committed))
     })
     .await?;
-    Ok((StatusCode::CREATED, Json(case)).into_response())
+    *reply.status_mut() = StatusCode::CREATED;
+    Ok(reply)
 }
 
 /// May `principal` read this case? Departments read cases in which they have a distributed
@@ -109,16 +144,15 @@ pub async fn update_application(
     caller: Caller,
     Path(id): Path<String>,
     JsonBody(update): JsonBody<ApplicationUpdate>,
-) -> Result<Json<CaseView>, ApiError> {
+) -> Result<Response, ApiError> {
     let principal = caller.need(Need::ClerkOrApplicant)?.clone();
     with_slot(app, move |app| {
-        let case = app
+        let committed = app
             .workflow
             .update_application(&actor(&principal), &id, update)?;
-        Ok(view(app, case))
+        Ok(committed_view(app, committed))
     })
     .await
-    .map(Json)
 }
 
 /// POST /api/v1/cases/{id}/window — the window: confirm an online submission, receive a
@@ -129,7 +163,7 @@ pub async fn window(
     caller: Caller,
     Path(id): Path<String>,
     JsonBody(action): JsonBody<WindowAction>,
-) -> Result<Json<CaseView>, ApiError> {
+) -> Result<Response, ApiError> {
     let principal = caller.0.clone();
     let allowed = match principal.role {
         Role::Clerk | Role::Admin => true,
@@ -143,11 +177,10 @@ pub async fn window(
         ));
     }
     with_slot(app, move |app| {
-        let case = app.workflow.window(&actor(&principal), &id, action)?;
-        Ok(view(app, case))
+        let committed = app.workflow.window(&actor(&principal), &id, action)?;
+        Ok(committed_view(app, committed))
     })
     .await
-    .map(Json)
 }
 
 /// POST /api/v1/cases/{id}/items/{matter} — the department that handles the matter:
@@ -157,17 +190,16 @@ pub async fn item(
     caller: Caller,
     Path((id, matter)): Path<(String, String)>,
     JsonBody(action): JsonBody<DepartmentAction>,
-) -> Result<Json<CaseView>, ApiError> {
+) -> Result<Response, ApiError> {
     let principal = caller.need(Need::Department)?.clone();
     let department = principal.department().unwrap_or_default().to_owned();
     with_slot(app, move |app| {
-        let case =
+        let committed =
             app.workflow
                 .department(&actor(&principal), &department, &id, &matter, action)?;
-        Ok(view(app, case))
+        Ok(committed_view(app, committed))
     })
     .await
-    .map(Json)
 }
 
 #[derive(Serialize)]
@@ -332,9 +364,9 @@ pub struct ArchiveRecord {
     one_thing: String,
     receipt: Option<crate::workflow::Receipt>,
     applicant: String,
-    materials: Vec<crate::workflow::CaseMaterial>,
+    materials: Arc<[crate::workflow::CaseMaterial]>,
     results: Vec<ResultEntry>,
-    judged_by: Vec<crate::precheck::JudgedBy>,
+    judged_by: Arc<[crate::precheck::JudgedBy]>,
     events: Vec<Event>,
     audit_verified: bool,
     archived_at: Option<String>,
@@ -428,4 +460,43 @@ pub async fn results(
     })
     .await
     .map(Json)
+}
+
+#[cfg(test)]
+mod tests {
+    use lianban_sdk::Date;
+
+    use super::*;
+    use crate::workflow::{Delivery, tests as workflow_tests};
+    use lianban_sdk::testing::official_calendar;
+
+    /// A command's reply, spliced from the stored JSON, is byte for byte what encoding the
+    /// view would give, clocks included.
+    #[test]
+    fn a_reply_from_the_stored_json_is_the_encoded_view() {
+        let cal = official_calendar();
+        let day = Date::ymd(2026, 11, 27);
+        let case = Arc::new(workflow_tests::case(
+            lianban_sdk::Channel::Online,
+            Delivery::Together,
+            &cal,
+            day,
+        ));
+        let clocks = running(&case, day, &cal);
+        assert!(
+            !clocks.is_empty(),
+            "an online submission has its intake clock"
+        );
+        let stored = serde_json::to_vec(case.as_ref()).unwrap();
+        let spliced = with_clocks(&stored, &clocks).unwrap();
+        let encoded = serde_json::to_vec(&CaseView { case, clocks }).unwrap();
+        assert_eq!(String::from_utf8(spliced), String::from_utf8(encoded));
+    }
+
+    #[test]
+    fn anything_but_a_non_empty_object_is_encoded_anew() {
+        assert_eq!(with_clocks(b"", &[]), None);
+        assert_eq!(with_clocks(b"{}", &[]), None);
+        assert_eq!(with_clocks(b"[1]", &[]), None);
+    }
 }

@@ -7,6 +7,7 @@
 //! effects together.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use lianban_sdk::{Date, WorkingCalendar};
 use serde::{Deserialize, Serialize};
@@ -369,8 +370,8 @@ fn step(
             if !matches!(case.status, C::Submitted | C::Incomplete) {
                 return Err(wrong(command, case));
             }
-            case.fields = fields.clone();
-            case.materials = materials.clone();
+            case.fields = Arc::new(fields.clone());
+            case.materials = materials.as_slice().into();
             // Online, a corrected application goes back to the window, which again has one
             // working day to answer (第十四条).
             if case.channel == lianban_sdk::Channel::Online && case.status == C::Incomplete {

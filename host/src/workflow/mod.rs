@@ -11,11 +11,13 @@ pub mod print;
 pub mod service;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use lianban_sdk::Channel;
 
 pub use machine::{Change, Command, Ctx, Effect, Sms, WorkflowError, advance, apply};
 pub use model::*;
+pub use service::Committed;
 
 use crate::catalog::OneThing;
 use crate::precheck::JudgedBy;
@@ -46,15 +48,15 @@ pub fn new_case(one_thing: &OneThing, new: NewCase, ctx: &Ctx) -> Case {
         channel: new.channel,
         status: CaseStatus::Submitted,
         applicant: new.applicant,
-        fields: new.fields,
-        materials: new.materials,
+        fields: Arc::new(new.fields),
+        materials: new.materials.into(),
         delivery: new.delivery,
         items: one_thing
             .matters
             .iter()
             .map(|m| Item::new(&m.code, &m.name, &m.department, m.prerequisites.clone()))
             .collect(),
-        judged_by: new.judged_by,
+        judged_by: new.judged_by.into(),
         notices: Vec::new(),
         receipt: None,
         intake_due,

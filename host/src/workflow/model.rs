@@ -2,6 +2,7 @@
 //! handles (联办事项办件).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use lianban_sdk::{Channel, Date};
 use serde::{Deserialize, Serialize};
@@ -270,12 +271,14 @@ pub struct Case {
     pub channel: Channel,
     pub status: CaseStatus,
     pub applicant: Applicant,
-    pub fields: BTreeMap<String, String>,
-    pub materials: Vec<CaseMaterial>,
+    // The application and the versions that judged it rarely change once a case is open, so
+    // they are shared between a case's successive states instead of copied by every command.
+    pub fields: Arc<BTreeMap<String, String>>,
+    pub materials: Arc<[CaseMaterial]>,
     pub delivery: Delivery,
     pub items: Vec<Item>,
     /// The rule versions that judged the application at intake; kept for the case's life.
-    pub judged_by: Vec<JudgedBy>,
+    pub judged_by: Arc<[JudgedBy]>,
     pub notices: Vec<CorrectionNotice>,
     pub receipt: Option<Receipt>,
     /// Online submissions: the window's one working day to confirm or send the notice.

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use lianban_sdk::{Channel, Date, MaterialInput, MergedApplication, validate};
 use serde::Deserialize;
 
@@ -64,6 +65,15 @@ impl From<StoreError> for ServiceError {
 }
 
 type Result<T> = std::result::Result<T, ServiceError>;
+
+/// A command's committed state with the JSON it was stored as. The reply is built from the
+/// same bytes, so a command encodes its case once rather than once for the store and again
+/// for the client.
+#[derive(Clone, Debug)]
+pub struct Committed {
+    pub case: Arc<Case>,
+    pub json: Bytes,
+}
 
 /// The body of an intake (window) or a submission (online).
 #[derive(Clone, Debug, Deserialize)]
@@ -216,7 +226,7 @@ impl Workflow {
 
     /// 收件 (第十四条): a window intake is received or given the notice at once; an online
     /// submission waits for the window.
-    pub fn intake(&self, actor: &Actor, request: IntakeRequest) -> Result<Arc<Case>> {
+    pub fn intake(&self, actor: &Actor, request: IntakeRequest) -> Result<Committed> {
         let today = self.clock.today();
         let one_thing = self.one_thing(&request.one_thing)?;
         validate_applicant(&request.applicant, today)?;
@@ -264,8 +274,8 @@ impl Workflow {
             effects.extend(more);
         }
         let case = Arc::new(case);
-        self.commit(actor, &case, None, None, &changes, &effects, None)?;
-        Ok(case)
+        let json = self.commit(actor, &case, None, None, &changes, &effects, None)?;
+        Ok(Committed { case, json })
     }
 
     fn precheck(
@@ -372,7 +382,7 @@ impl Workflow {
         actor: &Actor,
         id: &str,
         mut make: impl FnMut(&Case, &Ctx) -> Result<Command>,
-    ) -> Result<Arc<Case>> {
+    ) -> Result<Committed> {
         for _ in 0..8 {
             let case = self.case(id)?;
             let head = self.store.head(id)?;
@@ -387,7 +397,7 @@ impl Workflow {
             let (next, change, effects) = advance(&case, &command, &ctx)?;
             let next = Arc::new(next);
             match self.commit(actor, &next, Some(base), head, &[change], &effects, None) {
-                Ok(()) => return Ok(next),
+                Ok(json) => return Ok(Committed { case: next, json }),
                 Err(ServiceError::Store(StoreError::Conflict(_))) => continue,
                 Err(e) => return Err(e),
             }
@@ -405,7 +415,7 @@ impl Workflow {
         changes: &[Change],
         effects: &[Effect],
         remember: Option<(&str, &Remembered)>,
-    ) -> Result<()> {
+    ) -> Result<Bytes> {
         let at = self.clock.stamp();
         let mut events: Vec<Event> = Vec::new();
         for change in changes {
@@ -443,16 +453,20 @@ impl Workflow {
                 },
             })
             .collect();
+        let json = serde_json::to_vec(case.as_ref())
+            .map(Bytes::from)
+            .map_err(|e| StoreError::Corrupt(format!("case {} not encodable: {e}", case.id)))?;
         self.store.commit_case(Commit {
             at: &at,
             case,
+            json: &json,
             base_revision,
             base_head,
             events: &events,
             messages: &messages,
             remember,
         })?;
-        Ok(())
+        Ok(json)
     }
 
     /// A corrected application. At the window the intake decision is taken again at once;
@@ -462,7 +476,7 @@ impl Workflow {
         actor: &Actor,
         id: &str,
         update: ApplicationUpdate,
-    ) -> Result<Arc<Case>> {
+    ) -> Result<Committed> {
         self.validate_application(&update.fields, &update.materials)?;
         let case = self.execute(actor, id, |_, _| {
             Ok(Command::UpdateApplication {
@@ -470,7 +484,7 @@ impl Workflow {
                 materials: update.materials.clone(),
             })
         })?;
-        if case.channel == Channel::Window {
+        if case.case.channel == Channel::Window {
             return self.window(actor, id, WindowAction::Confirm);
         }
         Ok(case)
@@ -484,7 +498,7 @@ impl Workflow {
         id: &str,
         matter: &str,
         action: DepartmentAction,
-    ) -> Result<Arc<Case>> {
+    ) -> Result<Committed> {
         let matter = matter.to_owned();
         self.execute(actor, id, |case, ctx| {
             // Checked on the state the command applies to, read once.
@@ -601,7 +615,7 @@ impl Workflow {
     }
 
     /// The window's commands.
-    pub fn window(&self, actor: &Actor, id: &str, action: WindowAction) -> Result<Arc<Case>> {
+    pub fn window(&self, actor: &Actor, id: &str, action: WindowAction) -> Result<Committed> {
         self.execute(actor, id, |case, ctx| {
             Ok(match &action {
                 WindowAction::Confirm => {
@@ -661,7 +675,7 @@ impl Workflow {
                 None,
             ) {
                 Err(ServiceError::Store(StoreError::Conflict(_))) => continue,
-                other => return other,
+                other => return other.map(drop),
             }
         }
         Err(ServiceError::Contended)

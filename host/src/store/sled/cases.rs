@@ -81,7 +81,7 @@ impl SledStore {
         }
         Ok(Prepared {
             case: commit.case.clone(),
-            record: encode(commit.case.as_ref())?,
+            record: commit.json.to_vec(),
             head: head.map(|h| encode(&h)).transpose()?,
             events,
             messages,
@@ -353,6 +353,7 @@ mod tests {
         store.commit_case(Commit {
             at,
             case: &Arc::new(case.clone()),
+            json: &serde_json::to_vec(case).unwrap(),
             base_revision: base,
             base_head: head,
             events: &[event],
@@ -504,6 +505,7 @@ mod tests {
             .commit_case(Commit {
                 at: "2026-11-27T10:00:00+08:00",
                 case: &case,
+                json: &serde_json::to_vec(case.as_ref()).unwrap(),
                 base_revision: None,
                 base_head: None,
                 events: &[],

@@ -85,12 +85,15 @@ impl SledStore {
             head: head.map(|h| encode(&h)).transpose()?,
             events,
             messages,
+            // Entries are never removed, so one already there stays there until the commit;
+            // writing it again with every later command of the case would only cost log writes.
             index: commit
                 .case
                 .items
                 .iter()
                 .filter(|i| i.status != ItemStatus::Waiting && i.distributed_at.is_some())
                 .map(|i| key(&[i.department.as_bytes(), id, i.matter.as_bytes()]))
+                .filter(|k| !matches!(self.department_items.contains_key(k), Ok(true)))
                 .collect(),
             remember: commit
                 .remember
@@ -153,10 +156,11 @@ impl SledStore {
                             continue;
                         }
                         cases.insert(id, p.record.as_slice())?;
-                        if p.case.status != CaseStatus::Archived {
-                            open_index.insert(id, &[][..])?;
-                        } else {
+                        // A case is open from its first commit until it is archived.
+                        if p.case.status == CaseStatus::Archived {
                             open_index.remove(id)?;
+                        } else if p.base_revision.is_none() {
+                            open_index.insert(id, &[][..])?;
                         }
                         if let Some(h) = &p.head {
                             heads.insert(id, h.as_slice())?;

@@ -1,6 +1,8 @@
 //! The working-day clocks of a case (第十四条至第十七条): which stage is running, when it is due,
 //! and whether it is normal, close (due within one working day) or overdue.
 
+use std::sync::Arc;
+
 use lianban_sdk::{Date, WorkingCalendar};
 use serde::Serialize;
 
@@ -128,6 +130,13 @@ pub fn settle_provisional(case: &mut Case, calendar: &WorkingCalendar) -> bool {
     };
     settle(&mut case.intake_due);
     for item in &mut case.items {
+        let provisional = [&item.accept_due, &item.decision_due, &item.return_due]
+            .into_iter()
+            .any(|d| d.as_ref().is_some_and(Due::is_provisional));
+        if !provisional {
+            continue;
+        }
+        let item = Arc::make_mut(item);
         settle(&mut item.accept_due);
         settle(&mut item.decision_due);
         settle(&mut item.return_due);

@@ -587,6 +587,7 @@ fn step(
                 return Err(wrong(command, case));
             }
             for item in case.items.iter_mut().filter(|i| !i.is_finished()) {
+                let item = Arc::make_mut(item);
                 item.status = ItemStatus::Withdrawn;
                 if item.distributed_at.is_some() {
                     effects.push(webhook(
@@ -644,6 +645,7 @@ fn distribute_ready(case: &mut Case, ctx: &Ctx, effects: &mut Vec<Effect>) {
         let ready = item.status == ItemStatus::Waiting
             && item.prerequisites.iter().all(|p| approved.contains(p));
         if ready {
+            let item = Arc::make_mut(item);
             item.status = ItemStatus::Distributed;
             item.distributed_at = Some(ctx.at.clone());
             item.accept_due = Some(ctx.due(
@@ -675,6 +677,7 @@ fn cancel_blocked(case: &mut Case) {
             .filter(|i| i.status == ItemStatus::Waiting)
         {
             if let Some((_, name)) = failed.iter().find(|(m, _)| item.prerequisites.contains(m)) {
+                let item = Arc::make_mut(item);
                 item.status = ItemStatus::Cancelled;
                 item.cancel_reason = Some(format!("前置事项“{name}”未获准予，本事项无法继续办理"));
                 changed = true;

@@ -54,7 +54,14 @@ pub fn new_case(one_thing: &OneThing, new: NewCase, ctx: &Ctx) -> Case {
         items: one_thing
             .matters
             .iter()
-            .map(|m| Item::new(&m.code, &m.name, &m.department, m.prerequisites.clone()))
+            .map(|m| {
+                Arc::new(Item::new(
+                    &m.code,
+                    &m.name,
+                    &m.department,
+                    m.prerequisites.clone(),
+                ))
+            })
             .collect(),
         judged_by: new.judged_by.into(),
         notices: Vec::new(),

@@ -276,7 +276,9 @@ pub struct Case {
     pub fields: Arc<BTreeMap<String, String>>,
     pub materials: Arc<[CaseMaterial]>,
     pub delivery: Delivery,
-    pub items: Vec<Item>,
+    /// Shared with the case's earlier state until a command changes them: a command changes one
+    /// item or a few, and copies only those.
+    pub items: Vec<Arc<Item>>,
     /// The rule versions that judged the application at intake; kept for the case's life.
     pub judged_by: Arc<[JudgedBy]>,
     pub notices: Vec<CorrectionNotice>,
@@ -298,11 +300,14 @@ pub struct Case {
 
 impl Case {
     pub fn item(&self, matter: &str) -> Option<&Item> {
-        self.items.iter().find(|i| i.matter == matter)
+        self.items.iter().find(|i| i.matter == matter).map(|i| &**i)
     }
 
     pub fn item_mut(&mut self, matter: &str) -> Option<&mut Item> {
-        self.items.iter_mut().find(|i| i.matter == matter)
+        self.items
+            .iter_mut()
+            .find(|i| i.matter == matter)
+            .map(Arc::make_mut)
     }
 
     /// Any decision taken yet? Withdrawal is only possible before the first.
@@ -311,6 +316,6 @@ impl Case {
     }
 
     pub fn all_finished(&self) -> bool {
-        self.items.iter().all(Item::is_finished)
+        self.items.iter().all(|i| i.is_finished())
     }
 }

@@ -2,13 +2,15 @@
 //! intakes gave the matter's active rules, and report what would change.
 //!
 //! Inputs are kept per matter in a ring of `replay_keep` slots (the oldest is overwritten), in
-//! the same store and behind the same access rules as the cases they come from. Reports name
-//! inputs by sequence number and date only: an administrator sees what would change, not
-//! whose application it was.
+//! the same store and behind the same access rules as the cases they come from. A burst of a
+//! whole ring is recorded at once; after that, a few inputs per second
+//! ([`RECORDED_PER_SECOND`]). Reports name inputs by sequence number and date only: an
+//! administrator sees what would change, not whose application it was.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use lianban_sdk::{Application, Date, Deadline, Severity};
 use serde::{Deserialize, Serialize};
@@ -78,9 +80,55 @@ pub struct ReplayReport {
 /// acknowledged write, so when the thread falls behind by `QUEUE` inputs the newest are dropped
 /// rather than slowing applicants down.
 pub(super) struct Recorder {
-    /// Next ring slot per matter, found from the stored inputs on first use after a start.
-    next: Mutex<HashMap<String, u64>>,
+    /// Per matter, found from the stored inputs on first use after a start.
+    rings: Mutex<HashMap<String, Ring>>,
     writer: SyncSender<Write>,
+}
+
+/// A matter's ring: the next slot, and how many inputs may be recorded now.
+struct Ring {
+    next: u64,
+    allowance: Allowance,
+}
+
+/// Inputs recorded per matter and second once a burst of a whole ring is used up.
+///
+/// The ring is a sample of recent applications. Under sustained load every pre-check would
+/// otherwise overwrite it within a fraction of a second, spending a fifth of a pre-check's
+/// CPU on writes nobody reads and keeping personal data on disk that adds nothing to the
+/// sample; at this rate a full ring still holds the last minute or so of traffic.
+const RECORDED_PER_SECOND: f64 = 4.0;
+
+/// A token bucket: up to `burst` inputs at once, refilled at `per_second`.
+struct Allowance {
+    tokens: f64,
+    burst: f64,
+    per_second: f64,
+    refilled: Instant,
+}
+
+impl Allowance {
+    fn new(burst: usize, per_second: f64, now: Instant) -> Allowance {
+        let burst = burst as f64;
+        Allowance {
+            tokens: burst,
+            burst,
+            per_second,
+            refilled: now,
+        }
+    }
+
+    /// Takes one input's worth if there is one.
+    fn take(&mut self, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.refilled).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.per_second).min(self.burst);
+        self.refilled = now;
+        if self.tokens < 1.0 {
+            return false;
+        }
+        self.tokens -= 1.0;
+        true
+    }
 }
 
 enum Write {
@@ -124,7 +172,7 @@ impl Recorder {
             tracing::error!(error = %e, "replay recorder not started");
         }
         Recorder {
-            next: Mutex::new(HashMap::new()),
+            rings: Mutex::new(HashMap::new()),
             writer,
         }
     }
@@ -158,34 +206,28 @@ impl Registry {
             return;
         }
         let matter = app.matter.as_str();
+        let now = Instant::now();
         let seq = {
-            let mut next = self
+            let mut rings = self
                 .recorder
-                .next
+                .rings
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
-            let slot = match next.get(matter) {
-                Some(n) => *n,
-                None => match self.store.replay_inputs(matter) {
-                    Ok(stored) => {
-                        // A ring made smaller since the inputs were recorded: what lies beyond
-                        // it is personal data kept longer than configured, so it goes now.
-                        if let Err(e) = self
-                            .store
-                            .trim_replay_inputs(matter, self.replay_keep as u64)
-                        {
-                            tracing::warn!(%matter, error = %e, "replay inputs not trimmed");
-                        }
-                        stored.iter().map(|i| i.seq + 1).max().unwrap_or(0)
-                    }
-                    Err(e) => {
-                        tracing::warn!(%matter, error = %e, "replay inputs unreadable");
-                        return;
-                    }
-                },
+            if !rings.contains_key(matter) {
+                let Some(next) = self.stored_ring_end(matter) else {
+                    return;
+                };
+                let allowance = Allowance::new(self.replay_keep, RECORDED_PER_SECOND, now);
+                rings.insert(matter.to_owned(), Ring { next, allowance });
+            }
+            let Some(ring) = rings.get_mut(matter) else {
+                return;
             };
-            next.insert(matter.to_owned(), slot + 1);
-            slot
+            if !ring.allowance.take(now) {
+                return;
+            }
+            ring.next += 1;
+            ring.next - 1
         };
         let input = RecordedInput {
             seq,
@@ -201,6 +243,27 @@ impl Registry {
         };
         if let Err(e) = self.recorder.writer.try_send(write) {
             tracing::debug!(%matter, error = %e, "replay input dropped");
+        }
+    }
+
+    /// The slot after the newest stored input of `matter`; `None` if they cannot be read.
+    fn stored_ring_end(&self, matter: &str) -> Option<u64> {
+        match self.store.replay_inputs(matter) {
+            Ok(stored) => {
+                // A ring made smaller since the inputs were recorded: what lies beyond it is
+                // personal data kept longer than configured, so it goes now.
+                if let Err(e) = self
+                    .store
+                    .trim_replay_inputs(matter, self.replay_keep as u64)
+                {
+                    tracing::warn!(%matter, error = %e, "replay inputs not trimmed");
+                }
+                Some(stored.iter().map(|i| i.seq + 1).max().unwrap_or(0))
+            }
+            Err(e) => {
+                tracing::warn!(%matter, error = %e, "replay inputs unreadable");
+                None
+            }
         }
     }
 
@@ -362,5 +425,30 @@ impl Registry {
         report.reviewed_at = Some(now.to_owned());
         self.store.put_replay(&report)?;
         Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn a_burst_is_recorded_whole_and_then_a_few_inputs_per_second() {
+        let start = Instant::now();
+        let mut allowance = Allowance::new(3, 4.0, start);
+        assert!(
+            (0..3).all(|_| allowance.take(start)),
+            "a ring's worth at once"
+        );
+        assert!(!allowance.take(start));
+        // A quarter of a second earns one more input, and no more.
+        let later = start + Duration::from_millis(250);
+        assert!(allowance.take(later));
+        assert!(!allowance.take(later));
+        // A long pause refills the burst, never beyond it.
+        let much_later = later + Duration::from_secs(3_600);
+        assert_eq!((0..10).filter(|_| allowance.take(much_later)).count(), 3);
     }
 }

@@ -144,6 +144,27 @@ async fn acknowledged_writes_survive_sigkill() {
     child.wait().unwrap();
 }
 
+/// Kills the server without warning once `acknowledged` reaches `at_least` while the clients
+/// are still sending (or once they have all stopped), and waits for the clients to see it.
+async fn kill_mid_load(
+    child: &mut Child,
+    clients: Vec<tokio::task::JoinHandle<()>>,
+    acknowledged: impl Fn() -> usize,
+    at_least: usize,
+) {
+    for _ in 0..6_000 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        if acknowledged() >= at_least || clients.iter().all(|c| c.is_finished()) {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    for c in clients {
+        c.await.unwrap();
+    }
+}
+
 /// Starts `lianban demo` (catalog, the built plugins, fresh tokens) on port 0; returns it with
 /// its base URL and the tokens it printed, by role.
 fn start_demo(data: &Path) -> (Child, String, std::collections::HashMap<String, String>) {
@@ -247,17 +268,13 @@ async fn acknowledged_commands_survive_sigkill_and_none_is_half_applied() {
             }
         }));
     }
-    for _ in 0..6_000 {
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        if acknowledged.lock().unwrap().len() >= 40 || clients.iter().all(|c| c.is_finished()) {
-            break;
-        }
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    for c in clients {
-        c.await.unwrap();
-    }
+    kill_mid_load(
+        &mut child,
+        clients,
+        || acknowledged.lock().unwrap().len(),
+        40,
+    )
+    .await;
     let acked = acknowledged.lock().unwrap().clone();
     assert!(
         acked.len() >= 40,
@@ -333,6 +350,104 @@ async fn acknowledged_commands_survive_sigkill_and_none_is_half_applied() {
         missing, 0,
         "acknowledged intakes whose receipt SMS never went out"
     );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// An intake retried with its `Idempotency-Key` after the host was killed is answered with the
+/// case it made, never taken in a second time: the answer is committed with the case, so there
+/// is no moment in which the case exists and its answer does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn intakes_retried_after_sigkill_are_answered_not_repeated() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, base, tokens) = start_demo(dir.path());
+    let clerk = tokens["clerk"].clone();
+    let health = tokens["department:health"].clone();
+    let client = reqwest::Client::new();
+    let intake = {
+        let (client, clerk) = (client.clone(), clerk.clone());
+        move |base: String, key: String| {
+            let (client, clerk) = (client.clone(), clerk.clone());
+            async move {
+                client
+                    .post(format!("{base}/api/v1/cases"))
+                    .bearer_auth(&clerk)
+                    .header("idempotency-key", key)
+                    .json(&intake_body())
+                    .send()
+                    .await
+            }
+        }
+    };
+
+    // Every key sent, and the case each answered one was given.
+    let sent: Arc<Mutex<Vec<String>>> = Arc::default();
+    let answered: Arc<Mutex<std::collections::HashMap<String, String>>> = Arc::default();
+    let mut clients = Vec::new();
+    for c in 0..4 {
+        let (intake, base, sent, answered) =
+            (intake.clone(), base.clone(), sent.clone(), answered.clone());
+        clients.push(tokio::spawn(async move {
+            for n in 0..200 {
+                let key = format!("intake-{c}-{n}");
+                sent.lock().unwrap().push(key.clone());
+                let Ok(r) = intake(base.clone(), key.clone()).await else {
+                    return;
+                };
+                if r.status() != reqwest::StatusCode::CREATED {
+                    return;
+                }
+                let Ok(case) = r.json::<serde_json::Value>().await else {
+                    return;
+                };
+                let id = case["id"].as_str().unwrap().to_owned();
+                answered.lock().unwrap().insert(key, id);
+            }
+        }));
+    }
+    kill_mid_load(&mut child, clients, || answered.lock().unwrap().len(), 30).await;
+    let sent = sent.lock().unwrap().clone();
+    let answered = answered.lock().unwrap().clone();
+    assert!(
+        answered.len() >= 30,
+        "only {} intakes answered: are the plugins built (cargo xtask guests)?",
+        answered.len()
+    );
+    assert!(answered.len() < 800, "the kill came after the load ended");
+
+    // After the restart every key is sent again: an answered one gets its first answer back,
+    // one that was in flight gets whatever was committed for it, or is taken in now.
+    let (mut child, base) = start(dir.path());
+    let mut cases = std::collections::BTreeSet::new();
+    for key in &sent {
+        let r = intake(base.clone(), key.clone()).await.unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::CREATED, "{key}");
+        let replayed = r.headers().get("idempotent-replayed").is_some();
+        let case: serde_json::Value = r.json().await.unwrap();
+        let id = case["id"].as_str().unwrap().to_owned();
+        if let Some(first) = answered.get(key) {
+            assert!(replayed, "{key}: answered before the kill, taken in again");
+            assert_eq!(&id, first, "{key}");
+        }
+        assert!(cases.insert(id), "{key}: two keys answered with one case");
+    }
+    // One case per key and no more: the health department has exactly these in its queue.
+    let queue: serde_json::Value = client
+        .get(format!("{base}/api/v1/departments/health/items"))
+        .bearer_auth(&health)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let queued: std::collections::BTreeSet<String> = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["case_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(queued, cases, "a retried intake made a second case");
     child.kill().unwrap();
     child.wait().unwrap();
 }

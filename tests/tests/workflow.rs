@@ -689,6 +689,10 @@ async fn conflicting_commands_one_wins_and_retries_have_one_effect() {
         "replayed, not refused as a wrong state"
     );
     assert!(second.headers().get("idempotent-replayed").is_some());
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    // The answer committed with the command is the one the first request got.
+    let (first, second) = (first.bytes().await.unwrap(), second.bytes().await.unwrap());
+    assert_eq!(first, second);
     let (_, audit) = host
         .get(&format!("/api/v1/cases/{id2}/events"), &host.tokens.admin)
         .await;
@@ -699,6 +703,60 @@ async fn conflicting_commands_one_wins_and_retries_have_one_effect() {
         .filter(|e| e["command"] == "withdraw")
         .count();
     assert_eq!(withdrawals, 1);
+}
+
+/// The answer to a command sent with an `Idempotency-Key` is committed by the workflow in the
+/// command's own commit, not stored after it: no crash can leave the command applied and its
+/// answer unknown (the SIGKILL test in `host/tests/durability.rs` retries intakes across one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commands_answer_is_committed_with_it() {
+    use lianban::store::{IdempotencyStore, Remembered};
+    use lianban::workflow::service::{Actor, WindowAction};
+    use lianban::workflow::{Committed, Remember};
+
+    let host = TestHost::start().await;
+    for m in NEWBORN {
+        host.install(m, plugin(m)).await;
+    }
+    let id = received_case(&host, &host.tokens.clerk).await;
+    let state = host.state.clone();
+    let (committed, stored) = tokio::task::spawn_blocking(move || {
+        let answer = |c: &Committed| Remembered {
+            request: "withdraw".into(),
+            status: 200,
+            content_type: Some("application/json".into()),
+            body: c.json.to_vec(),
+            at: 0,
+        };
+        let committed = state
+            .workflow
+            .window(
+                &Actor {
+                    name: "窗口".into(),
+                    role: "clerk".into(),
+                },
+                &id,
+                WindowAction::Withdraw {
+                    reason: "申请人撤回".into(),
+                },
+                Some(&Remember {
+                    scope: "scope-of-the-key",
+                    answer: &answer,
+                }),
+            )
+            .unwrap();
+        let stored = state.store.remembered("scope-of-the-key").unwrap();
+        (committed, stored)
+    })
+    .await
+    .unwrap();
+    let stored = stored.expect("the answer was committed with the command");
+    assert_eq!(stored.body, committed.json.to_vec());
+    assert_eq!(
+        committed.case.status,
+        lianban::workflow::CaseStatus::Withdrawn
+    );
+    assert_eq!(committed.answer, Some(stored));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

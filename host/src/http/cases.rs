@@ -12,15 +12,18 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
 use super::extract::{Caller, Json as JsonBody, Path, Query};
+use super::idempotency::{self, AnswerCommitted, FirstRequest, Idempotent};
 use super::{blocking, with_slot};
 use crate::app::AppState;
 use crate::auth::{Need, Principal, Role};
+use crate::store::Remembered;
 use crate::workflow::audit::{Broken, Event, verify};
 use crate::workflow::clocks::{RunningClock, running};
+use crate::workflow::service::ServiceError;
 use crate::workflow::service::{
     Actor, ApplicationUpdate, DepartmentAction, IntakeRequest, WindowAction,
 };
-use crate::workflow::{Case, Committed, ItemStatus};
+use crate::workflow::{Case, Committed, ItemStatus, Remember};
 
 fn actor(p: &Principal) -> Actor {
     Actor {
@@ -43,18 +46,50 @@ fn view(app: &AppState, case: Arc<Case>) -> CaseView {
     CaseView { case, clocks }
 }
 
-/// The reply to a command: the same document as [`CaseView`], built from the JSON the case
-/// was just stored as instead of encoding the case a second time.
-fn committed_view(app: &AppState, committed: Committed) -> Response {
+/// Runs a workflow command and answers with the case as committed. For the first request of an
+/// `Idempotency-Key`, the answer is built before the commit and committed with the command, so
+/// that a retry after a crash gets this answer instead of running the command again.
+fn command(
+    app: &AppState,
+    first: Option<FirstRequest>,
+    status: StatusCode,
+    run: impl FnOnce(Option<&Remember<'_>>) -> Result<Committed, ServiceError>,
+) -> Result<Response, ApiError> {
+    let Some(first) = first else {
+        let committed = run(None)?;
+        let body = view_body(app, &committed);
+        return Ok((status, [(CONTENT_TYPE, "application/json")], body).into_response());
+    };
+    let answer = |committed: &Committed| Remembered {
+        request: first.request.clone(),
+        status: status.as_u16(),
+        content_type: Some("application/json".to_owned()),
+        body: view_body(app, committed),
+        at: first.at,
+    };
+    let committed = run(Some(&Remember {
+        scope: &first.scope,
+        answer: &answer,
+    }))?;
+    let stored = committed
+        .answer
+        .ok_or_else(|| ApiError::internal("the committed answer is missing"))?;
+    let mut reply = idempotency::answer(stored);
+    reply.extensions_mut().insert(AnswerCommitted);
+    Ok(reply)
+}
+
+/// The document [`CaseView`] gives, built from the JSON the case was just stored as instead of
+/// encoding the case a second time.
+fn view_body(app: &AppState, committed: &Committed) -> Vec<u8> {
     let clocks = running(&committed.case, app.clock.today(), &app.calendar.current());
-    match with_clocks(&committed.json, &clocks) {
-        Some(body) => ([(CONTENT_TYPE, "application/json")], body).into_response(),
-        None => Json(CaseView {
-            case: committed.case,
+    with_clocks(&committed.json, &clocks).unwrap_or_else(|| {
+        let view = CaseView {
+            case: committed.case.clone(),
             clocks,
-        })
-        .into_response(),
-    }
+        };
+        serde_json::to_vec(&view).unwrap_or_default()
+    })
 }
 
 /// A case's JSON object with `clocks` added as its last member, which is what serde writes for
@@ -80,6 +115,7 @@ fn with_clocks(case: &[u8], clocks: &[RunningClock]) -> Option<Vec<u8>> {
 pub async fn create(
     State(app): State<AppState>,
     caller: Caller,
+    Idempotent(first): Idempotent,
     JsonBody(request): JsonBody<IntakeRequest>,
 ) -> Result<Response, ApiError> {
     let principal = caller.need(Need::ClerkOrApplicant)?.clone();
@@ -90,13 +126,12 @@ pub async fn create(
             "window intake uses channel window; online submissions use channel online",
         ));
     }
-    let mut reply = with_slot(app, move |app| {
-        let committed = app.workflow.intake(&actor(&principal), request)?;
-        Ok(committed_view(app, committed))
+    with_slot(app, move |app| {
+        command(app, first, StatusCode::CREATED, |remember| {
+            app.workflow.intake(&actor(&principal), request, remember)
+        })
     })
-    .await?;
-    *reply.status_mut() = StatusCode::CREATED;
-    Ok(reply)
+    .await
 }
 
 /// May `principal` read this case? Departments read cases in which they have a distributed
@@ -142,15 +177,16 @@ pub async fn show(
 pub async fn update_application(
     State(app): State<AppState>,
     caller: Caller,
+    Idempotent(first): Idempotent,
     Path(id): Path<String>,
     JsonBody(update): JsonBody<ApplicationUpdate>,
 ) -> Result<Response, ApiError> {
     let principal = caller.need(Need::ClerkOrApplicant)?.clone();
     with_slot(app, move |app| {
-        let committed = app
-            .workflow
-            .update_application(&actor(&principal), &id, update)?;
-        Ok(committed_view(app, committed))
+        command(app, first, StatusCode::OK, |remember| {
+            app.workflow
+                .update_application(&actor(&principal), &id, update, remember)
+        })
     })
     .await
 }
@@ -161,6 +197,7 @@ pub async fn update_application(
 pub async fn window(
     State(app): State<AppState>,
     caller: Caller,
+    Idempotent(first): Idempotent,
     Path(id): Path<String>,
     JsonBody(action): JsonBody<WindowAction>,
 ) -> Result<Response, ApiError> {
@@ -177,8 +214,10 @@ pub async fn window(
         ));
     }
     with_slot(app, move |app| {
-        let committed = app.workflow.window(&actor(&principal), &id, action)?;
-        Ok(committed_view(app, committed))
+        command(app, first, StatusCode::OK, |remember| {
+            app.workflow
+                .window(&actor(&principal), &id, action, remember)
+        })
     })
     .await
 }
@@ -188,16 +227,23 @@ pub async fn window(
 pub async fn item(
     State(app): State<AppState>,
     caller: Caller,
+    Idempotent(first): Idempotent,
     Path((id, matter)): Path<(String, String)>,
     JsonBody(action): JsonBody<DepartmentAction>,
 ) -> Result<Response, ApiError> {
     let principal = caller.need(Need::Department)?.clone();
     let department = principal.department().unwrap_or_default().to_owned();
     with_slot(app, move |app| {
-        let committed =
-            app.workflow
-                .department(&actor(&principal), &department, &id, &matter, action)?;
-        Ok(committed_view(app, committed))
+        command(app, first, StatusCode::OK, |remember| {
+            app.workflow.department(
+                &actor(&principal),
+                &department,
+                &id,
+                &matter,
+                action,
+                remember,
+            )
+        })
     })
     .await
 }

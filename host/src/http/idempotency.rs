@@ -7,15 +7,20 @@
 //! with a different body is refused. Two requests with one key at the same time: the second
 //! is told to retry once the first has finished.
 //!
-//! Known limit: the response is stored just after the command it answers is committed; a crash
-//! between the two lets a retry run the command again. Commands that must be exactly-once
-//! across crashes commit their own key with their state change (the workflow's commands do).
+//! The workflow's commands (intake and the window's and departments' commands on a case) store
+//! their answer in the same commit as their state change, so a retry after a crash is answered,
+//! never applied again: the handler takes the [`FirstRequest`] and the workflow commits the
+//! answer with the command. Known limit: the other commands (the registry's uploads,
+//! activations and rollbacks) have their answer stored just after they commit, so a crash
+//! between the two lets a retry run them again.
 
 use std::collections::HashSet;
+use std::convert::Infallible;
 use std::sync::Mutex;
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -28,6 +33,44 @@ use crate::store::{IdempotencyStore, Remembered};
 pub const HEADER: &str = "idempotency-key";
 /// How long a stored response is replayed.
 pub const RETENTION_SECS: i64 = 24 * 3600;
+
+/// The first request with an `Idempotency-Key`, as the handler sees it: a handler that can
+/// commit the answer together with the command's own writes does so.
+#[derive(Clone, Debug)]
+pub struct FirstRequest {
+    pub scope: String,
+    /// SHA-256 of the request body.
+    pub request: String,
+    /// Unix seconds.
+    pub at: i64,
+}
+
+/// `Some` for the first request of an `Idempotency-Key`; `None` without a key (or for a
+/// read).
+pub struct Idempotent(pub Option<FirstRequest>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Idempotent {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(Idempotent(parts.extensions.get::<FirstRequest>().cloned()))
+    }
+}
+
+/// On a response whose answer was committed with its command: nothing left to store.
+#[derive(Clone, Copy, Debug)]
+pub struct AnswerCommitted;
+
+/// The response a stored answer gives: to the first request (committed with the command) and,
+/// marked as such, to every retry.
+pub fn answer(r: Remembered) -> Response {
+    let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::OK);
+    let mut response = (status, r.body).into_response();
+    if let Some(ct) = r.content_type.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        response.headers_mut().insert(header::CONTENT_TYPE, ct);
+    }
+    response
+}
 
 /// Keys whose first request is still running.
 #[derive(Default)]
@@ -83,7 +126,7 @@ pub async fn idempotent(State(app): State<AppState>, request: Request, next: Nex
     );
     let scope = hex::encode(Sha256::digest(scope.as_bytes()));
 
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let limit = app.config.max_upload_bytes.max(app.config.max_json_bytes) + 1;
     let bytes = match to_bytes(body, limit).await {
         Ok(b) => b,
@@ -130,6 +173,11 @@ pub async fn idempotent(State(app): State<AppState>, request: Request, next: Nex
         )
         .into_response();
     }
+    parts.extensions.insert(FirstRequest {
+        scope: scope.clone(),
+        request: fingerprint.clone(),
+        at: now,
+    });
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
@@ -139,11 +187,7 @@ pub async fn idempotent(State(app): State<AppState>, request: Request, next: Nex
 }
 
 fn replay(r: Remembered) -> Response {
-    let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::OK);
-    let mut response = (status, r.body).into_response();
-    if let Some(ct) = r.content_type.and_then(|c| HeaderValue::from_str(&c).ok()) {
-        response.headers_mut().insert(header::CONTENT_TYPE, ct);
-    }
+    let mut response = answer(r);
     response
         .headers_mut()
         .insert("idempotent-replayed", HeaderValue::from_static("true"));
@@ -157,7 +201,9 @@ async fn remember(
     now: i64,
     response: Response,
 ) -> Response {
-    if response.status().is_server_error() {
+    if response.status().is_server_error()
+        || response.extensions().get::<AnswerCommitted>().is_some()
+    {
         return response;
     }
     let (parts, body) = response.into_parts();

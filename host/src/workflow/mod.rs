@@ -17,7 +17,7 @@ use lianban_sdk::Channel;
 
 pub use machine::{Change, Command, Ctx, Effect, Sms, WorkflowError, advance, apply};
 pub use model::*;
-pub use service::Committed;
+pub use service::{Committed, Remember};
 
 use crate::catalog::OneThing;
 use crate::precheck::JudgedBy;

@@ -73,6 +73,16 @@ type Result<T> = std::result::Result<T, ServiceError>;
 pub struct Committed {
     pub case: Arc<Case>,
     pub json: Bytes,
+    /// The answer committed with the command, when the request carried an `Idempotency-Key`.
+    pub answer: Option<Remembered>,
+}
+
+/// An `Idempotency-Key` whose answer is committed together with the command it answers, so a
+/// retry after a crash is answered instead of applied a second time.
+pub struct Remember<'a> {
+    pub scope: &'a str,
+    /// Builds the answer from the state about to be committed.
+    pub answer: &'a dyn Fn(&Committed) -> Remembered,
 }
 
 /// The body of an intake (window) or a submission (online).
@@ -226,7 +236,12 @@ impl Workflow {
 
     /// 收件 (第十四条): a window intake is received or given the notice at once; an online
     /// submission waits for the window.
-    pub fn intake(&self, actor: &Actor, request: IntakeRequest) -> Result<Committed> {
+    pub fn intake(
+        &self,
+        actor: &Actor,
+        request: IntakeRequest,
+        remember: Option<&Remember<'_>>,
+    ) -> Result<Committed> {
         let today = self.clock.today();
         let one_thing = self.one_thing(&request.one_thing)?;
         validate_applicant(&request.applicant, today)?;
@@ -273,9 +288,15 @@ impl Workflow {
             changes.push(change);
             effects.extend(more);
         }
-        let case = Arc::new(case);
-        let json = self.commit(actor, &case, None, None, &changes, &effects, None)?;
-        Ok(Committed { case, json })
+        self.commit(
+            actor,
+            Arc::new(case),
+            None,
+            None,
+            &changes,
+            &effects,
+            remember,
+        )
     }
 
     fn precheck(
@@ -381,6 +402,7 @@ impl Workflow {
         &self,
         actor: &Actor,
         id: &str,
+        remember: Option<&Remember<'_>>,
         mut make: impl FnMut(&Case, &Ctx) -> Result<Command>,
     ) -> Result<Committed> {
         for _ in 0..8 {
@@ -396,8 +418,8 @@ impl Workflow {
             let command = make(&case, &ctx)?;
             let (next, change, effects) = advance(&case, &command, &ctx)?;
             let next = Arc::new(next);
-            match self.commit(actor, &next, Some(base), head, &[change], &effects, None) {
-                Ok(json) => return Ok(Committed { case: next, json }),
+            match self.commit(actor, next, Some(base), head, &[change], &effects, remember) {
+                Ok(committed) => return Ok(committed),
                 Err(ServiceError::Store(StoreError::Conflict(_))) => continue,
                 Err(e) => return Err(e),
             }
@@ -409,13 +431,13 @@ impl Workflow {
     fn commit(
         &self,
         actor: &Actor,
-        case: &Arc<Case>,
+        case: Arc<Case>,
         base_revision: Option<u64>,
         base_head: Option<Head>,
         changes: &[Change],
         effects: &[Effect],
-        remember: Option<(&str, &Remembered)>,
-    ) -> Result<Bytes> {
+        remember: Option<&Remember<'_>>,
+    ) -> Result<Committed> {
         let at = self.clock.stamp();
         let mut events: Vec<Event> = Vec::new();
         for change in changes {
@@ -456,17 +478,24 @@ impl Workflow {
         let json = serde_json::to_vec(case.as_ref())
             .map(Bytes::from)
             .map_err(|e| StoreError::Corrupt(format!("case {} not encodable: {e}", case.id)))?;
+        let mut committed = Committed {
+            case,
+            json,
+            answer: None,
+        };
+        let answer = remember.map(|r| (r.answer)(&committed));
         self.store.commit_case(Commit {
             at: &at,
-            case,
-            json: &json,
+            case: &committed.case,
+            json: &committed.json,
             base_revision,
             base_head,
             events: &events,
             messages: &messages,
-            remember,
+            remember: remember.zip(answer.as_ref()).map(|(r, a)| (r.scope, a)),
         })?;
-        Ok(json)
+        committed.answer = answer;
+        Ok(committed)
     }
 
     /// A corrected application. At the window the intake decision is taken again at once;
@@ -476,18 +505,21 @@ impl Workflow {
         actor: &Actor,
         id: &str,
         update: ApplicationUpdate,
+        remember: Option<&Remember<'_>>,
     ) -> Result<Committed> {
         self.validate_application(&update.fields, &update.materials)?;
-        let case = self.execute(actor, id, |_, _| {
+        // At the window the request is two commands; its answer is committed with the second.
+        let at_window = self.case(id)?.channel == Channel::Window;
+        let updated = self.execute(actor, id, remember.filter(|_| !at_window), |_, _| {
             Ok(Command::UpdateApplication {
                 fields: update.fields.clone(),
                 materials: update.materials.clone(),
             })
         })?;
-        if case.case.channel == Channel::Window {
-            return self.window(actor, id, WindowAction::Confirm);
+        if at_window {
+            return self.window(actor, id, WindowAction::Confirm, remember);
         }
-        Ok(case)
+        Ok(updated)
     }
 
     /// A department's command on its own item.
@@ -498,9 +530,10 @@ impl Workflow {
         id: &str,
         matter: &str,
         action: DepartmentAction,
+        remember: Option<&Remember<'_>>,
     ) -> Result<Committed> {
         let matter = matter.to_owned();
-        self.execute(actor, id, |case, ctx| {
+        self.execute(actor, id, remember, |case, ctx| {
             // Checked on the state the command applies to, read once.
             let item = case
                 .item(&matter)
@@ -615,8 +648,14 @@ impl Workflow {
     }
 
     /// The window's commands.
-    pub fn window(&self, actor: &Actor, id: &str, action: WindowAction) -> Result<Committed> {
-        self.execute(actor, id, |case, ctx| {
+    pub fn window(
+        &self,
+        actor: &Actor,
+        id: &str,
+        action: WindowAction,
+        remember: Option<&Remember<'_>>,
+    ) -> Result<Committed> {
+        self.execute(actor, id, remember, |case, ctx| {
             Ok(match &action {
                 WindowAction::Confirm => {
                     if !matches!(case.status, CaseStatus::Submitted | CaseStatus::Incomplete) {
@@ -667,7 +706,7 @@ impl Workflow {
             // The case itself is unchanged; the revision stays, so no command is disturbed.
             match self.commit(
                 actor,
-                &case,
+                case.clone(),
                 Some(case.revision),
                 head,
                 &[change],
@@ -695,7 +734,7 @@ impl Workflow {
             let calendar = self.calendar.current();
             let mut probe = Case::clone(&case);
             if super::clocks::settle_provisional(&mut probe, &calendar) {
-                match self.execute(&system, &case.id, |_, _| Ok(Command::SettleDeadlines)) {
+                match self.execute(&system, &case.id, None, |_, _| Ok(Command::SettleDeadlines)) {
                     Ok(_) | Err(ServiceError::Workflow(_)) => {}
                     Err(e) => return Err(e),
                 }
@@ -713,7 +752,7 @@ impl Workflow {
                 if case.alerts.contains(&alert) {
                     continue;
                 }
-                match self.execute(&system, &case.id, |_, _| {
+                match self.execute(&system, &case.id, None, |_, _| {
                     Ok(Command::RaiseAlert {
                         alert: alert.clone(),
                     })

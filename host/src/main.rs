@@ -144,7 +144,11 @@ impl ServeArgs {
 }
 
 fn main() -> ExitCode {
+    // Logs go to stderr: stdout carries what a command prints for a script to read (the token
+    // of `token create`, the address `serve` listens on), and a log line there would corrupt it
+    // (sled, for one, reports its recovery after a crash through the same subscriber).
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,cranelift=warn,wasmtime=warn".into()),

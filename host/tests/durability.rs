@@ -34,8 +34,26 @@ fn token(data: &Path) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
+/// A server process, killed when dropped: a failing test does not leave it running.
+struct Server(Child);
+
+impl Server {
+    /// SIGKILL, no warning given.
+    fn kill(&mut self) {
+        self.0.kill().unwrap();
+        self.0.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts `lianban serve` on port 0 and returns it with its base URL.
-fn start(data: &Path) -> (Child, String) {
+fn start(data: &Path) -> (Server, String) {
     let mut child = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(data)
@@ -57,7 +75,7 @@ fn start(data: &Path) -> (Child, String) {
     };
     // Keep draining stdout so the child never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    (child, base)
+    (Server(child), base)
 }
 
 fn notice(year: u16, writer: usize) -> serde_json::Value {
@@ -113,8 +131,7 @@ async fn acknowledged_writes_survive_sigkill() {
             break;
         }
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.kill();
     for w in writers {
         w.await.unwrap();
     }
@@ -140,14 +157,13 @@ async fn acknowledged_writes_survive_sigkill() {
         assert_eq!(days.len(), 2, "{year}: {body}");
         assert_eq!(days[1]["date"], format!("{year}-03-0{}", 1 + writer));
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.kill();
 }
 
 /// Kills the server without warning once `acknowledged` reaches `at_least` while the clients
 /// are still sending (or once they have all stopped), and waits for the clients to see it.
 async fn kill_mid_load(
-    child: &mut Child,
+    server: &mut Server,
     clients: Vec<tokio::task::JoinHandle<()>>,
     acknowledged: impl Fn() -> usize,
     at_least: usize,
@@ -158,8 +174,7 @@ async fn kill_mid_load(
             break;
         }
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    server.kill();
     for c in clients {
         c.await.unwrap();
     }
@@ -167,7 +182,7 @@ async fn kill_mid_load(
 
 /// Starts `lianban demo` (catalog, the built plugins, fresh tokens) on port 0; returns it with
 /// its base URL and the tokens it printed, by role.
-fn start_demo(data: &Path) -> (Child, String, std::collections::HashMap<String, String>) {
+fn start_demo(data: &Path) -> (Server, String, std::collections::HashMap<String, String>) {
     let plugins = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/wasm32-wasip2/guest");
     let mut child = Command::new(BIN)
         .args(["demo", "--listen", "127.0.0.1:0", "--data"])
@@ -198,7 +213,7 @@ fn start_demo(data: &Path) -> (Child, String, std::collections::HashMap<String, 
         }
     };
     std::thread::spawn(move || for _ in lines {});
-    (child, base, tokens)
+    (Server(child), base, tokens)
 }
 
 fn intake_body() -> serde_json::Value {
@@ -350,8 +365,7 @@ async fn acknowledged_commands_survive_sigkill_and_none_is_half_applied() {
         missing, 0,
         "acknowledged intakes whose receipt SMS never went out"
     );
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.kill();
 }
 
 /// An intake retried with its `Idempotency-Key` after the host was killed is answered with the
@@ -448,6 +462,5 @@ async fn intakes_retried_after_sigkill_are_answered_not_repeated() {
         .map(|e| e["case_id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(queued, cases, "a retried intake made a second case");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.kill();
 }

@@ -84,11 +84,7 @@ fn command(
 fn view_body(app: &AppState, committed: &Committed) -> Vec<u8> {
     let clocks = running(&committed.case, app.clock.today(), &app.calendar.current());
     with_clocks(&committed.json, &clocks).unwrap_or_else(|| {
-        let view = CaseView {
-            case: committed.case.clone(),
-            clocks,
-        };
-        serde_json::to_vec(&view).unwrap_or_default()
+        serde_json::to_vec(&view(app, committed.case.clone())).unwrap_or_default()
     })
 }
 

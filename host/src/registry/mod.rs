@@ -321,8 +321,8 @@ impl Registry {
 
     /// A stored version, or `UnknownVersion`.
     fn stored_version(&self, matter: &str, sha256: &str) -> Result<PluginVersion, RegistryError> {
-        self.store
-            .version(matter, sha256)?
+        self.version(matter, sha256)?
+            .map(|v| PluginVersion::clone(&v))
             .ok_or_else(|| RegistryError::UnknownVersion {
                 matter: matter.to_owned(),
                 sha256: sha256.to_owned(),
@@ -448,8 +448,8 @@ impl Registry {
         let mut failures = Vec::new();
         for activation in self.store.all_active()? {
             let loaded = self
-                .store
                 .version(&activation.matter, &activation.sha256)?
+                .map(|v| PluginVersion::clone(&v))
                 .ok_or_else(|| RegistryError::UnknownVersion {
                     matter: activation.matter.clone(),
                     sha256: activation.sha256.clone(),

@@ -63,6 +63,17 @@ struct Answered {
     status: u16,
 }
 
+/// The exports the host calls, each with its own call counter.
+const RULE_EXPORTS: [&str; 3] = ["manifest", "evaluate", "deadline"];
+
+/// Handles on one rules version's series (see [`Metrics::rule_series`]); clones share them.
+#[derive(Clone, Debug)]
+pub struct RuleSeries {
+    calls: [Counter; RULE_EXPORTS.len()],
+    seconds: Histogram,
+    fuel: Histogram,
+}
+
 type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
 
 /// Rules calls take tens of microseconds to (at most) their wall-time budget.
@@ -160,29 +171,45 @@ impl Metrics {
         }
     }
 
+    /// The series of one rules version, for [`Metrics::rule_call`]. Looked up once, when the
+    /// version is prepared: a lookup copies the label strings and hashes them, which cost more
+    /// than the observations themselves on every call of a pre-check.
+    pub fn rule_series(&self, plugin: &PluginIdent) -> RuleSeries {
+        let version = Version::of(plugin);
+        let calls = RULE_EXPORTS.map(|export| {
+            self.rule_calls
+                .get_or_create(&Call {
+                    matter: version.matter.clone(),
+                    version: version.version.clone(),
+                    sha256: version.sha256.clone(),
+                    export: export.to_owned(),
+                })
+                .clone()
+        });
+        RuleSeries {
+            calls,
+            seconds: self.rule_seconds.get_or_create(&version).clone(),
+            fuel: self.rule_fuel.get_or_create(&version).clone(),
+        }
+    }
+
     /// One call into a rules component: `failure` is `None` when it answered.
     pub fn rule_call(
         &self,
+        series: &RuleSeries,
         plugin: &PluginIdent,
         export: &str,
         elapsed: Duration,
         fuel: u64,
         failure: Option<FailureKind>,
     ) {
-        let version = Version::of(plugin);
-        self.rule_calls
-            .get_or_create(&Call {
-                matter: version.matter.clone(),
-                version: version.version.clone(),
-                sha256: version.sha256.clone(),
-                export: export.to_owned(),
-            })
-            .inc();
-        self.rule_seconds
-            .get_or_create(&version)
-            .observe(elapsed.as_secs_f64());
-        self.rule_fuel.get_or_create(&version).observe(fuel as f64);
+        if let Some(i) = RULE_EXPORTS.iter().position(|e| *e == export) {
+            series.calls[i].inc();
+        }
+        series.seconds.observe(elapsed.as_secs_f64());
+        series.fuel.observe(fuel as f64);
         if let Some(kind) = failure {
+            let version = Version::of(plugin);
             self.rule_failures
                 .get_or_create(&Failure {
                     matter: version.matter,

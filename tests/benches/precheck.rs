@@ -9,7 +9,8 @@
 //!    first ten), and upload-to-active time of one plugin.
 //!
 //! Run with `cargo xtask bench` (release build). Arguments: `--iterations N` (default 3000),
-//! `--seconds S` for the HTTP phase (default 10), `--clients C` (default 32).
+//! `--seconds S` for the HTTP phase (default 10), `--clients C` (default 32), `--only=PART` for
+//! one of `memory`, `precheck`, `http`, or `host-loop` (the host's pre-check alone, for `perf`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
@@ -501,4 +502,42 @@ fn main() {
     if run("http") {
         over_http(seconds, clients);
     }
+    // Not part of the default run: only the host's pre-check, over and over, so that `perf`
+    // sees that path alone (`--only=host-loop --iterations N`).
+    if only.as_deref() == Some("host-loop") {
+        host_loop(iterations);
+    }
+}
+
+fn host_loop(iterations: u64) {
+    let merged: MergedApplication =
+        serde_json::from_value(fixture("newborn-window-complete")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = lianban::open(
+        lianban::Config::new(dir.path()),
+        Arc::new(FixedClock::at_noon(TODAY)),
+    )
+    .unwrap();
+    lianban::launch::prepare_demo(&state, &guests_dir()).unwrap();
+    let one_thing = state.catalog.one_thing("newborn").unwrap().unwrap();
+    let mut times = Vec::new();
+    for _ in 0..iterations {
+        let t = Instant::now();
+        let report = lianban::precheck::run(
+            &state.registry,
+            &state.calendar,
+            &one_thing,
+            &merged,
+            TODAY,
+            false,
+        );
+        times.push(t.elapsed());
+        assert!(report.ready);
+    }
+    let s = stats(times);
+    println!(
+        "host pre-check, {iterations} in a row: median {:.1} µs, p99 {:.1} µs",
+        us(s.median),
+        us(s.p99)
+    );
 }

@@ -18,7 +18,7 @@ pub use notice::NoticeItem;
 use crate::calendar::Calendar;
 use crate::catalog::OneThing;
 use crate::registry::{Registry, is_key};
-use crate::runtime::{LogLine, RuleFailure};
+use crate::runtime::{LogLine, RuleFailure, RulesInput};
 
 /// Caps on one application, so that a request cannot make the host copy unbounded data into
 /// every plugin.
@@ -193,6 +193,8 @@ pub fn run(
     // When the inputs kept for shadow replays were recorded (the day is enough: the time of a
     // pre-check is not what a replay compares).
     let stamp = today.to_string();
+    // The matter's code is the only part of the application that differs between matters.
+    let mut input = RulesInput::new(request.for_matter("", today));
 
     let mut matters = Vec::new();
     for m in &one_thing.matters {
@@ -218,11 +220,13 @@ pub fn run(
         };
         report.version = Some(active.version.version.clone());
         report.sha256 = Some(active.version.sha256.clone());
-        let app = request.for_matter(&m.code, today);
-        registry.record_input(&app, accepted_on, &stamp);
-        match registry.runtime().evaluate(
+        registry.record_input(&m.code, accepted_on, &stamp, || {
+            request.for_matter(&m.code, today)
+        });
+        input.set_matter(&m.code);
+        match registry.runtime().evaluate_input(
             &active.plugin,
-            &app,
+            &input,
             accepted_on,
             &registry.imports(&active.version, cal.clone()),
         ) {

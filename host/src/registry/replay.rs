@@ -200,12 +200,18 @@ fn deadline_text(d: &Deadline) -> String {
 
 impl Registry {
     /// Keeps what `matter`'s rules were given, for later replays. Best effort: a failure to
-    /// record is logged and never fails the pre-check it came from.
-    pub fn record_input(&self, app: &Application, accepted_on: Date, stamp: &str) {
+    /// record is logged and never fails the pre-check it came from. The application is only
+    /// built when this input is one of those sampled.
+    pub fn record_input(
+        &self,
+        matter: &str,
+        accepted_on: Date,
+        stamp: &str,
+        app: impl FnOnce() -> Application,
+    ) {
         if self.replay_keep == 0 {
             return;
         }
-        let matter = app.matter.as_str();
         let now = Instant::now();
         let seq = {
             let mut rings = self
@@ -233,7 +239,7 @@ impl Registry {
             seq,
             recorded_at: stamp.to_owned(),
             accepted_on,
-            application: app.clone(),
+            application: app(),
         };
         let ring = seq % self.replay_keep as u64;
         let write = Write::Input {

@@ -7,6 +7,7 @@
 
 mod failure;
 mod inspect;
+mod instantiate;
 mod limits;
 mod state;
 mod v0_1_0;
@@ -32,7 +33,7 @@ pub use state::LogLine;
 use state::CallState;
 
 use crate::elicense::ElicenseSource;
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, RuleSeries};
 
 /// WIT versions this host serves, oldest first.
 pub const SUPPORTED_APIS: &[&str] = &[v0_1_0::API_VERSION, v0_2_0::API_VERSION];
@@ -52,6 +53,24 @@ impl Imports {
             calendar,
             elicense: None,
         }
+    }
+}
+
+/// An application as rules components receive it (the WIT `application` record).
+///
+/// Every matter of a one-thing is given the same form and materials (WIT 0.1.0 `application`),
+/// so a pre-check builds this once and only changes the matter's code between the calls,
+/// instead of copying the whole application again for each matter.
+pub struct RulesInput(v0_1_0::WitApplication);
+
+impl RulesInput {
+    pub fn new(app: Application) -> RulesInput {
+        RulesInput(app.into())
+    }
+
+    /// The same application, addressed to `matter`.
+    pub fn set_matter(&mut self, matter: &str) {
+        matter.clone_into(&mut self.0.matter);
     }
 }
 
@@ -98,6 +117,7 @@ pub struct Plugin {
     pub api: String,
     pub limits: Limits,
     pre: Api,
+    series: RuleSeries,
 }
 
 #[derive(Clone)]
@@ -232,8 +252,14 @@ impl Runtime {
             .fuel
             .saturating_sub(store.get_fuel().unwrap_or(0));
         let failure = outcome.as_ref().err().map(|f| f.kind);
-        self.metrics
-            .rule_call(&plugin.ident, export, started.elapsed(), fuel, failure);
+        self.metrics.rule_call(
+            &plugin.series,
+            &plugin.ident,
+            export,
+            started.elapsed(),
+            fuel,
+            failure,
+        );
         outcome
     }
 
@@ -287,6 +313,7 @@ impl Runtime {
             other => return Err(LoadError::UnsupportedApi(other.to_owned())),
         };
         Ok(Plugin {
+            series: self.metrics.rule_series(&ident),
             ident,
             api: api.to_owned(),
             limits,
@@ -358,8 +385,8 @@ impl Runtime {
         let result = self
             .arm(&mut store, &plugin.limits)
             .and_then(|()| match &plugin.pre {
-                Api::V0_1_0(pre) => pre.instantiate(&mut store).map(Instance::V0_1_0),
-                Api::V0_2_0(pre) => pre.instantiate(&mut store).map(Instance::V0_2_0),
+                Api::V0_1_0(pre) => pre.instantiate_prechecked(&mut store).map(Instance::V0_1_0),
+                Api::V0_2_0(pre) => pre.instantiate_prechecked(&mut store).map(Instance::V0_2_0),
             });
         let outcome = match result {
             Err(e) => Err(self.failure(plugin, "instantiate", &e, &store)),
@@ -397,11 +424,22 @@ impl Runtime {
         accepted_on: Date,
         imports: &Imports,
     ) -> Result<Evaluation, Box<RuleFailure>> {
-        let wit_app = v0_1_0::WitApplication::from(app);
+        self.evaluate_input(plugin, &RulesInput::new(app.clone()), accepted_on, imports)
+    }
+
+    /// [`Runtime::evaluate`] on an application already in the components' form.
+    pub fn evaluate_input(
+        &self,
+        plugin: &Plugin,
+        input: &RulesInput,
+        accepted_on: Date,
+        imports: &Imports,
+    ) -> Result<Evaluation, Box<RuleFailure>> {
+        let wit_app = &input.0;
         let (outcome, mut store) =
             self.call(plugin, imports, "evaluate", |rules, store| match rules {
-                Instance::V0_1_0(r) => v0_1_0::evaluate(r, store, &wit_app, accepted_on),
-                Instance::V0_2_0(r) => v0_2_0::evaluate(r, store, &wit_app, accepted_on),
+                Instance::V0_1_0(r) => v0_1_0::evaluate(r, store, wit_app, accepted_on),
+                Instance::V0_2_0(r) => v0_2_0::evaluate(r, store, wit_app, accepted_on),
             });
         let checks = outcome?;
         let (materials, exempt) = match checks.materials {
@@ -432,7 +470,7 @@ impl Runtime {
         accepted_on: Date,
         imports: &Imports,
     ) -> Result<Result<Deadline, RuleError>, Box<RuleFailure>> {
-        let wit_app = v0_1_0::WitApplication::from(app);
+        let wit_app = v0_1_0::WitApplication::from(app.clone());
         // Both worlds share the 0.1.0 types, so the answer converts the same way.
         let day = accepted_on.into();
         self.call(plugin, imports, "deadline", |rules, store| {

@@ -13,6 +13,7 @@ pub(super) mod bindings {
         path: "../wit/v0.1.0",
         world: "lianban:rules/rules",
     });
+    crate::runtime::instantiate::instantiate_prechecked!();
 }
 
 use bindings::lianban::rules::{calendar, log, types as wit};
@@ -112,26 +113,27 @@ impl From<sdk::Date> for wit::Date {
     }
 }
 
-impl From<&sdk::Application> for wit::Application {
-    fn from(a: &sdk::Application) -> wit::Application {
-        let field = |f: &sdk::Field| wit::Field {
-            key: f.key.clone(),
-            value: f.value.clone(),
+/// By value: the strings move into the generated record rather than being copied a second time.
+impl From<sdk::Application> for wit::Application {
+    fn from(a: sdk::Application) -> wit::Application {
+        let field = |f: sdk::Field| wit::Field {
+            key: f.key,
+            value: f.value,
         };
         wit::Application {
-            one_thing: a.one_thing.clone(),
-            matter: a.matter.clone(),
+            one_thing: a.one_thing,
+            matter: a.matter,
             channel: match a.channel {
                 sdk::Channel::Window => wit::Channel::Window,
                 sdk::Channel::Online => wit::Channel::Online,
             },
             today: a.today.into(),
-            fields: a.fields.iter().map(field).collect(),
+            fields: a.fields.into_iter().map(field).collect(),
             materials: a
                 .materials
-                .iter()
+                .into_iter()
                 .map(|m| wit::Material {
-                    code: m.code.clone(),
+                    code: m.code,
                     form: match m.form {
                         sdk::MaterialForm::Original => wit::MaterialForm::Original,
                         sdk::MaterialForm::Copy => wit::MaterialForm::Copy,
@@ -141,7 +143,7 @@ impl From<&sdk::Application> for wit::Application {
                     pages: m.pages,
                     issued_on: m.issued_on.map(Into::into),
                     valid_until: m.valid_until.map(Into::into),
-                    attributes: m.attributes.iter().map(field).collect(),
+                    attributes: m.attributes.into_iter().map(field).collect(),
                 })
                 .collect(),
         }

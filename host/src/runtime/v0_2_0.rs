@@ -25,6 +25,7 @@ mod bindings {
             "lianban:rules/log@0.1.0": crate::runtime::v0_1_0::bindings::lianban::rules::log,
         },
     });
+    crate::runtime::instantiate::instantiate_prechecked!();
 }
 
 use crate::runtime::v0_1_0::bindings::lianban::rules::types as wit;

@@ -9,6 +9,7 @@ mod failure;
 mod inspect;
 mod instantiate;
 mod limits;
+mod preinit;
 mod state;
 mod v0_1_0;
 mod v0_2_0;
@@ -263,23 +264,38 @@ impl Runtime {
         outcome
     }
 
-    /// Identifies the compiler settings; a precompiled artifact is only valid for the same
-    /// fingerprint, so artifacts are keyed by it and rebuilt from the original when it changes.
+    /// Identifies the compiler settings and how components are prepared before compiling; a
+    /// precompiled artifact is only valid for the same fingerprint, so artifacts are keyed by it
+    /// and rebuilt from the original when it changes.
     pub fn fingerprint(&self) -> String {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         self.engine.precompile_compatibility_hash().hash(&mut h);
+        // Artifacts compiled before pre-initialisation are rebuilt once, so that versions
+        // already active benefit from it too.
+        preinit::PREPARATION.hash(&mut h);
         format!("{:016x}", h.finish())
     }
 
-    /// Compiles a component and returns it with its serialized artifact.
+    /// Compiles a component, pre-initialised where possible (see `runtime/preinit.rs`), and
+    /// returns it with its serialized artifact.
     pub fn compile(&self, bytes: &[u8]) -> Result<(Component, Vec<u8>), LoadError> {
-        let component = Component::new(&self.engine, bytes)
-            .map_err(|e| LoadError::Compile(format!("{e:#}")))?;
+        let component = match self.preinitialized(bytes) {
+            Ok(component) => component,
+            Err(why) => {
+                tracing::debug!(%why, "component compiled as uploaded, without pre-initialisation");
+                self.compile_as_uploaded(bytes)?
+            }
+        };
         let artifact = component
             .serialize()
             .map_err(|e| LoadError::Compile(format!("{e:#}")))?;
         Ok((component, artifact))
+    }
+
+    /// Compiles a component exactly as it was uploaded: what [`Runtime::compile`] falls back to.
+    pub fn compile_as_uploaded(&self, bytes: &[u8]) -> Result<Component, LoadError> {
+        Component::new(&self.engine, bytes).map_err(|e| LoadError::Compile(format!("{e:#}")))
     }
 
     /// Loads an artifact produced by [`Runtime::compile`] with this same engine.

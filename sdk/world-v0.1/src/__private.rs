@@ -29,8 +29,10 @@ impl Host for ComponentHost {
     lianban_sdk::__wit_v0_1_host_methods!();
 }
 
+/// Through the cache: the host runs this export once before snapshotting the component, so
+/// every instance starts with the manifest the checks consult already built.
 pub fn manifest<R: Rules>(rules: &R) -> wit::Manifest {
-    rules.manifest().into()
+    rules.cached_manifest().clone().into()
 }
 
 pub fn check_materials<R: Rules>(

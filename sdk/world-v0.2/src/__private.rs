@@ -78,9 +78,11 @@ fn exemption(e: Exemption) -> wit_v0_2::Exemption {
     }
 }
 
+/// Through the cache: the host runs this export once before snapshotting the component, so
+/// every instance starts with the manifest the checks consult already built.
 pub fn manifest<R: Rules>(rules: &R) -> wit::Manifest {
     wit::Manifest {
-        matter: rules.manifest().into(),
+        matter: rules.cached_manifest().clone().into(),
         capabilities: rules
             .capabilities()
             .into_iter()

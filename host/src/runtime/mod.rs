@@ -3,7 +3,9 @@
 //! with their budgets.
 //!
 //! Each evaluation gets a fresh store and instance from a prepared template, so no state
-//! survives between applications and a misbehaving call cannot affect the next one.
+//! survives between applications and a misbehaving call cannot affect the next one. The
+//! template is the component as it stands after its `manifest` export ran once at compile time
+//! (`preinit.rs`): state computed from no input at all, shared by every instance.
 
 mod failure;
 mod inspect;

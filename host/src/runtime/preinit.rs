@@ -8,14 +8,16 @@
 //!
 //! What does not change: every evaluation still gets a fresh instance, now started from the
 //! snapshot. The snapshot holds only what the component computed with no input at all, so no
-//! applicant's data can be in it. Rules are deterministic functions of their input (WIT, "Rules
-//! are deterministic"), so having built the manifest earlier cannot change what they say; the
-//! host still checks that the snapshot declares exactly the manifest the original declares.
+//! applicant's data can be in it. The same input always gives the same findings (the WIT's
+//! `application.today`), so having built the manifest earlier cannot change what rules say;
+//! the host still checks that the snapshot declares exactly the manifest the original declares,
+//! and `tests/preinit.rs` that every demo plugin judges as it did before.
 //!
-//! It is an optimisation only: anything that goes wrong — a component that the pre-initialiser
-//! cannot take apart, a `manifest` that traps or runs out of budget, a different manifest after
-//! the snapshot — leaves the original component in use, and the upload's own validation then
-//! reports whatever is wrong with it. Components larger than [`MAX_BYTES`] are left as they
+//! It is an optimisation only. Anything that goes wrong leaves the original component in use,
+//! and the upload's own validation then reports whatever is wrong with it: a component that the
+//! pre-initialiser cannot take apart, a `manifest` that traps or runs out of budget or still
+//! holds a host resource when it returns (the snapshot copies memory, not the store's
+//! handles), a different manifest after the snapshot. Components larger than [`MAX_BYTES`] are left as they
 //! are: those are interpreters (componentize-py), which their toolchain already pre-initialises,
 //! and compiling them twice would double a long upload.
 
@@ -53,6 +55,11 @@ impl Runtime {
             .map_err(|e| format!("instrument: {e:#}"))?;
         let (_, mut store, instance) = self.started(&instrumented, "the instrumented component")?;
         let declared = call_manifest(&mut store, &instance)?;
+        if store.data().holds_resources() {
+            return Err(
+                "`manifest` left a host resource open; its handle would not survive".into(),
+            );
+        }
         // The accessors copy whole linear memories out, which the memory limiter has already
         // capped; the per-call output cap is for answers, not for this.
         store.set_hostcall_fuel(usize::MAX);

@@ -79,6 +79,12 @@ impl CallState {
         }
     }
 
+    /// Whether the guest still holds a host resource (a WASI stream, say). Such a handle lives
+    /// in this store only, so a snapshot of the guest's memory would keep a dangling one.
+    pub(crate) fn holds_resources(&self) -> bool {
+        !self.table.is_empty()
+    }
+
     /// Guest stderr as text (a Rust panic message lands here).
     pub(crate) fn stderr_text(&self) -> String {
         String::from_utf8_lossy(&self.stderr.contents()).into_owned()

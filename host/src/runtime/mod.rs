@@ -345,16 +345,16 @@ impl Runtime {
         limits
     }
 
-    fn store(&self, plugin: &Plugin, imports: &Imports) -> Store<CallState> {
+    fn store(&self, limits: &Limits, imports: &Imports) -> Store<CallState> {
         let state = CallState::new(
             imports,
-            plugin.limits.memory_bytes,
+            limits.memory_bytes,
             self.config.max_log_lines,
             self.config.max_stderr_bytes,
         );
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
-        store.set_hostcall_fuel(plugin.limits.output_bytes);
+        store.set_hostcall_fuel(limits.output_bytes);
         store
     }
 
@@ -399,7 +399,7 @@ impl Runtime {
         body: impl FnOnce(&Instance, &mut Store<CallState>) -> wasmtime::Result<T>,
     ) -> (Result<T, Box<RuleFailure>>, Store<CallState>) {
         let started = Instant::now();
-        let mut store = self.store(plugin, imports);
+        let mut store = self.store(&plugin.limits, imports);
         let result = self
             .arm(&mut store, &plugin.limits)
             .and_then(|()| match &plugin.pre {
@@ -488,13 +488,14 @@ impl Runtime {
         accepted_on: Date,
         imports: &Imports,
     ) -> Result<Result<Deadline, RuleError>, Box<RuleFailure>> {
-        let wit_app = v0_1_0::WitApplication::from(app.clone());
+        let input = RulesInput::new(app.clone());
+        let wit_app = &input.0;
         // Both worlds share the 0.1.0 types, so the answer converts the same way.
         let day = accepted_on.into();
         self.call(plugin, imports, "deadline", |rules, store| {
             let answer = match rules {
-                Instance::V0_1_0(r) => r.call_deadline(store, &wit_app, day)?,
-                Instance::V0_2_0(r) => r.call_deadline(store, &wit_app, day)?,
+                Instance::V0_1_0(r) => r.call_deadline(store, wit_app, day)?,
+                Instance::V0_2_0(r) => r.call_deadline(store, wit_app, day)?,
             };
             Ok(answer.map(Into::into).map_err(Into::into))
         })

@@ -104,15 +104,7 @@ impl Runtime {
     fn init_store(&self) -> Store<CallState> {
         let limits = self.clamp(Limits::default());
         let imports = Imports::calendar(std::sync::Arc::new(WorkingCalendar::new()));
-        let state = CallState::new(
-            &imports,
-            limits.memory_bytes,
-            self.config.max_log_lines,
-            self.config.max_stderr_bytes,
-        );
-        let mut store = Store::new(&self.engine, state);
-        store.limiter(|s| &mut s.limiter);
-        store.set_hostcall_fuel(limits.output_bytes);
+        let mut store = self.store(&limits, &imports);
         // Arming only fails when fuel is not configured, which `Runtime::new` always does; a
         // store that could not be armed would fail the first call below with a clear error.
         let _ = self.arm(&mut store, &limits);

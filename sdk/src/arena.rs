@@ -81,7 +81,29 @@ impl Arena {
         true
     }
 
+    /// The common case inline: the block fits in the current region. `Layout` guarantees a
+    /// power-of-two alignment, so rounding up is a mask rather than a division (a division is
+    /// slow in compiled WebAssembly, and every string of the application passes through here).
+    #[inline]
     fn bump(&self, layout: Layout) -> *mut u8 {
+        let mask = layout.align() - 1;
+        let next = self.next.get();
+        if let Some(start) = next.checked_add(mask).map(|n| n & !mask)
+            && let Some(end) = start.checked_add(layout.size())
+            && end <= self.end.get()
+            && next != NONE
+        {
+            self.next.set(end);
+            self.last.set(start);
+            return start as *mut u8;
+        }
+        self.bump_slow(layout)
+    }
+
+    /// First use of the arena, or the region is full.
+    #[cold]
+    #[inline(never)]
+    fn bump_slow(&self, layout: Layout) -> *mut u8 {
         if self.end.get() == 0 {
             self.start();
         }

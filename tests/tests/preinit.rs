@@ -112,3 +112,30 @@ fn what_cannot_be_preinitialised_is_compiled_as_uploaded() {
     let hostile = lianban_e2e::component("lianban-guest-hostile");
     assert!(rt.preinitialized(&hostile).is_ok());
 }
+
+#[test]
+fn a_manifest_that_keeps_a_host_stream_open_is_not_snapshotted() {
+    let rt = Runtime::new(RuntimeConfig::default()).unwrap();
+    let bytes = lianban_e2e::component("lianban-guest-stderr-manifest");
+    let why = rt.preinitialized(&bytes).unwrap_err();
+    assert!(why.contains("left a host resource open"), "{why}");
+
+    // Compiled as uploaded instead, it still answers, call after call.
+    let (component, _) = rt.compile(&bytes).unwrap();
+    let plugin = prepared(&rt, &component, &bytes);
+    let imports = Imports {
+        calendar: Arc::new(official_calendar()),
+        elicense: None,
+    };
+    let manifest = rt.manifest(&plugin, &imports).unwrap();
+    assert_eq!(manifest.manifest.matter, "birth-medical-certificate");
+    let merged: MergedApplication =
+        serde_json::from_value(fixture("newborn-window-complete")).unwrap();
+    let app = merged.for_matter("birth-medical-certificate", TODAY);
+    for _ in 0..2 {
+        let eval = rt
+            .evaluate(&plugin, &app, Date::ymd(2026, 11, 30), &imports)
+            .unwrap();
+        assert_eq!(eval.form, Ok(vec![]));
+    }
+}

@@ -81,11 +81,16 @@ struct DemoHost {
 impl DemoHost {
     fn open() -> DemoHost {
         let dir = tempfile::tempdir().unwrap();
-        let state = lianban::open(
-            lianban::Config::new(dir.path()),
-            Arc::new(FixedClock::at_noon(TODAY)),
-        )
-        .unwrap();
+        let mut config = lianban::Config::new(dir.path());
+        // Under valgrind (`--only=host-loop` counted with callgrind where the machine has no
+        // instruction counters) the default pool's address-space reservation is refused.
+        if let Some(slots) = std::env::var("LIANBAN_BENCH_SLOTS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+        {
+            config.runtime.instance_slots = slots;
+        }
+        let state = lianban::open(config, Arc::new(FixedClock::at_noon(TODAY))).unwrap();
         lianban::launch::prepare_demo(&state, &guests_dir()).unwrap();
         let one_thing = state.catalog.one_thing("newborn").unwrap().unwrap();
         DemoHost {

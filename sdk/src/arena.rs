@@ -81,23 +81,33 @@ impl Arena {
         true
     }
 
-    /// The common case inline: the block fits in the current region. `Layout` guarantees a
+    /// The common case inline: the block fits in the current region.
+    #[inline]
+    fn bump(&self, layout: Layout) -> *mut u8 {
+        match self.fit(layout) {
+            Some(block) => block,
+            None => self.bump_slow(layout),
+        }
+    }
+
+    /// Takes the block from the current region if it fits there. `Layout` guarantees a
     /// power-of-two alignment, so rounding up is a mask rather than a division (a division is
     /// slow in compiled WebAssembly, and every string of the application passes through here).
     #[inline]
-    fn bump(&self, layout: Layout) -> *mut u8 {
-        let mask = layout.align() - 1;
+    fn fit(&self, layout: Layout) -> Option<*mut u8> {
         let next = self.next.get();
-        if let Some(start) = next.checked_add(mask).map(|n| n & !mask)
-            && let Some(end) = start.checked_add(layout.size())
-            && end <= self.end.get()
-            && next != NONE
-        {
-            self.next.set(end);
-            self.last.set(start);
-            return start as *mut u8;
+        if next == NONE {
+            return None;
         }
-        self.bump_slow(layout)
+        let mask = layout.align() - 1;
+        let start = next.checked_add(mask)? & !mask;
+        let end = start.checked_add(layout.size())?;
+        if end > self.end.get() {
+            return None;
+        }
+        self.next.set(end);
+        self.last.set(start);
+        Some(start as *mut u8)
     }
 
     /// First use of the arena, or the region is full.
@@ -108,17 +118,20 @@ impl Arena {
             self.start();
         }
         for _attempt in 0..3 {
-            let start = self.next.get().next_multiple_of(layout.align());
-            let Some(end) = start.checked_add(layout.size()) else {
+            if let Some(block) = self.fit(layout) {
+                return block;
+            }
+            // Room for the block wherever alignment puts it; after growing, `next` may have
+            // moved to fresh pages, so the fit is tried again.
+            let Some(needed) = self
+                .next
+                .get()
+                .checked_add(layout.size())
+                .and_then(|n| n.checked_add(layout.align()))
+            else {
                 return null_mut();
             };
-            if end <= self.end.get() && start != 0 {
-                self.next.set(end);
-                self.last.set(start);
-                return start as *mut u8;
-            }
-            // After growing, `next` may have moved to fresh pages: compute again.
-            if !self.grow_to(end.max(self.next.get() + layout.size() + layout.align())) {
+            if !self.grow_to(needed) {
                 return null_mut();
             }
         }

@@ -10,7 +10,8 @@
 //!
 //! Run with `cargo xtask bench` (release build). Arguments: `--iterations N` (default 3000),
 //! `--seconds S` for the HTTP phase (default 10), `--clients C` (default 32), `--only=PART` for
-//! one of `memory`, `precheck`, `http`, or `host-loop` (the host's pre-check alone, for `perf`).
+//! one of `memory`, `precheck`, `http`, or `host-loop` (the host's pre-check alone, for `perf`),
+//! `--slots N` for the instance pool of the in-process host (default as in production).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
@@ -82,14 +83,10 @@ impl DemoHost {
     fn open() -> DemoHost {
         let dir = tempfile::tempdir().unwrap();
         let mut config = lianban::Config::new(dir.path());
-        // Under valgrind (`--only=host-loop` counted with callgrind where the machine has no
-        // instruction counters) the default pool's address-space reservation is refused.
-        if let Some(slots) = std::env::var("LIANBAN_BENCH_SLOTS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-        {
-            config.runtime.instance_slots = slots;
-        }
+        // `--slots N`: under valgrind (`--only=host-loop` counted with callgrind where the
+        // machine has no instruction counters) the default pool's address space is refused.
+        let slots = bench_arg("--slots", config.runtime.instance_slots.into());
+        config.runtime.instance_slots = u32::try_from(slots).unwrap();
         let state = lianban::open(config, Arc::new(FixedClock::at_noon(TODAY))).unwrap();
         lianban::launch::prepare_demo(&state, &guests_dir()).unwrap();
         let one_thing = state.catalog.one_thing("newborn").unwrap().unwrap();

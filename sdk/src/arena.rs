@@ -197,3 +197,47 @@ unsafe impl GlobalAlloc for Arena {
         new
     }
 }
+
+/// The canonical ABI's allocation entry point: the host calls it once for every string and
+/// list of the application it copies into the instance, so it is the guest's hottest function
+/// on the way in.
+///
+/// Rust's standard library for `wasm32-wasip2` defines a weak `cabi_realloc` for every
+/// component, reaching the global allocator through `__rust_alloc` and the allocator shim. This
+/// strong definition replaces it (the weak symbol exists to be replaced) and takes the arena's
+/// inline path directly. The contract is the same: a zero `old_len` asks for a new block, a
+/// zero `new_len` with it for a dangling aligned pointer, and failure traps.
+///
+/// # Safety
+///
+/// Called by the host under the canonical ABI: `old_ptr` and `old_len` describe a block this
+/// allocator handed out with alignment `align`, and `align` is a power of two.
+#[allow(unsafe_code)]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cabi_realloc(
+    old_ptr: *mut u8,
+    old_len: usize,
+    align: usize,
+    new_len: usize,
+) -> *mut u8 {
+    let block = if old_len == 0 {
+        if new_len == 0 {
+            return align as *mut u8;
+        }
+        match Layout::from_size_align(new_len, align) {
+            Ok(layout) => crate::ARENA.bump(layout),
+            Err(_) => null_mut(),
+        }
+    } else {
+        match Layout::from_size_align(old_len, align) {
+            // SAFETY: the caller passes a block of this arena with its layout (see above).
+            Ok(layout) => unsafe { crate::ARENA.realloc(old_ptr, layout, new_len) },
+            Err(_) => null_mut(),
+        }
+    };
+    if block.is_null() {
+        // As the standard definition does: the instance cannot go on without the block.
+        wasm32::unreachable();
+    }
+    block
+}

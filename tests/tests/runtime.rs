@@ -212,6 +212,32 @@ fn random_bytes_and_core_modules_are_not_components() {
     ));
 }
 
+/// The WASI context is built only when a guest first reaches for it (`runtime/state.rs`);
+/// when it is, it is the empty one the design promises.
+#[test]
+fn a_guest_sees_a_frozen_clock_no_environment_no_files_and_fixed_randomness() {
+    let plugin = hostile(Limits::default());
+    let seen = || {
+        let eval = runtime()
+            .evaluate(
+                &plugin,
+                &app("sandbox"),
+                TODAY,
+                &Imports::calendar(calendar()),
+            )
+            .unwrap();
+        let form = eval.form.unwrap();
+        assert_eq!(form.len(), 1, "{form:?}");
+        form[0].message.clone()
+    };
+    let first = seen();
+    assert!(
+        first.starts_with("clock=0 env=0 files=false hash="),
+        "{first}"
+    );
+    assert_eq!(seen(), first, "randomness differs between two calls");
+}
+
 #[test]
 fn rules_are_deterministic() {
     let bytes = lianban_e2e::plugin("birth-registration");

@@ -1,6 +1,7 @@
 //! A rules component that behaves until asked not to. It passes the upload smoke call (an
 //! empty application) and misbehaves when the form field `hostile.mode` says how:
-//! `spin`, `memory`, `recursion`, `panic`, `flood`, or `log`.
+//! `spin`, `memory`, `recursion`, `panic`, `flood`, or `log`; `sandbox` instead reports what
+//! it can see of the outside world through WASI.
 //!
 //! It claims to be a version of 预防接种证办理 (department `cdc`) so the end-to-end tests can
 //! upload and activate it like any other version.
@@ -74,6 +75,25 @@ impl Rules for Hostile {
                     host.log(LogLevel::Info, &format!("第 {i} 条日志"));
                 }
                 Ok(vec![])
+            }
+            Some("sandbox") => {
+                // Clock, environment, files and randomness as Rust's std reaches them. A hash
+                // with a fresh `RandomState` depends on the random bytes WASI gave it.
+                let clock = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs().to_string())
+                    .unwrap_or_else(|_| "before-epoch".into());
+                let env = std::env::vars_os().count();
+                let files = std::fs::read_dir("/").is_ok();
+                let hash = std::hash::BuildHasher::hash_one(
+                    &std::collections::hash_map::RandomState::new(),
+                    42u64,
+                );
+                Ok(vec![Finding::advisory(
+                    Subject::Application,
+                    "sandbox",
+                    format!("clock={clock} env={env} files={files} hash={hash}"),
+                )])
             }
             _ => Ok(vec![]),
         }

@@ -61,7 +61,7 @@ impl Certificate {
     pub fn attribute(&self, key: &str) -> Option<&str> {
         self.attributes
             .iter()
-            .find(|f| f.key == key)
+            .find(|f| crate::types::short_eq(&f.key, key))
             .map(|f| f.value.as_str())
     }
 

@@ -5,6 +5,8 @@
 //! `Rules`' default methods call these; a plugin that overrides a method usually calls the
 //! matching function here first and then adds its own findings.
 
+use std::fmt::Write;
+
 use crate::findings::{
     expired_material, invalid_field, missing_field, missing_material, wrong_form,
 };
@@ -111,10 +113,13 @@ pub fn deadline(
     if !basis.is_empty() {
         basis.push('；');
     }
-    basis.push_str(&format!(
+    // Writing into `basis` directly: `format!` would build the sentence once more only to
+    // copy it in.
+    let _ = write!(
+        basis,
         "法定时限 {} 个工作日，承诺时限 {} 个工作日",
         manifest.legal_days, manifest.promised_days
-    ));
+    );
     Ok(Deadline {
         due,
         working_days: manifest.promised_days,

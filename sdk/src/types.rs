@@ -87,7 +87,7 @@ impl Material {
         self.attributes
             .iter()
             .find(|f| short_eq(&f.key, key))
-            .map(|f| f.value.trim())
+            .map(|f| trim_value(&f.value))
             .filter(|v| !v.is_empty())
     }
 }
@@ -147,7 +147,7 @@ impl Application {
         self.fields
             .iter()
             .find(|f| short_eq(&f.key, key))
-            .map(|f| f.value.trim())
+            .map(|f| trim_value(&f.value))
             .filter(|v| !v.is_empty())
     }
 
@@ -383,6 +383,29 @@ impl Manifest {
     }
 }
 
+/// `str::trim`, with a shortcut for the usual value, which has nothing to trim.
+///
+/// Every value a rule reads is trimmed, most of them twice (by the lookup, then by the
+/// validator), and `str::trim` decodes a character from each end and looks it up among
+/// Unicode's spaces. A value that begins and ends with a visible ASCII character (an id
+/// number, a date, a choice) or with a common Chinese character (a name, an address) cannot
+/// have spaces to trim. Common Chinese characters, U+4E00 to U+9FFF, are the three-byte UTF-8
+/// sequences that start with the bytes E4 to E9, which no space starts with.
+pub(crate) fn trim_value(s: &str) -> &str {
+    let b = s.as_bytes();
+    let cjk_lead = |byte: &u8| (0xE4..=0xE9).contains(byte);
+    let starts_visible = b
+        .first()
+        .is_some_and(|c| c.is_ascii_graphic() || cjk_lead(c));
+    let ends_visible =
+        b.last().is_some_and(u8::is_ascii_graphic) || (b.len() >= 3 && cjk_lead(&b[b.len() - 3]));
+    if starts_visible && ends_visible {
+        s
+    } else {
+        s.trim()
+    }
+}
+
 /// Equality of two short strings, such as dictionary keys, material codes and choice values.
 ///
 /// Rules look every field and material up by key, one comparison per entry of the form until
@@ -416,7 +439,36 @@ fn word(bytes: &[u8]) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::short_eq;
+    use super::{short_eq, trim_value};
+
+    #[test]
+    fn trim_value_agrees_with_trim() {
+        for s in [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "ab",
+            "410702199205050027",
+            " 2026-01-01\t",
+            "王小雨",
+            "王小雨\u{3000}",
+            "\u{3000}王",
+            "王 ",
+            "新乡市红旗区",
+            "a\u{a0}",
+            "\u{2003}x",
+            "x\u{2003}",
+            "é",
+            " é ",
+            "王x",
+            "x王",
+            "\n王\n",
+        ] {
+            assert_eq!(trim_value(s), s.trim(), "{s:?}");
+        }
+    }
 
     #[test]
     fn short_eq_agrees_with_eq_at_every_length_and_position() {

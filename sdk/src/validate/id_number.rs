@@ -75,7 +75,7 @@ impl std::error::Error for IdNumberError {}
 pub fn parse_id_number(input: &str, today: Date) -> Result<IdNumber, IdNumberError> {
     // Every matter that names a person checks that person's number, several times over in a
     // pre-check, so this works on the bytes and allocates only the answer.
-    let trimmed = input.trim();
+    let trimmed = crate::types::trim_value(input);
     let bytes = trimmed.as_bytes();
     let length = if trimmed.is_ascii() {
         bytes.len()

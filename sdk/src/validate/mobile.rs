@@ -18,7 +18,7 @@ impl std::error::Error for MobileError {}
 /// Number ranges are allocated to carriers over time, so only the shape is checked: 1, then
 /// 3–9, then nine digits.
 pub fn parse_mobile(input: &str) -> Result<String, MobileError> {
-    let s = input.trim();
+    let s = crate::types::trim_value(input);
     let s = s
         .strip_prefix("+86")
         .or_else(|| s.strip_prefix("86").filter(|rest| rest.len() == 11))

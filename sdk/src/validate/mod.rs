@@ -14,7 +14,7 @@ use crate::{Date, FieldKind};
 /// An amount in yuan with at most two decimals, returned in fen. Negative amounts, signs,
 /// thousands separators and exponents are refused: forms ask for plain numbers.
 pub fn parse_money(input: &str) -> Result<u64, String> {
-    let s = input.trim();
+    let s = crate::types::trim_value(input);
     let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
     let ok = !whole.is_empty()
         && whole.bytes().all(|b| b.is_ascii_digit())
@@ -35,7 +35,7 @@ pub fn parse_money(input: &str) -> Result<u64, String> {
 
 /// A whole number without sign or separators.
 pub fn parse_integer(input: &str) -> Result<u64, String> {
-    let s = input.trim();
+    let s = crate::types::trim_value(input);
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("“{s}”不是整数"));
     }
@@ -46,7 +46,7 @@ pub fn parse_integer(input: &str) -> Result<u64, String> {
 /// a name transcribed from an ethnic-minority language; 2 to 15 characters. (Names of foreign
 /// nationals are registered differently and are not checked here.)
 pub fn check_person_name(input: &str) -> Result<(), String> {
-    let s = input.trim();
+    let s = crate::types::trim_value(input);
     let count = s.chars().count();
     if !(2..=15).contains(&count) {
         return Err(format!("应为 2 至 15 个汉字，实际为 {count} 个字符"));
@@ -57,7 +57,8 @@ pub fn check_person_name(input: &str) -> Result<(), String> {
             "含有不能登记的字符“{bad}”，姓名只能使用汉字（少数民族姓名可用“·”分隔）"
         ));
     }
-    if s.starts_with('·') || s.ends_with('·') || s.contains("··") {
+    // A separator at either end or two in a row leaves an empty part.
+    if s.split('·').any(str::is_empty) {
         return Err("“·”只能用于姓名各部分之间".into());
     }
     Ok(())
@@ -80,12 +81,13 @@ pub fn check_value(
         FieldKind::Mobile => parse_mobile(value).map(|_| ()).map_err(|e| e.to_string()),
         FieldKind::Integer => parse_integer(value).map(|_| ()),
         FieldKind::Money => parse_money(value).map(|_| ()),
-        FieldKind::Boolean => match value.trim() {
+        FieldKind::Boolean => match crate::types::trim_value(value) {
             "true" | "false" => Ok(()),
             other => Err(format!("“{other}”应为“是”(true) 或“否”(false)")),
         },
         FieldKind::Choice => {
-            if choices.iter().any(|c| c == value.trim()) {
+            let value = crate::types::trim_value(value);
+            if choices.iter().any(|c| crate::types::short_eq(c, value)) {
                 Ok(())
             } else {
                 Err(format!("应为以下之一：{}", choices.join("、")))
@@ -125,6 +127,7 @@ mod tests {
         assert!(check_person_name("Wang").is_err());
         assert!(check_person_name("·王小").is_err());
         assert!(check_person_name("王··小").is_err());
+        assert!(check_person_name("王小·").is_err());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! the store's size on disk per archived case.
 //!
 //! `cargo xtask bench` runs it after the pre-check benchmark; options: `--cases N` (default
-//! 200), `--clients C` (default 16).
+//! 200), `--clients C` (default 16); `--only=lifecycle` runs it alone, any other `--only` skips it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
@@ -121,6 +121,12 @@ async fn lifecycle(
 }
 
 fn main() {
+    // `--only=PART` picks one part of `cargo xtask bench`; this benchmark is the part named
+    // `lifecycle`.
+    let only = std::env::args().find_map(|a| a.strip_prefix("--only=").map(str::to_owned));
+    if only.is_some_and(|o| o != "lifecycle") {
+        return;
+    }
     let cases = bench_arg("--cases", 200) as usize;
     let clients = bench_arg("--clients", 16) as usize;
     let server_rt = tokio::runtime::Builder::new_multi_thread()

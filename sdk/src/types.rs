@@ -389,8 +389,8 @@ impl Manifest {
 /// validator), and `str::trim` decodes a character from each end and looks it up among
 /// Unicode's spaces. A value that begins and ends with a visible ASCII character (an id
 /// number, a date, a choice) or with a common Chinese character (a name, an address) cannot
-/// have spaces to trim. Common Chinese characters, U+4E00 to U+9FFF, are the three-byte UTF-8
-/// sequences that start with the bytes E4 to E9, which no space starts with.
+/// have spaces to trim. UTF-8 sequences that start with the bytes E4 to E9 are the three-byte
+/// characters U+4000 to U+9FFF, where the common Chinese characters are and no space is.
 pub(crate) fn trim_value(s: &str) -> &str {
     let b = s.as_bytes();
     let cjk_lead = |byte: &u8| (0xE4..=0xE9).contains(byte);

@@ -424,17 +424,10 @@ pub(crate) fn short_eq(a: &str, b: &str) -> bool {
     };
     // Whole words from the start, then the last eight bytes, which overlap the last whole
     // word when the length is not a multiple of eight.
-    a.chunks_exact(8)
-        .zip(b.chunks_exact(8))
-        .all(|(x, y)| word(x) == word(y))
-        && u64::from_ne_bytes(*a_tail) == u64::from_ne_bytes(*b_tail)
-}
-
-/// The first eight bytes of `bytes` as one number (every caller passes exactly eight).
-fn word(bytes: &[u8]) -> u64 {
-    bytes
-        .first_chunk::<8>()
-        .map_or(0, |w| u64::from_ne_bytes(*w))
+    let word = |w: &[u8; 8]| u64::from_ne_bytes(*w);
+    let (a_words, _) = a.as_chunks::<8>();
+    let (b_words, _) = b.as_chunks::<8>();
+    a_words.iter().zip(b_words).all(|(x, y)| word(x) == word(y)) && word(a_tail) == word(b_tail)
 }
 
 #[cfg(test)]

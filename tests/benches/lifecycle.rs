@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 use lianban::auth::Role;
 use lianban::clock::FixedClock;
 use lianban_e2e::{
-    NEWBORN, TODAY, bench_arg, department_of, fixture, guests_dir, percentile, process_cpu,
+    NEWBORN, TODAY, bench_arg, bench_only, department_of, fixture, guests_dir, percentile,
+    process_cpu,
 };
 use serde_json::{Value, json};
 
@@ -123,8 +124,7 @@ async fn lifecycle(
 fn main() {
     // `--only=PART` picks one part of `cargo xtask bench`; this benchmark is the part named
     // `lifecycle`.
-    let only = std::env::args().find_map(|a| a.strip_prefix("--only=").map(str::to_owned));
-    if only.is_some_and(|o| o != "lifecycle") {
+    if bench_only().is_some_and(|o| o != "lifecycle") {
         return;
     }
     let cases = bench_arg("--cases", 200) as usize;

@@ -23,7 +23,7 @@ use lianban::runtime::{
     Imports, Limits, Plugin, PluginIdent, RulesInput, Runtime, RuntimeConfig, api_version,
 };
 use lianban_e2e::{
-    NEWBORN, TODAY, bench_arg, fixture, guests_dir, percentile, plugin, process_cpu,
+    NEWBORN, TODAY, bench_arg, bench_only, fixture, guests_dir, percentile, plugin, process_cpu,
 };
 use lianban_sdk::testing::official_calendar;
 use lianban_sdk::{Date, MergedApplication, Rules};
@@ -525,7 +525,7 @@ fn main() {
             .map(|n| n.get())
             .unwrap_or(0)
     );
-    let only = std::env::args().find_map(|a| a.strip_prefix("--only=").map(str::to_owned));
+    let only = bench_only();
     let run = |part: &str| only.as_deref().is_none_or(|o| o == part);
     if run("memory") {
         memory_and_upload();

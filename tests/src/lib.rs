@@ -398,6 +398,12 @@ pub fn bench_arg(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// The part of `cargo xtask bench` named by `--only=PART`, if any; every benchmark binary gets
+/// the same arguments, and each runs only its own parts.
+pub fn bench_only() -> Option<String> {
+    std::env::args().find_map(|a| a.strip_prefix("--only=").map(str::to_owned))
+}
+
 /// CPU time this process has used so far, all threads, user and system (`/proc/self/stat`).
 ///
 /// Benchmarks report CPU per operation beside throughput: on a shared machine throughput moves

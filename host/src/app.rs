@@ -14,7 +14,7 @@ use crate::elicense::StoredCertificates;
 use crate::files::MaterialFiles;
 use crate::notify::{HttpSmsGateway, LogSink, Outbox, SmsSink};
 use crate::registry::{Registry, RegistryError};
-use crate::runtime::{Runtime, RuntimeConfig};
+use crate::runtime::{ArtifactKey, Runtime, RuntimeConfig};
 use crate::store::{IdempotencyStore, SledStore, StoreError};
 use crate::workflow::service::Workflow;
 
@@ -41,12 +41,21 @@ pub struct Config {
     /// Activation (by hand or scheduled) needs a reviewed replay against the version in
     /// service.
     pub require_replay_review: bool,
+    /// Versions never put into service that one department may hold.
+    pub max_pending_versions: usize,
+    /// The file holding the key that seals compiled artifacts (`runtime/artifact.rs`). It is
+    /// kept out of the database on purpose: whoever can write the database must not be able to
+    /// forge an artifact. Created on first start.
+    pub artifact_key: PathBuf,
 }
 
 impl Config {
     pub fn new(data_dir: impl Into<PathBuf>) -> Config {
+        let data_dir = data_dir.into();
         Config {
-            data_dir: data_dir.into(),
+            artifact_key: data_dir.join("keys/artifact.key"),
+            max_pending_versions: 20,
+            data_dir,
             runtime: RuntimeConfig::default(),
             max_upload_bytes: 32 << 20,
             max_json_bytes: 1 << 20,
@@ -73,6 +82,11 @@ pub enum OpenError {
     Registry(#[from] RegistryError),
     #[error("cannot open the material files: {0}")]
     Files(std::io::Error),
+    #[error("cannot read or create the artifact key {path}: {source}")]
+    ArtifactKey {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 pub struct Services {
@@ -104,8 +118,16 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
             source,
         })?,
     );
+    let key = ArtifactKey::load_or_create(&config.artifact_key).map_err(|source| {
+        OpenError::ArtifactKey {
+            path: config.artifact_key.clone(),
+            source,
+        }
+    })?;
     let runtime = Arc::new(
-        Runtime::new(config.runtime.clone()).map_err(|e| OpenError::Runtime(format!("{e:#}")))?,
+        Runtime::new(config.runtime.clone())
+            .map_err(|e| OpenError::Runtime(format!("{e:#}")))?
+            .with_artifact_key(key),
     );
     let catalog = Arc::new(Catalog::new(store.clone(), clock.clone()));
     catalog
@@ -123,6 +145,8 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
         config.max_upload_bytes,
     );
     registry.replay_keep = config.replay_inputs;
+    registry.max_pending_versions = config.max_pending_versions;
+    registry.require_replay_review = config.require_replay_review;
     let registry = registry.with_elicense_source(Arc::new(StoredCertificates(store.clone())));
     let registry = Arc::new(registry);
     let load_failures: Vec<String> = registry

@@ -45,9 +45,7 @@ impl FromStr for Role {
             "clerk" => Ok(Role::Clerk),
             "applicant" => Ok(Role::Applicant),
             _ => match s.strip_prefix("department:") {
-                Some(code) if crate::registry::is_key(code) => {
-                    Ok(Role::Department(code.to_owned()))
-                }
+                Some(code) if crate::keys::is_key(code) => Ok(Role::Department(code.to_owned())),
                 _ => Err(format!(
                     "unknown role {s:?}: use admin, clerk or department:<code>"
                 )),

@@ -55,7 +55,8 @@ enum PluginCommand {
         /// The matter's name as the catalog gives it.
         #[arg(long)]
         name: String,
-        /// Path of the lianban SDK crate (default: the one this binary was built with).
+        /// Path of a working copy of the lianban SDK crate. Without it, the SDK this binary
+        /// carries is written into the new crate (`vendor/lianban/`).
         #[arg(long)]
         sdk: Option<PathBuf>,
     },
@@ -90,6 +91,10 @@ enum PluginCommand {
         /// Most recent inputs to use.
         #[arg(long)]
         limit: Option<usize>,
+        /// Let both versions look up live electronic certificates (off: every lookup is
+        /// answered "unavailable").
+        #[arg(long)]
+        live_elicense: bool,
     },
 }
 
@@ -129,6 +134,19 @@ struct ServeArgs {
     /// Refuse to activate or schedule a version whose latest replay was not reviewed.
     #[arg(long)]
     require_replay_review: bool,
+    /// Longest a component may take to compile at upload, seconds.
+    #[arg(long, default_value_t = 60)]
+    compile_timeout_secs: u64,
+    /// Versions never put into service that one department may hold.
+    #[arg(long, default_value_t = 20)]
+    max_pending_versions: usize,
+    /// Certificate lookups one rules call may make.
+    #[arg(long, default_value_t = 8)]
+    max_elicense_lookups: u32,
+    /// The key that seals compiled artifacts (default: keys/artifact.key in the data folder;
+    /// created on first start).
+    #[arg(long)]
+    artifact_key: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -139,6 +157,12 @@ impl ServeArgs {
         config.runtime.default_limits.timeout_ms = self.timeout_ms;
         config.replay_inputs = self.replay_inputs;
         config.require_replay_review = self.require_replay_review;
+        config.runtime.compile_timeout = std::time::Duration::from_secs(self.compile_timeout_secs);
+        config.runtime.max_elicense_lookups = self.max_elicense_lookups;
+        config.max_pending_versions = self.max_pending_versions;
+        if let Some(key) = &self.artifact_key {
+            config.artifact_key = key.clone();
+        }
         config
     }
 }
@@ -186,16 +210,23 @@ fn plugin(command: PluginCommand) -> Result<(), String> {
             name,
             sdk,
         } => {
-            let sdk = sdk
-                .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../sdk")));
+            let sdk = sdk.map_or(devkit::SdkSource::Embedded, devkit::SdkSource::Path);
             let scaffold = devkit::Scaffold {
                 matter,
                 department,
                 name,
                 sdk,
             };
-            for path in scaffold.write(&dir).map_err(|e| e.to_string())? {
+            let vendored = dir.join(devkit::VENDOR_FOLDER);
+            let written = scaffold.write(&dir).map_err(|e| e.to_string())?;
+            for path in written.iter().filter(|p| !p.starts_with(&vendored)) {
                 say(&format!("  {}\n", path.display()));
+            }
+            if written.iter().any(|p| p.starts_with(&vendored)) {
+                say(&format!(
+                    "  {}/（规则 SDK 与规则接口）\n",
+                    vendored.display()
+                ));
             }
             say(&format!(
                 "下一步：cd {0} && cargo test && cargo build --release --target wasm32-wasip2，\n\
@@ -238,9 +269,17 @@ fn plugin(command: PluginCommand) -> Result<(), String> {
             matter,
             sha256,
             limit,
+            live_elicense,
         } => {
             let report = runtime()?
-                .block_on(devkit::replay(&host, &token, &matter, &sha256, limit))
+                .block_on(devkit::replay(
+                    &host,
+                    &token,
+                    &matter,
+                    &sha256,
+                    limit,
+                    live_elicense,
+                ))
                 .map_err(|e| e.to_string())?;
             show(report);
             Ok(())

@@ -19,11 +19,10 @@ use std::time::{Duration, Instant};
 
 use lianban::clock::FixedClock;
 use lianban::elicense::{InMemory, demo_certificates};
-use lianban::runtime::{
-    Imports, Limits, Plugin, PluginIdent, RulesInput, Runtime, RuntimeConfig, api_version,
-};
+use lianban::runtime::{Imports, Limits, Plugin, RulesInput, Runtime, RuntimeConfig};
 use lianban_e2e::{
-    NEWBORN, TODAY, bench_arg, bench_only, fixture, guests_dir, percentile, plugin, process_cpu,
+    NEWBORN, TODAY, bench_arg, bench_only, fixture, guests_dir, load, percentile, plugin,
+    process_cpu,
 };
 use lianban_sdk::testing::official_calendar;
 use lianban_sdk::{Date, MergedApplication, Rules};
@@ -124,18 +123,7 @@ fn in_process(iterations: u64) {
     let rt = Runtime::new(RuntimeConfig::default()).unwrap();
     let plugins: Vec<Plugin> = NEWBORN
         .iter()
-        .map(|m| {
-            let bytes = plugin(m);
-            let (c, _) = rt.compile(&bytes).unwrap();
-            let ident = PluginIdent {
-                matter: (*m).into(),
-                department: String::new(),
-                version: String::new(),
-                sha256: String::new(),
-            };
-            rt.prepare(&c, &api_version(&bytes).unwrap(), ident, Limits::default())
-                .unwrap()
-        })
+        .map(|m| load(&rt, &plugin(m), m, Limits::default()).unwrap())
         .collect();
 
     // The host's own pre-check, with the registry and calendar it uses in production.
@@ -143,18 +131,8 @@ fn in_process(iterations: u64) {
 
     // Where the time goes: a component whose rules do nothing (the hostile guest, behaving),
     // instantiated and called the same way five times, is the host's own overhead.
-    let empty = {
-        let bytes = lianban_e2e::component("lianban-guest-hostile");
-        let (c, _) = rt.compile(&bytes).unwrap();
-        let ident = PluginIdent {
-            matter: "vaccination-certificate".into(),
-            department: String::new(),
-            version: String::new(),
-            sha256: String::new(),
-        };
-        rt.prepare(&c, &api_version(&bytes).unwrap(), ident, Limits::default())
-            .unwrap()
-    };
+    let hostile = lianban_e2e::component("lianban-guest-hostile");
+    let empty = load(&rt, &hostile, "vaccination-certificate", Limits::default()).unwrap();
     let mut empty_t = Vec::new();
     let mut manifest_t = Vec::new();
     let mut bare_t = Vec::new();
@@ -164,19 +142,13 @@ fn in_process(iterations: u64) {
         ..RuntimeConfig::default()
     })
     .unwrap();
-    let unpooled_empty = {
-        let bytes = lianban_e2e::component("lianban-guest-hostile");
-        let (c, _) = unpooled_rt.compile(&bytes).unwrap();
-        let ident = PluginIdent {
-            matter: "vaccination-certificate".into(),
-            department: String::new(),
-            version: String::new(),
-            sha256: String::new(),
-        };
-        unpooled_rt
-            .prepare(&c, &api_version(&bytes).unwrap(), ident, Limits::default())
-            .unwrap()
-    };
+    let unpooled_empty = load(
+        &unpooled_rt,
+        &hostile,
+        "vaccination-certificate",
+        Limits::default(),
+    )
+    .unwrap();
 
     let mut native_t = Vec::new();
     let mut wasm_t = Vec::new();

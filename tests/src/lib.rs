@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use lianban::auth::Role;
 use lianban::clock::FixedClock;
+use lianban::runtime::{Limits, LoadError, Plugin, PluginIdent, Runtime, declared_api};
 use lianban::{AppState, Config};
 use lianban_sdk::Date;
 use reqwest::StatusCode;
@@ -44,6 +45,39 @@ pub fn component(crate_name: &str) -> Vec<u8> {
             path.display()
         )
     })
+}
+
+/// The hostile guest with a `manifest` that misbehaves as `mode` says (`loop`, `sleep`, `poll`,
+/// `memory`): the guest's marker patched in its built bytes (see `tests/guests/hostile`).
+pub fn hostile_with_manifest(mode: &str) -> Vec<u8> {
+    const MARKER: &[u8] = b"lianban-hostile-manifest:none            ";
+    let mode = format!("{mode:<16}");
+    assert_eq!(mode.len(), 16, "a manifest mode is at most 16 bytes");
+    let mut bytes = component("lianban-guest-hostile");
+    let at = bytes
+        .windows(MARKER.len())
+        .position(|w| w == MARKER)
+        .expect("the hostile guest carries its manifest marker");
+    let start = at + MARKER.len() - 16;
+    bytes[start..at + MARKER.len()].copy_from_slice(mode.as_bytes());
+    assert!(
+        !bytes.windows(MARKER.len()).any(|w| w == MARKER),
+        "the marker appears twice"
+    );
+    bytes
+}
+
+/// Compiles a component and prepares it for the rules API it implements, as an upload does,
+/// named as a version of `matter` (department `dept`, version `9.9.9`).
+pub fn load(rt: &Runtime, bytes: &[u8], matter: &str, limits: Limits) -> Result<Plugin, LoadError> {
+    let (component, _artifact) = rt.compile(bytes)?;
+    let ident = PluginIdent {
+        matter: matter.into(),
+        department: "dept".into(),
+        version: "9.9.9".into(),
+        sha256: lianban::registry::sha256_hex(bytes),
+    };
+    rt.prepare_detected(&component, declared_api(bytes)?.as_deref(), ident, limits)
 }
 
 /// The demo plugin of a matter.

@@ -301,7 +301,7 @@ async fn bad_input_gets_a_clear_4xx() {
         s,
         &b,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "plugin_missing_api_version",
+        "plugin_wrong_world",
     );
     let (s, b) = host
         .upload(

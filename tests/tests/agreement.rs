@@ -5,10 +5,10 @@
 use std::sync::Arc;
 
 use lianban::elicense::{InMemory, demo_certificates};
-use lianban::runtime::{
-    Described, Imports, Limits, PluginIdent, Runtime, RuntimeConfig, api_version,
+use lianban::runtime::{Described, Imports, Limits, Runtime, RuntimeConfig};
+use lianban_e2e::{
+    BEREAVEMENT, BUSINESS, NEWBORN, RESTAURANT, RETIREMENT, TODAY, fixture, load, plugin,
 };
-use lianban_e2e::{BEREAVEMENT, BUSINESS, NEWBORN, RESTAURANT, RETIREMENT, TODAY, fixture, plugin};
 use lianban_sdk::testing::{WithCertificates, official_calendar};
 use lianban_sdk::{Application, Date, MergedApplication, Rules};
 
@@ -115,22 +115,7 @@ fn agree(matters: &[&str], fixture_name: &str) {
         elicense: Some(Arc::new(InMemory::new(demo_certificates()))),
     };
     for matter in matters {
-        let bytes = plugin(matter);
-        let (component, _) = rt.compile(&bytes).unwrap();
-        let ident = PluginIdent {
-            matter: (*matter).into(),
-            department: String::new(),
-            version: String::new(),
-            sha256: String::new(),
-        };
-        let p = rt
-            .prepare(
-                &component,
-                &api_version(&bytes).unwrap(),
-                ident,
-                Limits::default(),
-            )
-            .unwrap();
+        let p = load(&rt, &plugin(matter), matter, Limits::default()).unwrap();
         let rules = native(matter);
         assert_eq!(
             rt.manifest(&p, &imports).unwrap(),
@@ -193,21 +178,7 @@ fn bereavement_plugins_agree() {
 fn the_example_template_agrees() {
     let rt = Runtime::new(RuntimeConfig::default()).unwrap();
     let bytes = lianban_e2e::component("lianban-example-senior-card");
-    let (component, _) = rt.compile(&bytes).unwrap();
-    let ident = PluginIdent {
-        matter: "senior-card".into(),
-        department: "civil-affairs".into(),
-        version: "1.0.0".into(),
-        sha256: String::new(),
-    };
-    let p = rt
-        .prepare(
-            &component,
-            &api_version(&bytes).unwrap(),
-            ident,
-            Limits::default(),
-        )
-        .unwrap();
+    let p = load(&rt, &bytes, "senior-card", Limits::default()).unwrap();
     let cal = Arc::new(official_calendar());
     let app = Application::new(
         "senior-services",

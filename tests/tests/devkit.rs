@@ -131,10 +131,12 @@ async fn fixtures_run_in_the_host_runtime_then_push_activate_and_replay() {
         "birth-registration",
         sha,
         Some(10),
+        false,
     )
     .await
     .unwrap();
     assert_eq!(report["totals"]["inputs"], 1, "{report}");
+    assert_eq!(report["live_elicense"], false, "{report}");
     assert_eq!(report["totals"]["deadlines_changed"], 1, "{report}");
     let (status, _) = host.activate("birth-registration", sha).await;
     assert_eq!(status, StatusCode::OK);
@@ -160,7 +162,7 @@ async fn a_new_plugin_from_the_template_goes_from_an_empty_folder_to_active() {
         matter: "vaccination-certificate".into(),
         department: "cdc".into(),
         name: "预防接种证办理".into(),
-        sdk: root.join("sdk"),
+        sdk: devkit::SdkSource::Path(root.join("sdk")),
     };
     let written = scaffold.write(&dir).unwrap();
     assert_eq!(written.len(), 3);

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use lianban::elicense::{InMemory, demo_certificates};
 use lianban::runtime::{
-    Evaluation, Imports, Limits, Plugin, PluginIdent, Runtime, RuntimeConfig, api_version,
+    Evaluation, Imports, Limits, Plugin, PluginIdent, Runtime, RuntimeConfig, declared_api,
 };
 use lianban_e2e::{BEREAVEMENT, BUSINESS, NEWBORN, RESTAURANT, RETIREMENT, TODAY, fixture};
 use lianban_sdk::testing::official_calendar;
@@ -21,13 +21,9 @@ fn prepared(rt: &Runtime, component: &wasmtime::component::Component, bytes: &[u
         version: "1.0.0".into(),
         sha256: "test".into(),
     };
-    rt.prepare(
-        component,
-        &api_version(bytes).unwrap(),
-        ident,
-        Limits::default(),
-    )
-    .unwrap()
+    let declared = declared_api(bytes).unwrap();
+    rt.prepare_detected(component, declared.as_deref(), ident, Limits::default())
+        .unwrap()
 }
 
 fn same_judgement(a: &Evaluation, b: &Evaluation) {
@@ -105,6 +101,7 @@ fn what_cannot_be_preinitialised_is_compiled_as_uploaded() {
     assert!(
         rt.preinitialized(&python)
             .unwrap_err()
+            .to_string()
             .contains("larger than")
     );
     // The hostile guest misbehaves only when an application asks it to; its manifest is
@@ -117,7 +114,7 @@ fn what_cannot_be_preinitialised_is_compiled_as_uploaded() {
 fn a_manifest_that_keeps_a_host_stream_open_is_not_snapshotted() {
     let rt = Runtime::new(RuntimeConfig::default()).unwrap();
     let bytes = lianban_e2e::component("lianban-guest-stderr-manifest");
-    let why = rt.preinitialized(&bytes).unwrap_err();
+    let why = rt.preinitialized(&bytes).unwrap_err().to_string();
     assert!(why.contains("left a host resource open"), "{why}");
 
     // Compiled as uploaded instead, it still answers, call after call.

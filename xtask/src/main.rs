@@ -149,19 +149,14 @@ fn python_example() -> Result<(), String> {
         c.args(["install", "--quiet", COMPONENTIZE_PY]);
         run(c)?;
     }
-    let raw = out.with_extension("componentize.wasm");
+    // Exactly what componentize-py makes of it: the host tells the rules API from the
+    // component itself, as it would for any vendor's toolchain.
     let mut c = Command::new(&tool);
     c.arg("-d")
         .arg(&wit)
         .args(["-w", "rules", "componentize", "app", "-p"]);
-    c.arg(&src).arg("-o").arg(&raw);
-    run(c)?;
-    let mut bytes = std::fs::read(&raw).map_err(|e| e.to_string())?;
-    // The Rust SDK records the rules API in a custom section; componentize-py knows nothing of
-    // it, so the section is appended here, at the component's top level.
-    append_custom_section(&mut bytes, "lianban-rules-api", b"0.1.0");
-    std::fs::write(&out, bytes).map_err(|e| e.to_string())?;
-    std::fs::remove_file(&raw).map_err(|e| e.to_string())
+    c.arg(&src).arg("-o").arg(&out);
+    run(c)
 }
 
 fn is_newer(out: &Path, inputs: &[&Path]) -> bool {
@@ -172,28 +167,6 @@ fn is_newer(out: &Path, inputs: &[&Path]) -> bool {
             .all(|i| modified(i).is_some_and(|m| m <= built)),
         None => false,
     }
-}
-
-/// A WebAssembly custom section: id 0, size, name, payload (sizes as unsigned LEB128).
-fn append_custom_section(bytes: &mut Vec<u8>, name: &str, payload: &[u8]) {
-    fn leb128(mut n: usize, out: &mut Vec<u8>) {
-        loop {
-            let byte = (n & 0x7f) as u8;
-            n >>= 7;
-            if n == 0 {
-                out.push(byte);
-                return;
-            }
-            out.push(byte | 0x80);
-        }
-    }
-    let mut content = Vec::new();
-    leb128(name.len(), &mut content);
-    content.extend_from_slice(name.as_bytes());
-    content.extend_from_slice(payload);
-    bytes.push(0);
-    leb128(content.len(), bytes);
-    bytes.extend_from_slice(&content);
 }
 
 fn demo(extra: &[String]) -> Result<(), String> {

@@ -11,7 +11,7 @@ use super::publication::{
     self, Batch, Decision, Draft, DraftState, Filing, PublishedVersion, Refusal,
 };
 use super::{ApplyAt, Catalog, MatterRef, OneThing, base};
-use crate::registry::is_key;
+use crate::keys::is_key;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]

@@ -13,7 +13,7 @@ use super::extract::{Caller, Json as JsonBody, Path};
 use crate::app::AppState;
 use crate::auth::Need;
 use crate::catalog::{Dictionary, FieldEntry, MaterialEntry};
-use crate::registry::is_key;
+use crate::keys::is_key;
 
 /// GET /api/v1/dictionary — public.
 pub async fn show(State(app): State<AppState>) -> Result<Json<Dictionary>, ApiError> {

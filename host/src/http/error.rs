@@ -185,11 +185,6 @@ impl From<LoadError> for ApiError {
                 "plugin_not_a_component",
                 format!("上传的文件不是 WebAssembly 组件：{d}"),
             ),
-            LoadError::MissingApiVersion => (
-                "plugin_missing_api_version",
-                "组件未记录所依据的规则接口版本，请使用 lianban-world-v0-1 或 lianban-world-v0-2 的 export_rules! 构建"
-                    .to_owned(),
-            ),
             LoadError::UnsupportedApi(v) => (
                 "plugin_unsupported_api",
                 format!(
@@ -197,14 +192,60 @@ impl From<LoadError> for ApiError {
                     crate::runtime::SUPPORTED_APIS.join("、")
                 ),
             ),
-            LoadError::WrongWorld(d) => {
-                ("plugin_wrong_world", format!("组件与规则接口不匹配：{d}"))
-            }
+            LoadError::WrongWorld(d) => (
+                "plugin_wrong_world",
+                format!(
+                    "组件不符合本平台发布的任何规则接口（{}）：{d}",
+                    crate::runtime::SUPPORTED_APIS.join("、")
+                ),
+            ),
+            LoadError::ApiMismatch { declared, found } => (
+                "plugin_api_mismatch",
+                format!("组件声明依据规则接口 {declared}，实际实现的是 {found}"),
+            ),
             LoadError::Compile(d) => ("plugin_compile_failed", format!("组件编译失败：{d}")),
+            LoadError::CompileTimeout(limit) => (
+                "plugin_compile_timeout",
+                format!("组件编译超过 {} 秒的时限，已放弃", limit.as_secs()),
+            ),
+            LoadError::CompilerBusy(n) => {
+                return ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "compiler_busy",
+                    format!("已有 {n} 个组件正在编译，请稍后重试"),
+                    en,
+                );
+            }
+            LoadError::ManifestFailed(f) => {
+                return smoke_failed(f.kind.code(), "manifest", &f.detail, &f.stderr, &f.logs, en);
+            }
             LoadError::Artifact(_) => return ApiError::internal(e),
         };
         ApiError::unprocessable(code, zh, en)
     }
+}
+
+/// A component that failed when the host first ran it: the failure's code, where, and what
+/// the guest said (the uploader is the department that wrote it).
+fn smoke_failed(
+    kind: &str,
+    export: &str,
+    detail: &str,
+    stderr: &str,
+    logs: &[crate::runtime::LogLine],
+    en: String,
+) -> ApiError {
+    ApiError::unprocessable(
+        "plugin_smoke_failed",
+        format!("组件试运行失败（{kind}）：{detail}"),
+        en,
+    )
+    .with_details(json!({
+        "failure": kind,
+        "export": export,
+        "stderr": stderr,
+        "logs": logs,
+    }))
 }
 
 impl From<RegistryError> for ApiError {
@@ -218,21 +259,14 @@ impl From<RegistryError> for ApiError {
                 en,
             ),
             RegistryError::Load(load) => load.into(),
-            RegistryError::SmokeFailed(failure) => ApiError::unprocessable(
-                "plugin_smoke_failed",
-                format!(
-                    "组件试运行失败（{}）：{}",
-                    failure.kind.code(),
-                    failure.detail
-                ),
+            RegistryError::SmokeFailed(f) => smoke_failed(
+                f.kind.code(),
+                f.export,
+                &f.detail,
+                &f.stderr,
+                &f.logs,
                 en,
-            )
-            .with_details(json!({
-                "failure": failure.kind.code(),
-                "export": failure.export,
-                "stderr": failure.stderr,
-                "logs": failure.logs,
-            })),
+            ),
             RegistryError::UnknownMatter(m) => {
                 ApiError::not_found("unknown_matter", format!("事项清单中没有事项“{m}”"), en)
             }
@@ -299,6 +333,43 @@ impl From<RegistryError> for ApiError {
                     en,
                 )
             }
+            RegistryError::QuotaExceeded {
+                department,
+                held,
+                max,
+            } => ApiError::new(
+                StatusCode::CONFLICT,
+                "version_quota_exceeded",
+                format!(
+                    "部门 {department} 已有 {held} 个从未启用的规则版本，达到上限 {max}；请先删除不再需要的版本"
+                ),
+                en,
+            )
+            .with_details(json!({ "held": held, "max": max })),
+            RegistryError::VersionWasActive { matter, version } => ApiError::new(
+                StatusCode::CONFLICT,
+                "version_was_active",
+                format!("事项“{matter}”的版本 {version} 曾经启用，办件引用它，不能删除"),
+                en,
+            ),
+            RegistryError::VersionScheduled { matter, version } => ApiError::new(
+                StatusCode::CONFLICT,
+                "version_scheduled",
+                format!("事项“{matter}”的版本 {version} 已安排定时生效，请先取消安排再删除"),
+                en,
+            ),
+            RegistryError::ReplayNotReviewed { .. } => ApiError::new(
+                StatusCode::CONFLICT,
+                "replay_not_reviewed",
+                "启用前须先回放该版本并审阅回放报告",
+                en,
+            ),
+            RegistryError::ReplayOutdated { .. } => ApiError::new(
+                StatusCode::CONFLICT,
+                "replay_outdated",
+                "回放之后在用版本已经变了，请重新回放并审阅",
+                en,
+            ),
             RegistryError::Store(s) => s.into(),
         }
     }

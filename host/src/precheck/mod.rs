@@ -17,7 +17,8 @@ pub use notice::NoticeItem;
 
 use crate::calendar::Calendar;
 use crate::catalog::OneThing;
-use crate::registry::{Registry, is_key};
+use crate::keys::is_key;
+use crate::registry::Registry;
 use crate::runtime::{LogLine, RuleFailure, RulesInput};
 
 /// Caps on one application, so that a request cannot make the host copy unbounded data into

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use lianban_sdk::{FieldKind, Manifest};
 
 use crate::catalog::MatterRef;
+use crate::keys::is_key;
 
 /// Everything wrong with a manifest, in zh-CN, one line each.
 pub fn problems(manifest: &Manifest, matter: &MatterRef) -> Vec<String> {
@@ -80,16 +81,6 @@ fn is_version(v: &str) -> bool {
             .all(|p| !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// Dictionary keys and material codes: `a-z0-9`, `.` and `-`, starting with a letter.
-pub fn is_key(k: &str) -> bool {
-    let b = k.as_bytes();
-    !b.is_empty()
-        && b.len() <= 64
-        && b[0].is_ascii_lowercase()
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'.' || *c == b'-')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,9 +92,5 @@ mod tests {
         assert!(!is_version("1.0"));
         assert!(!is_version("v1.0.0"));
         assert!(!is_version("1.0.0-beta"));
-        assert!(is_key("child.birth-date"));
-        assert!(!is_key("Child.birth"));
-        assert!(!is_key("../etc"));
-        assert!(!is_key(""));
     }
 }

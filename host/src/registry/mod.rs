@@ -7,6 +7,7 @@
 
 mod grants;
 mod manifest_check;
+mod quota;
 mod replay;
 mod schedule;
 
@@ -18,7 +19,6 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use grants::Grant;
-pub use manifest_check::is_key;
 pub use replay::{InputChange, RecordedInput, ReplayReport, ReplayTotals};
 pub use schedule::Schedule;
 
@@ -26,7 +26,7 @@ use crate::calendar::Calendar;
 use crate::catalog::Catalog;
 use crate::elicense::{ElicenseSource, InMemory};
 use crate::runtime::{
-    Imports, Limits, LoadError, Plugin, PluginIdent, RuleFailure, Runtime, api_version,
+    Imports, Limits, LoadError, Plugin, PluginIdent, RuleFailure, Runtime, declared_api,
 };
 use crate::store::{PluginStore, StoreError};
 
@@ -97,6 +97,29 @@ pub enum RegistryError {
         version: String,
         missing: Vec<Capability>,
     },
+    #[error(
+        "department {department} holds {held} versions never put into service, the most it may"
+    )]
+    QuotaExceeded {
+        department: String,
+        held: usize,
+        max: usize,
+    },
+    #[error("version {version} of {matter} was in service once and is kept")]
+    VersionWasActive { matter: String, version: String },
+    #[error("version {version} of {matter} is scheduled to go into service; unschedule it first")]
+    VersionScheduled { matter: String, version: String },
+    #[error("version {sha256} of {matter} has not been replayed against the version in service")]
+    ReplayNotReviewed { matter: String, sha256: String },
+    #[error(
+        "the replay of {sha256} compared with {against:?}; the version in service is now {in_service:?}"
+    )]
+    ReplayOutdated {
+        matter: String,
+        sha256: String,
+        against: Option<String>,
+        in_service: Option<String>,
+    },
     #[error(transparent)]
     Store(StoreError),
 }
@@ -108,6 +131,15 @@ impl From<StoreError> for RegistryError {
             other => RegistryError::Store(other),
         }
     }
+}
+
+/// What an activation must pass besides the grants.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Gate {
+    /// The replay review, where the host requires it.
+    ReplayReview,
+    /// Nothing more: a rollback.
+    None,
 }
 
 /// An active version, ready to run.
@@ -137,6 +169,11 @@ pub struct Registry {
     /// Serialises activations so each records the version it replaced.
     activation_lock: Mutex<()>,
     pub max_upload_bytes: usize,
+    /// Versions never put into service that one department may hold.
+    pub max_pending_versions: usize,
+    /// Activation (by hand or scheduled) needs a reviewed replay against the version in
+    /// service (`--require-replay-review`).
+    pub require_replay_review: bool,
     /// Recorded inputs kept per matter for shadow replays; zero records none.
     pub replay_keep: usize,
     recorder: replay::Recorder,
@@ -169,6 +206,8 @@ impl Registry {
             records: Mutex::new(HashMap::new()),
             activation_lock: Mutex::new(()),
             max_upload_bytes,
+            max_pending_versions: 20,
+            require_replay_review: false,
             replay_keep: 200,
             grants: RwLock::new(HashMap::new()),
             elicense: Arc::new(InMemory::default()),
@@ -225,7 +264,9 @@ impl Registry {
             });
         }
 
-        let api = api_version(bytes)?;
+        self.check_quota(department)?;
+
+        let declared = declared_api(bytes)?;
         let (component, artifact) = self.runtime.compile(bytes)?;
         let limits = self.runtime.config().default_limits;
         let ident = PluginIdent {
@@ -234,7 +275,10 @@ impl Registry {
             version: "(uploading)".to_owned(),
             sha256: sha256.clone(),
         };
-        let mut plugin = self.runtime.prepare(&component, &api, ident, limits)?;
+        let mut plugin =
+            self.runtime
+                .prepare_detected(&component, declared.as_deref(), ident, limits)?;
+        let api = plugin.api.clone();
         let calendar = self.calendar.current();
         // The upload's calls get an empty certificate source: a rule may look certificates up
         // in its smoke call, but nobody has granted it anything yet, and it reads no real data.
@@ -248,6 +292,7 @@ impl Registry {
             .map_err(RegistryError::SmokeFailed)?;
         let manifest = described.manifest;
         plugin.ident.version = manifest.version.clone();
+        plugin.legal_days = Some(manifest.legal_days);
         if manifest.matter != matter {
             return Err(RegistryError::MatterMismatch {
                 url: matter.to_owned(),
@@ -282,8 +327,11 @@ impl Registry {
             capabilities: described.capabilities,
         };
         self.store.put_version(&version, bytes)?;
-        self.store
-            .put_artifact(&self.runtime.fingerprint(), &sha256, &artifact)?;
+        self.store.put_artifact(
+            &self.runtime.fingerprint(),
+            &sha256,
+            &self.runtime.seal_artifact(&sha256, &artifact),
+        )?;
         Ok(Uploaded {
             version,
             created: true,
@@ -343,10 +391,12 @@ impl Registry {
         now: &str,
         reason: Option<String>,
     ) -> Result<Activation, RegistryError> {
-        self.activate_inner(matter, sha256, by, now, reason, None)
+        self.activate_inner(matter, sha256, by, now, reason, Gate::ReplayReview, None)
     }
 
-    /// Activation, by hand or by `schedule`, which is then removed in the same write.
+    /// Activation, by hand or by `schedule` (which is then removed in the same write), or a
+    /// rollback, which is the emergency exit and skips the replay review.
+    #[allow(clippy::too_many_arguments)]
     fn activate_inner(
         &self,
         matter: &str,
@@ -354,6 +404,7 @@ impl Registry {
         by: &str,
         now: &str,
         reason: Option<String>,
+        gate: Gate,
         schedule: Option<&Schedule>,
     ) -> Result<Activation, RegistryError> {
         let _serial = self
@@ -369,6 +420,9 @@ impl Registry {
                 self.store.remove_schedule(&s.matter, &s.sha256)?;
             }
             return Ok(current.clone());
+        }
+        if gate == Gate::ReplayReview {
+            self.check_reviewed(matter, sha256)?;
         }
         self.check_granted(&version)?;
         let plugin = self.prepare(&version)?;
@@ -389,6 +443,32 @@ impl Registry {
         Ok(activation)
     }
 
+    /// Where the host is configured so (`--require-replay-review`), a version goes into
+    /// service — by hand or on schedule — only after its latest replay, run against the
+    /// version in service now, was reviewed.
+    pub(super) fn check_reviewed(&self, matter: &str, sha256: &str) -> Result<(), RegistryError> {
+        if !self.require_replay_review {
+            return Ok(());
+        }
+        let in_service = self.active(matter).map(|a| a.version.sha256.clone());
+        if in_service.as_deref() == Some(sha256) {
+            return Ok(());
+        }
+        match self.latest_replay(matter, sha256)? {
+            Some(r) if r.reviewed_by.is_some() && r.against == in_service => Ok(()),
+            Some(r) if r.reviewed_by.is_some() => Err(RegistryError::ReplayOutdated {
+                matter: matter.to_owned(),
+                sha256: sha256.to_owned(),
+                against: r.against,
+                in_service,
+            }),
+            _ => Err(RegistryError::ReplayNotReviewed {
+                matter: matter.to_owned(),
+                sha256: sha256.to_owned(),
+            }),
+        }
+    }
+
     /// Re-activates the version that was active before the current one.
     pub fn rollback(&self, matter: &str, by: &str, now: &str) -> Result<Activation, RegistryError> {
         let previous = self
@@ -396,7 +476,15 @@ impl Registry {
             .active(matter)?
             .and_then(|a| a.previous)
             .ok_or_else(|| RegistryError::NothingToRollBack(matter.to_owned()))?;
-        self.activate(matter, &previous, by, now, Some("rollback".to_owned()))
+        self.activate_inner(
+            matter,
+            &previous,
+            by,
+            now,
+            Some("rollback".to_owned()),
+            Gate::None,
+            None,
+        )
     }
 
     fn swap(&self, matter: &str, plugin: ActivePlugin) {
@@ -407,14 +495,22 @@ impl Registry {
         map.insert(matter.to_owned(), Arc::new(plugin));
     }
 
-    /// A version ready to run, from its precompiled artifact when this engine made one, else
-    /// compiled again from the stored original (and the new artifact kept).
+    /// A version ready to run, from its precompiled artifact when this host sealed one for it
+    /// with this engine, else compiled again from the stored original (and the new artifact
+    /// kept in place of the old).
     fn prepare(&self, version: &PluginVersion) -> Result<Plugin, RegistryError> {
         let fingerprint = self.runtime.fingerprint();
         let cached = self
             .store
             .artifact(&fingerprint, &version.sha256)?
-            .and_then(|a| self.runtime.load_artifact(&a).ok());
+            .and_then(|sealed| {
+                self.runtime
+                    .load_artifact(&version.sha256, &sealed)
+                    .inspect_err(|e| {
+                        tracing::warn!(matter = %version.matter, sha256 = %version.sha256, error = %e, "stored artifact refused; compiling the component again");
+                    })
+                    .ok()
+            });
         let component = match cached {
             Some(c) => c,
             None => {
@@ -425,8 +521,9 @@ impl Registry {
                     )))
                 })?;
                 let (component, artifact) = self.runtime.compile(&bytes)?;
+                let sealed = self.runtime.seal_artifact(&version.sha256, &artifact);
                 self.store
-                    .put_artifact(&fingerprint, &version.sha256, &artifact)?;
+                    .put_artifact(&fingerprint, &version.sha256, &sealed)?;
                 component
             }
         };
@@ -436,9 +533,11 @@ impl Registry {
             version: version.version.clone(),
             sha256: version.sha256.clone(),
         };
-        Ok(self
+        let mut plugin = self
             .runtime
-            .prepare(&component, &version.api, ident, version.limits)?)
+            .prepare(&component, &version.api, ident, version.limits)?;
+        plugin.legal_days = Some(version.manifest.legal_days);
+        Ok(plugin)
     }
 
     /// Loads every active version at startup. A version that cannot be loaded is reported and

@@ -16,6 +16,7 @@ use lianban_sdk::{Application, Date, Deadline, Severity};
 use serde::{Deserialize, Serialize};
 
 use super::{PluginVersion, Registry, RegistryError};
+use crate::elicense::ElicenseSource;
 use crate::precheck::finding_key;
 use crate::runtime::Plugin;
 use crate::store::PluginStore;
@@ -73,6 +74,27 @@ pub struct ReplayReport {
     pub changes: Vec<InputChange>,
     pub reviewed_by: Option<String>,
     pub reviewed_at: Option<String>,
+    /// Whether the rules were given the live certificate source; without it, every lookup
+    /// answered "unavailable" (see [`Registry::replay`]).
+    #[serde(default)]
+    pub live_elicense: bool,
+}
+
+/// The certificate source of a replay run without live certificates: every lookup is
+/// unavailable, as if the provincial service were down, so the rules fall back to asking for
+/// the paper (both versions alike, so that the comparison stays fair).
+struct Withheld;
+
+impl ElicenseSource for Withheld {
+    fn lookup(
+        &self,
+        _kind: &str,
+        _holder: &str,
+    ) -> Result<Vec<lianban_sdk::Certificate>, lianban_sdk::ElicenseError> {
+        Err(lianban_sdk::ElicenseError::Unavailable(
+            "回放未接入实时电子证照".into(),
+        ))
+    }
 }
 
 /// Keeps recorded inputs off the pre-check's path: the request only numbers the input and
@@ -273,9 +295,19 @@ impl Registry {
         }
     }
 
-    /// What `plugin` says about one input, with the imports `version` would get in service.
-    fn outcome(&self, plugin: &Plugin, version: &PluginVersion, input: &RecordedInput) -> Outcome {
-        let imports = self.imports(version, self.calendar.current());
+    /// What `plugin` says about one input, with the imports `version` would get in service —
+    /// except live certificates, unless `live`.
+    fn outcome(
+        &self,
+        plugin: &Plugin,
+        version: &PluginVersion,
+        input: &RecordedInput,
+        live: bool,
+    ) -> Outcome {
+        let mut imports = self.imports(version, self.calendar.current());
+        if !live && imports.elicense.is_some() {
+            imports.elicense = Some(Arc::new(Withheld));
+        }
         match self
             .runtime
             .evaluate(plugin, &input.application, input.accepted_on, &imports)
@@ -315,11 +347,16 @@ impl Registry {
 
     /// Runs `candidate` and the version in service on the last `limit` recorded inputs of
     /// `matter` and stores the report as the candidate's latest, not yet reviewed.
+    ///
+    /// A candidate has not been put into service by anyone, so it reads no live personal data
+    /// unless the administrator asks for it (`live_elicense`): by default the rules of both
+    /// versions find every certificate lookup unavailable.
     pub fn replay(
         &self,
         matter: &str,
         candidate: &str,
         limit: usize,
+        live_elicense: bool,
         by: &str,
         now: &str,
     ) -> Result<ReplayReport, RegistryError> {
@@ -338,7 +375,7 @@ impl Registry {
         let mut changes = Vec::new();
         for input in &inputs {
             let before = match &active {
-                Some(a) => self.outcome(&a.plugin, &a.version, input),
+                Some(a) => self.outcome(&a.plugin, &a.version, input, live_elicense),
                 None => Outcome {
                     findings: BTreeSet::new(),
                     blocking: false,
@@ -346,7 +383,7 @@ impl Registry {
                     failure: None,
                 },
             };
-            let after = self.outcome(&candidate_plugin, &version, input);
+            let after = self.outcome(&candidate_plugin, &version, input, live_elicense);
             let added: Vec<String> = after
                 .findings
                 .difference(&before.findings)
@@ -398,6 +435,7 @@ impl Registry {
             changes,
             reviewed_by: None,
             reviewed_at: None,
+            live_elicense,
         };
         self.store.put_replay(&report)?;
         Ok(report)

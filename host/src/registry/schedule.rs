@@ -10,7 +10,7 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Activation, Registry, RegistryError};
+use super::{Activation, Gate, Registry, RegistryError};
 
 /// A version waiting for its moment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +44,7 @@ impl Registry {
             return Err(RegistryError::ScheduleInPast(at.to_rfc3339()));
         }
         // Checked now so the administrator hears of it at once, and again at the moment.
+        self.check_reviewed(matter, sha256)?;
         self.check_granted(&version)?;
         self.prepare(&version)?;
         let schedule = Schedule {
@@ -105,8 +106,15 @@ impl Registry {
                     None => format!("定时生效（{}）", s.at.to_rfc3339()),
                 });
                 let by = format!("schedule:{}", s.scheduled_by);
-                let outcome =
-                    self.activate_inner(&s.matter, &s.sha256, &by, stamp, reason, Some(&s));
+                let outcome = self.activate_inner(
+                    &s.matter,
+                    &s.sha256,
+                    &by,
+                    stamp,
+                    reason,
+                    Gate::ReplayReview,
+                    Some(&s),
+                );
                 (s, outcome)
             })
             .collect()

@@ -31,6 +31,11 @@ pub enum FailureKind {
     Instantiation,
     /// The rules called a host import whose capability is not granted for the matter.
     CapabilityDenied,
+    /// The rules waited on something that was not ready (see `runtime/waits.rs`).
+    WouldBlock,
+    /// The rules answered with a value out of bounds (see `runtime/output.rs`); the detail
+    /// names the field.
+    InvalidOutput,
 }
 
 impl FailureKind {
@@ -46,6 +51,8 @@ impl FailureKind {
             FailureKind::Trap => "rule_trap",
             FailureKind::Instantiation => "rule_instantiation_failed",
             FailureKind::CapabilityDenied => "rule_capability_denied",
+            FailureKind::WouldBlock => "rule_would_block",
+            FailureKind::InvalidOutput => "rule_invalid_output",
         }
     }
 }
@@ -89,6 +96,16 @@ impl fmt::Display for RuleFailure {
 
 impl std::error::Error for RuleFailure {}
 
+/// A failure of a component's `manifest` while it was being compiled (pre-initialisation), when
+/// no plugin exists yet to name.
+#[derive(Clone, Debug, Serialize)]
+pub struct InitFailure {
+    pub kind: FailureKind,
+    pub detail: String,
+    pub stderr: String,
+    pub logs: Vec<LogLine>,
+}
+
 /// Sorts a wasmtime error from a call into a failure kind, using what the store saw.
 pub(crate) fn classify(err: &wasmtime::Error, state: &CallState) -> (FailureKind, String) {
     let detail = format!("{err:#}");
@@ -98,6 +115,12 @@ pub(crate) fn classify(err: &wasmtime::Error, state: &CallState) -> (FailureKind
         .is_some()
     {
         return (FailureKind::CapabilityDenied, detail);
+    }
+    if err.downcast_ref::<super::waits::WouldBlock>().is_some() {
+        return (FailureKind::WouldBlock, detail);
+    }
+    if let Some(invalid) = err.downcast_ref::<super::output::InvalidOutput>() {
+        return (FailureKind::InvalidOutput, invalid.to_string());
     }
     let kind = match err.downcast_ref::<Trap>() {
         Some(Trap::Interrupt) => FailureKind::Timeout,

@@ -61,6 +61,16 @@ pub struct RuntimeConfig {
     /// Diagnostic lines kept per call, and bytes of guest stderr.
     pub max_log_lines: usize,
     pub max_stderr_bytes: usize,
+    /// Certificate lookups one call may make (rules API 0.2.0, `elicense`); one more fails the
+    /// call as `rule_capability_denied`.
+    pub max_elicense_lookups: u32,
+    /// Longest a compile of an upload may take, pre-initialisation included; longer is refused
+    /// as `plugin_compile_timeout`.
+    pub compile_timeout: Duration,
+    /// Components compiled at once. A compile that ran out of time still finishes in the
+    /// background (a compiler cannot be stopped midway) and keeps its slot until it does, so
+    /// this also bounds what abandoned compiles can take.
+    pub compile_slots: u32,
 }
 
 impl Default for RuntimeConfig {
@@ -74,6 +84,9 @@ impl Default for RuntimeConfig {
             keep_resident_bytes: 16 << 20,
             max_log_lines: 64,
             max_stderr_bytes: 16 << 10,
+            max_elicense_lookups: 8,
+            compile_timeout: Duration::from_secs(60),
+            compile_slots: 2,
         }
     }
 }

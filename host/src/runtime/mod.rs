@@ -2,19 +2,35 @@
 //! interruption, the linker with an empty WASI context, and the calls into rules components
 //! with their budgets.
 //!
+//! What a component may do, and how each edge is held:
+//! - it runs within fuel, a wall-time deadline and a memory cap per call (`limits.rs`), and
+//!   never waits on real time (`waits.rs`);
+//! - everything it returns is checked before the host uses it (`output.rs`);
+//! - it reaches certificates only when granted, only for holders named in the application being
+//!   judged, and only a few times per call (`v0_2_0.rs`, `holders.rs`);
+//! - it is compiled within a time limit, a few at a time (`compile.rs`), and a compiled artifact
+//!   is loaded only if this host sealed it (`artifact.rs`);
+//! - its rules API is read from the component itself (`detect.rs`).
+//!
 //! Each evaluation gets a fresh store and instance from a prepared template, so no state
 //! survives between applications and a misbehaving call cannot affect the next one. The
 //! template is the component as it stands after its `manifest` export ran once at compile time
 //! (`preinit.rs`): state computed from no input at all, shared by every instance.
 
+mod artifact;
+mod compile;
+mod core;
+mod detect;
 mod failure;
-mod inspect;
+mod holders;
 mod instantiate;
 mod limits;
+mod output;
 mod preinit;
 mod state;
 mod v0_1_0;
 mod v0_2_0;
+mod waits;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,14 +41,19 @@ use lianban_sdk::{
     Application, Capability, Date, Deadline, Exemption, Finding, Manifest, MaterialReview,
     RuleError, WorkingCalendar,
 };
-use wasmtime::component::{Component, Linker};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
+use wasmtime::Store;
+use wasmtime::component::Component;
 
-pub use failure::{FailureKind, PluginIdent, RuleFailure};
-pub use inspect::api_version;
+pub use artifact::ArtifactKey;
+pub use detect::declared_api;
+pub use failure::{FailureKind, InitFailure, PluginIdent, RuleFailure};
 pub use limits::{Limits, RuntimeConfig};
+pub use output::{MAX_FINDINGS, MAX_TEXT_CHARS};
+pub use preinit::NotPreinitialized;
 pub use state::LogLine;
 
+use self::core::Core;
+use holders::Holders;
 use state::CallState;
 
 use crate::elicense::ElicenseSource;
@@ -64,16 +85,25 @@ impl Imports {
 /// Every matter of a one-thing is given the same form and materials (WIT 0.1.0 `application`),
 /// so a pre-check builds this once and only changes the matter's code between the calls,
 /// instead of copying the whole application again for each matter.
-pub struct RulesInput(v0_1_0::WitApplication);
+///
+/// It also holds the identifiers the application names (`holders.rs`): the only holders whose
+/// certificates the rules may look up while judging it.
+pub struct RulesInput {
+    app: v0_1_0::WitApplication,
+    holders: Arc<Holders>,
+}
 
 impl RulesInput {
     pub fn new(app: Application) -> RulesInput {
-        RulesInput(app.into())
+        RulesInput {
+            holders: Arc::new(Holders::named_in(&app)),
+            app: app.into(),
+        }
     }
 
     /// The same application, addressed to `matter`.
     pub fn set_matter(&mut self, matter: &str) {
-        matter.clone_into(&mut self.0.matter);
+        matter.clone_into(&mut self.app.matter);
     }
 }
 
@@ -99,14 +129,21 @@ struct Checks {
 pub enum LoadError {
     #[error("not a WebAssembly component: {0}")]
     NotAComponent(String),
-    #[error("the component does not record which rules API it was built for")]
-    MissingApiVersion,
     #[error("rules API {0} is not served by this host")]
     UnsupportedApi(String),
-    #[error("the component does not match the rules world: {0}")]
+    #[error("the component does not match any rules world this host serves: {0}")]
     WrongWorld(String),
+    #[error("the component says it was built for rules API {declared}, but it implements {found}")]
+    ApiMismatch { declared: String, found: String },
     #[error("compilation failed: {0}")]
     Compile(String),
+    #[error("compilation took longer than {}s", .0.as_secs())]
+    CompileTimeout(std::time::Duration),
+    #[error("{0} components are being compiled; try again shortly")]
+    CompilerBusy(u32),
+    /// The component's `manifest` failed when it ran at compile time (pre-initialisation).
+    #[error("manifest failed at compile time: {} ({})", .0.kind.code(), .0.detail)]
+    ManifestFailed(Box<InitFailure>),
     #[error("precompiled artifact unusable: {0}")]
     Artifact(String),
 }
@@ -119,6 +156,9 @@ pub struct Plugin {
     pub ident: PluginIdent,
     pub api: String,
     pub limits: Limits,
+    /// The legal time limit its manifest declares, working days: no deadline the rules give
+    /// may go beyond it. `None` until the manifest is known (the upload's first call).
+    pub legal_days: Option<u32>,
     pre: Api,
     series: RuleSeries,
 }
@@ -152,65 +192,26 @@ pub struct Evaluation {
 }
 
 pub struct Runtime {
-    engine: Engine,
-    linker: Linker<CallState>,
-    config: RuntimeConfig,
+    core: Core,
     metrics: Arc<Metrics>,
+    compiles: Arc<compile::Slots>,
+    artifact_key: ArtifactKey,
     stop_ticker: Arc<AtomicBool>,
     ticker: Option<JoinHandle<()>>,
 }
 
 impl Runtime {
+    /// A runtime whose artifacts are sealed with a key of its own, valid for this process only
+    /// (see [`Runtime::with_artifact_key`]).
     pub fn new(config: RuntimeConfig) -> wasmtime::Result<Runtime> {
-        let slots = config.instance_slots.max(1);
-        let mut pool = PoolingAllocationConfig::new();
-        pool.total_component_instances(slots)
-            // A Rust component is its main module plus a few small shim modules.
-            .total_core_instances(slots * 8)
-            .max_core_instances_per_component(16)
-            .total_memories(slots * 2)
-            .max_memories_per_component(2)
-            .total_tables(slots * 8)
-            .max_tables_per_component(8)
-            .total_stacks(slots)
-            .max_memory_size(config.max_memory_bytes)
-            // Memory an instance touched is zeroed and kept for the next instance rather than
-            // handed back to the kernel and faulted in again (see `RuntimeConfig`).
-            .linear_memory_keep_resident(config.keep_resident_bytes)
-            .table_keep_resident(64 << 10)
-            // Where the kernel can say which pages an instance wrote (Linux ≥ 6.7), only those
-            // are reset, instead of zeroing the whole kept-resident prefix every time.
-            .pagemap_scan(wasmtime::Enabled::Auto);
-
-        let mut cfg = Config::new();
-        cfg.wasm_component_model(true)
-            .consume_fuel(true)
-            .epoch_interruption(true)
-            .max_wasm_stack(512 << 10)
-            // Rules calls are synchronous. Without this, every store sets up the bookkeeping
-            // for concurrent guest tasks, and every call into the guest — including each
-            // `cabi_realloc` while an application's strings are copied in — registers a task.
-            .concurrency_support(false);
-        // `LIANBAN_WASM_PROFILER=perfmap` names the guests' compiled functions for `perf`.
-        if std::env::var_os("LIANBAN_WASM_PROFILER").is_some_and(|v| v == "perfmap") {
-            cfg.profiler(wasmtime::ProfilingStrategy::PerfMap);
-        }
-        if config.pooling {
-            cfg.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-        }
-        let engine = Engine::new(&cfg)?;
-
-        let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-        v0_1_0::add_to_linker(&mut linker)?;
-        v0_2_0::add_to_linker(&mut linker)?;
+        let core = Core::new(config)?;
 
         // Wall-time deadlines are counted in epochs; one thread advances them for every store.
         let stop_ticker = Arc::new(AtomicBool::new(false));
         let ticker = {
-            let engine = engine.clone();
+            let engine = core.engine.clone();
             let stop = stop_ticker.clone();
-            let tick = config.epoch_tick;
+            let tick = core.config.epoch_tick;
             std::thread::Builder::new()
                 .name("lianban-epoch".into())
                 .spawn(move || {
@@ -222,17 +223,24 @@ impl Runtime {
         };
 
         Ok(Runtime {
-            engine,
-            linker,
-            config,
+            compiles: Arc::new(compile::Slots::new(core.config.compile_slots)),
+            core,
             metrics: Arc::new(Metrics::new()),
+            artifact_key: ArtifactKey::random(),
             stop_ticker,
             ticker: Some(ticker),
         })
     }
 
+    /// Seals and checks compiled artifacts with `key` (the host's, kept outside the database),
+    /// so that artifacts stored by an earlier run of the same host stay usable.
+    pub fn with_artifact_key(mut self, key: ArtifactKey) -> Runtime {
+        self.artifact_key = key;
+        self
+    }
+
     pub fn config(&self) -> &RuntimeConfig {
-        &self.config
+        &self.core.config
     }
 
     /// Calls, latency, fuel and failures per rules version (and, through the HTTP layer, the
@@ -266,51 +274,9 @@ impl Runtime {
         outcome
     }
 
-    /// Identifies the compiler settings and how components are prepared before compiling; a
-    /// precompiled artifact is only valid for the same fingerprint, so artifacts are keyed by it
-    /// and rebuilt from the original when it changes.
-    pub fn fingerprint(&self) -> String {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.engine.precompile_compatibility_hash().hash(&mut h);
-        // Artifacts compiled before pre-initialisation are rebuilt once, so that versions
-        // already active benefit from it too.
-        preinit::PREPARATION.hash(&mut h);
-        format!("{:016x}", h.finish())
-    }
-
-    /// Compiles a component, pre-initialised where possible (see `runtime/preinit.rs`), and
-    /// returns it with its serialized artifact.
-    pub fn compile(&self, bytes: &[u8]) -> Result<(Component, Vec<u8>), LoadError> {
-        let component = match self.preinitialized(bytes) {
-            Ok(component) => component,
-            Err(why) => {
-                tracing::debug!(%why, "component compiled as uploaded, without pre-initialisation");
-                self.compile_as_uploaded(bytes)?
-            }
-        };
-        let artifact = component
-            .serialize()
-            .map_err(|e| LoadError::Compile(format!("{e:#}")))?;
-        Ok((component, artifact))
-    }
-
-    /// Compiles a component exactly as it was uploaded: what [`Runtime::compile`] falls back to.
-    pub fn compile_as_uploaded(&self, bytes: &[u8]) -> Result<Component, LoadError> {
-        Component::new(&self.engine, bytes).map_err(|e| LoadError::Compile(format!("{e:#}")))
-    }
-
-    /// Loads an artifact produced by [`Runtime::compile`] with this same engine.
-    pub fn load_artifact(&self, artifact: &[u8]) -> Result<Component, LoadError> {
-        // SAFETY: artifacts are only ever produced by `compile` above and stored by the registry
-        // under this engine's fingerprint, in the host's own database; wasmtime additionally
-        // checks the header and the engine compatibility before using them.
-        #[allow(unsafe_code)]
-        let component = unsafe { Component::deserialize(&self.engine, artifact) };
-        component.map_err(|e| LoadError::Artifact(format!("{e:#}")))
-    }
-
-    /// Links a compiled component against the world of `api` and checks its exports.
+    /// Links a compiled component against the world of `api` and checks its exports: for a
+    /// version whose API is already known (stored with it at upload). A new component's API is
+    /// found with [`Runtime::prepare_detected`].
     pub fn prepare(
         &self,
         component: &Component,
@@ -318,10 +284,31 @@ impl Runtime {
         ident: PluginIdent,
         limits: Limits,
     ) -> Result<Plugin, LoadError> {
-        let limits = self.clamp(limits);
+        let pre = self.link(component, api)?;
+        Ok(self.plugin(pre, api, ident, limits))
+    }
+
+    fn plugin(&self, pre: Api, api: &str, ident: PluginIdent, limits: Limits) -> Plugin {
+        Plugin {
+            series: self.metrics.rule_series(&ident),
+            ident,
+            api: api.to_owned(),
+            limits: self.core.clamp(limits),
+            legal_days: None,
+            pre,
+        }
+    }
+
+    /// Type-checks `component` against the world of `api`.
+    fn link(&self, component: &Component, api: &str) -> Result<Api, LoadError> {
         let wrong_world = |e: wasmtime::Error| LoadError::WrongWorld(format!("{e:#}"));
-        let instance_pre = || self.linker.instantiate_pre(component).map_err(wrong_world);
-        let pre = match api {
+        let instance_pre = || {
+            self.core
+                .linker
+                .instantiate_pre(component)
+                .map_err(wrong_world)
+        };
+        Ok(match api {
             v0_1_0::API_VERSION => {
                 Api::V0_1_0(v0_1_0::RulesPre::new(instance_pre()?).map_err(wrong_world)?)
             }
@@ -329,42 +316,7 @@ impl Runtime {
                 Api::V0_2_0(v0_2_0::RulesPre::new(instance_pre()?).map_err(wrong_world)?)
             }
             other => return Err(LoadError::UnsupportedApi(other.to_owned())),
-        };
-        Ok(Plugin {
-            series: self.metrics.rule_series(&ident),
-            ident,
-            api: api.to_owned(),
-            limits,
-            pre,
         })
-    }
-
-    /// Budgets never exceed the engine-wide ceilings.
-    fn clamp(&self, mut limits: Limits) -> Limits {
-        limits.memory_bytes = limits.memory_bytes.min(self.config.max_memory_bytes);
-        limits
-    }
-
-    fn store(&self, limits: &Limits, imports: &Imports) -> Store<CallState> {
-        let state = CallState::new(
-            imports,
-            limits.memory_bytes,
-            self.config.max_log_lines,
-            self.config.max_stderr_bytes,
-        );
-        let mut store = Store::new(&self.engine, state);
-        store.limiter(|s| &mut s.limiter);
-        store.set_hostcall_fuel(limits.output_bytes);
-        store
-    }
-
-    /// Gives the next call its full budgets: fuel and a wall-time deadline.
-    fn arm(&self, store: &mut Store<CallState>, limits: &Limits) -> wasmtime::Result<()> {
-        store.set_fuel(limits.fuel)?;
-        let tick = self.config.epoch_tick.as_millis().max(1);
-        let ticks = u64::try_from(u128::from(limits.timeout_ms).div_ceil(tick)).unwrap_or(u64::MAX);
-        store.set_epoch_deadline(ticks.max(1));
-        Ok(())
     }
 
     fn failure(
@@ -396,11 +348,14 @@ impl Runtime {
         plugin: &Plugin,
         imports: &Imports,
         export: &'static str,
+        holders: &Arc<Holders>,
         body: impl FnOnce(&Instance, &mut Store<CallState>) -> wasmtime::Result<T>,
     ) -> (Result<T, Box<RuleFailure>>, Store<CallState>) {
         let started = Instant::now();
-        let mut store = self.store(&plugin.limits, imports);
+        let mut store = self.core.store(&plugin.limits, imports);
+        store.data_mut().elicense_holders = holders.clone();
         let result = self
+            .core
             .arm(&mut store, &plugin.limits)
             .and_then(|()| match &plugin.pre {
                 Api::V0_1_0(pre) => pre.instantiate_prechecked(&mut store).map(Instance::V0_1_0),
@@ -409,6 +364,7 @@ impl Runtime {
         let outcome = match result {
             Err(e) => Err(self.failure(plugin, "instantiate", &e, &store)),
             Ok(rules) => self
+                .core
                 .arm(&mut store, &plugin.limits)
                 .and_then(|()| body(&rules, &mut store))
                 .map_err(|e| self.failure(plugin, export, &e, &store)),
@@ -425,9 +381,14 @@ impl Runtime {
         plugin: &Plugin,
         imports: &Imports,
     ) -> Result<Described, Box<RuleFailure>> {
-        self.call(plugin, imports, "manifest", |rules, store| match rules {
-            Instance::V0_1_0(r) => v0_1_0::manifest(r, store),
-            Instance::V0_2_0(r) => v0_2_0::manifest(r, store),
+        let nobody = Arc::new(Holders::default());
+        self.call(plugin, imports, "manifest", &nobody, |rules, store| {
+            let described = match rules {
+                Instance::V0_1_0(r) => v0_1_0::manifest(r, store)?,
+                Instance::V0_2_0(r) => v0_2_0::manifest(r, store)?,
+            };
+            output::described(&described).map_err(wasmtime::Error::new)?;
+            Ok(described)
         })
         .0
     }
@@ -453,12 +414,21 @@ impl Runtime {
         accepted_on: Date,
         imports: &Imports,
     ) -> Result<Evaluation, Box<RuleFailure>> {
-        let wit_app = &input.0;
-        let (outcome, mut store) =
-            self.call(plugin, imports, "evaluate", |rules, store| match rules {
-                Instance::V0_1_0(r) => v0_1_0::evaluate(r, store, wit_app, accepted_on),
-                Instance::V0_2_0(r) => v0_2_0::evaluate(r, store, wit_app, accepted_on),
-            });
+        let wit_app = &input.app;
+        let (outcome, mut store) = self.call(
+            plugin,
+            imports,
+            "evaluate",
+            &input.holders,
+            |rules, store| {
+                let checks = match rules {
+                    Instance::V0_1_0(r) => v0_1_0::evaluate(r, store, wit_app, accepted_on)?,
+                    Instance::V0_2_0(r) => v0_2_0::evaluate(r, store, wit_app, accepted_on)?,
+                };
+                let bounds = output::Bounds::new(plugin.legal_days, accepted_on, &imports.calendar);
+                output::checks(checks, &bounds).map_err(wasmtime::Error::new)
+            },
+        );
         let checks = outcome?;
         let (materials, exempt) = match checks.materials {
             Ok(review) => (Ok(review.findings), review.exempt),
@@ -489,16 +459,24 @@ impl Runtime {
         imports: &Imports,
     ) -> Result<Result<Deadline, RuleError>, Box<RuleFailure>> {
         let input = RulesInput::new(app.clone());
-        let wit_app = &input.0;
+        let wit_app = &input.app;
         // Both worlds share the 0.1.0 types, so the answer converts the same way.
         let day = accepted_on.into();
-        self.call(plugin, imports, "deadline", |rules, store| {
-            let answer = match rules {
-                Instance::V0_1_0(r) => r.call_deadline(store, wit_app, day)?,
-                Instance::V0_2_0(r) => r.call_deadline(store, wit_app, day)?,
-            };
-            Ok(answer.map(Into::into).map_err(Into::into))
-        })
+        self.call(
+            plugin,
+            imports,
+            "deadline",
+            &input.holders,
+            |rules, store| {
+                let answer = match rules {
+                    Instance::V0_1_0(r) => r.call_deadline(store, wit_app, day)?,
+                    Instance::V0_2_0(r) => r.call_deadline(store, wit_app, day)?,
+                };
+                let bounds = output::Bounds::new(plugin.legal_days, accepted_on, &imports.calendar);
+                output::deadline(answer.map(Into::into).map_err(Into::into), &bounds)
+                    .map_err(wasmtime::Error::new)
+            },
+        )
         .0
     }
 }

@@ -13,25 +13,31 @@
 //! the host still checks that the snapshot declares exactly the manifest the original declares,
 //! and `tests/preinit.rs` that every demo plugin judges as it did before.
 //!
-//! It is an optimisation only. Anything that goes wrong leaves the original component in use,
-//! and the upload's own validation then reports whatever is wrong with it: a component that the
-//! pre-initialiser cannot take apart, a `manifest` that traps or runs out of budget or still
-//! holds a host resource when it returns (the snapshot copies memory, not the store's
-//! handles), a different manifest after the snapshot. Components larger than [`MAX_BYTES`] are left as they
-//! are: those are interpreters (componentize-py), which their toolchain already pre-initialises,
-//! and compiling them twice would double a long upload.
+//! It is an optimisation, with one exception. When `manifest` itself fails here — traps, loops
+//! past its fuel or deadline, asks for too much memory, waits — that is the component's
+//! failure, reported as such at once ([`NotPreinitialized::Failed`]) with the budgets every
+//! evaluation has: compiling it again only to watch the same call fail would double the cost of
+//! a hostile upload. Anything else leaves the original component in use, and the upload's own
+//! validation reports whatever is wrong with it: a component that the pre-initialiser cannot
+//! take apart, a `manifest` that still holds a host resource when it returns (the snapshot
+//! copies memory, not the store's handles), a different manifest after the snapshot.
+//! Components larger than [`MAX_BYTES`] are left as they are: those are interpreters
+//! (componentize-py), which their toolchain already pre-initialises, and compiling them twice
+//! would double a long upload.
 
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
+use std::fmt;
+
 use wasmtime::Store;
 use wasmtime::component::{Component, ComponentType, Instance, Lift, Val, WasmList};
 use wasmtime_wizer::{ComponentInstanceState, Wizer};
 
+use super::core::Core;
+use super::failure::{self, InitFailure};
 use super::state::CallState;
-use super::{Imports, Limits, Runtime};
-use lianban_sdk::WorkingCalendar;
 
 /// Components above this size are not pre-initialised (see the module docs).
 pub const MAX_BYTES: usize = 4 << 20;
@@ -42,11 +48,46 @@ pub(super) const PREPARATION: &str = "preinit:manifest:1";
 /// The export run before the snapshot. It is kept: the snapshot is still a rules component.
 const INIT_EXPORT: &str = "manifest";
 
-impl Runtime {
+/// Why a component was not pre-initialised.
+#[derive(Debug)]
+pub enum NotPreinitialized {
+    /// It cannot be snapshotted, or is not worth it; it is compiled as uploaded instead.
+    Unsuitable(String),
+    /// Its `manifest` failed within the evaluation budgets: the component is refused.
+    Failed(Box<InitFailure>),
+}
+
+impl fmt::Display for NotPreinitialized {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotPreinitialized::Unsuitable(why) => f.write_str(why),
+            NotPreinitialized::Failed(failure) => write!(
+                f,
+                "`{INIT_EXPORT}` failed: {} ({})",
+                failure.kind.code(),
+                failure.detail
+            ),
+        }
+    }
+}
+
+impl From<String> for NotPreinitialized {
+    fn from(why: String) -> NotPreinitialized {
+        NotPreinitialized::Unsuitable(why)
+    }
+}
+
+impl From<&str> for NotPreinitialized {
+    fn from(why: &str) -> NotPreinitialized {
+        NotPreinitialized::Unsuitable(why.to_owned())
+    }
+}
+
+impl Core {
     /// The component compiled with its `manifest` already run, or why it could not be.
-    pub fn preinitialized(&self, bytes: &[u8]) -> Result<Component, String> {
+    pub(super) fn preinitialized(&self, bytes: &[u8]) -> Result<Component, NotPreinitialized> {
         if bytes.len() > MAX_BYTES {
-            return Err(format!("larger than {MAX_BYTES} bytes"));
+            return Err(format!("larger than {MAX_BYTES} bytes").into());
         }
         let mut wizer = Wizer::new();
         wizer.init_func(INIT_EXPORT).keep_init_func(true);
@@ -72,7 +113,7 @@ impl Runtime {
         let snapshot = now(wizer.snapshot_component(&cx, &mut access))?
             .map_err(|e| format!("snapshot: {e:#}"))?;
         if let Some(why) = access.failed {
-            return Err(format!("snapshot: {why}"));
+            return Err(format!("snapshot: {why}").into());
         }
 
         // The snapshot must declare what the original declares, from a fresh instance of it.
@@ -98,28 +139,27 @@ impl Runtime {
             .map_err(|e| format!("instantiate {what}: {e:#}"))?;
         Ok((component, store, instance))
     }
-
-    /// A store for running a component before any application exists: default budgets and an
-    /// empty calendar (a manifest needs no working days).
-    fn init_store(&self) -> Store<CallState> {
-        let limits = self.clamp(Limits::default());
-        let imports = Imports::calendar(std::sync::Arc::new(WorkingCalendar::new()));
-        let mut store = self.store(&limits, &imports);
-        // Arming only fails when fuel is not configured, which `Runtime::new` always does; a
-        // store that could not be armed would fail the first call below with a clear error.
-        let _ = self.arm(&mut store, &limits);
-        store
-    }
 }
 
-/// Calls the `manifest` export, whatever the world, and returns its answer as values.
-fn call_manifest(store: &mut Store<CallState>, instance: &Instance) -> Result<Vec<Val>, String> {
+/// Calls the `manifest` export, whatever the world, and returns its answer as values. A
+/// failure of the call is the component's ([`NotPreinitialized::Failed`]).
+fn call_manifest(
+    store: &mut Store<CallState>,
+    instance: &Instance,
+) -> Result<Vec<Val>, NotPreinitialized> {
     let func = instance
         .get_func(&mut *store, INIT_EXPORT)
         .ok_or_else(|| format!("no `{INIT_EXPORT}` export"))?;
     let mut results = vec![Val::Bool(false); func.ty(&*store).results().len()];
-    func.call(&mut *store, &[], &mut results)
-        .map_err(|e| format!("`{INIT_EXPORT}` failed: {e:#}"))?;
+    if let Err(e) = func.call(&mut *store, &[], &mut results) {
+        let (kind, detail) = failure::classify(&e, store.data());
+        return Err(NotPreinitialized::Failed(Box::new(InitFailure {
+            kind,
+            detail,
+            stderr: store.data().stderr_text(),
+            logs: store.data().logs.clone(),
+        })));
+    }
     Ok(results)
 }
 

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use lianban_sdk::WorkingCalendar;
 
+use super::RuntimeConfig;
+use super::holders::Holders;
 use crate::elicense::ElicenseSource;
 use serde::Serialize;
 use wasmtime::ResourceLimiter;
@@ -30,19 +32,17 @@ pub struct CallState {
     pub(crate) calendar: Arc<WorkingCalendar>,
     /// Present only when the matter was granted the `elicense` capability.
     pub(crate) elicense: Option<Arc<dyn ElicenseSource>>,
+    /// Whose certificates this call may look up: the holders its application names.
+    pub(crate) elicense_holders: Arc<Holders>,
     pub(crate) elicense_lookups: u32,
+    pub(crate) max_elicense_lookups: u32,
     pub(crate) logs: Vec<LogLine>,
     max_log_lines: usize,
     pub(crate) stderr: MemoryOutputPipe,
 }
 
 impl CallState {
-    pub fn new(
-        imports: &super::Imports,
-        memory_bytes: usize,
-        max_log_lines: usize,
-        max_stderr: usize,
-    ) -> CallState {
+    pub fn new(imports: &super::Imports, memory_bytes: usize, config: &RuntimeConfig) -> CallState {
         CallState {
             wasi: None,
             table: ResourceTable::new(),
@@ -53,10 +53,12 @@ impl CallState {
             },
             calendar: imports.calendar.clone(),
             elicense: imports.elicense.clone(),
+            elicense_holders: Arc::default(),
             elicense_lookups: 0,
+            max_elicense_lookups: config.max_elicense_lookups,
             logs: Vec::new(),
-            max_log_lines,
-            stderr: MemoryOutputPipe::new(max_stderr),
+            max_log_lines: config.max_log_lines,
+            stderr: MemoryOutputPipe::new(config.max_stderr_bytes),
         }
     }
 
@@ -66,6 +68,11 @@ impl CallState {
             let message = truncate(message, 2_000);
             self.logs.push(LogLine { level, message });
         }
+    }
+
+    /// The store's WASI resources (streams, pollables).
+    pub(super) fn table(&mut self) -> &mut ResourceTable {
+        &mut self.table
     }
 
     /// Whether the guest still holds a host resource (a WASI stream, say). Such a handle lives

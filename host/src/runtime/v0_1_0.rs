@@ -27,16 +27,22 @@ pub(crate) fn add_to_linker(linker: &mut Linker<CallState>) -> wasmtime::Result<
 
 impl wit::Host for CallState {}
 
+/// A date a guest passed in, if it is a real day.
+fn real_day(d: wit::Date) -> Result<sdk::Date, String> {
+    sdk::Date::new(d.year, d.month, d.day)
+        .ok_or_else(|| format!("{}-{:02}-{:02} 不是有效日期", d.year, d.month, d.day))
+}
+
 impl calendar::Host for CallState {
     fn is_working_day(&mut self, day: wit::Date) -> Result<bool, String> {
         self.calendar
-            .is_working_day(day.into())
+            .is_working_day(real_day(day)?)
             .map_err(|e| e.to_string())
     }
 
     fn add_working_days(&mut self, start: wit::Date, days: u32) -> Result<wit::Date, String> {
         self.calendar
-            .add_working_days(start.into(), days)
+            .add_working_days(real_day(start)?, days)
             .map(Into::into)
             .map_err(|e| e.to_string())
     }
@@ -93,6 +99,8 @@ pub(crate) use wit::Application as WitApplication;
 
 // Conversions between the SDK's plain types (the host's domain model) and the generated ones.
 
+/// As the numbers are: a date a guest returned may not be a real day, and is checked where the
+/// host takes it (`output.rs`, and `real_day` for the calendar's arguments).
 impl From<wit::Date> for sdk::Date {
     fn from(d: wit::Date) -> sdk::Date {
         sdk::Date {

@@ -41,8 +41,16 @@ pub(crate) fn add_to_linker(linker: &mut Linker<CallState>) -> wasmtime::Result<
 
 /// Why a call was stopped at the `elicense` import.
 #[derive(Debug, thiserror::Error)]
-#[error("the rules called the elicense import, which is not granted for this matter")]
-pub(crate) struct CapabilityDenied;
+pub(crate) enum CapabilityDenied {
+    #[error("the rules called the elicense import, which is not granted for this matter")]
+    NotGranted,
+    #[error(
+        "the rules looked up the certificates of a holder the application does not name; only the applicant and the identifiers in the form and materials may be looked up"
+    )]
+    HolderNotNamed,
+    #[error("the rules made more than {0} certificate lookups in one call")]
+    TooManyLookups(u32),
+}
 
 impl elicense::Host for CallState {
     fn lookup(
@@ -51,8 +59,16 @@ impl elicense::Host for CallState {
         holder: String,
     ) -> wasmtime::Result<Result<Vec<elicense::Certificate>, elicense::LookupError>> {
         let Some(source) = self.elicense.clone() else {
-            return Err(wasmtime::Error::new(CapabilityDenied));
+            return Err(wasmtime::Error::new(CapabilityDenied::NotGranted));
         };
+        if self.elicense_lookups >= self.max_elicense_lookups {
+            return Err(wasmtime::Error::new(CapabilityDenied::TooManyLookups(
+                self.max_elicense_lookups,
+            )));
+        }
+        if !self.elicense_holders.contains(&holder) {
+            return Err(wasmtime::Error::new(CapabilityDenied::HolderNotNamed));
+        }
         self.elicense_lookups += 1;
         Ok(match source.lookup(&kind, &holder) {
             Ok(found) => Ok(found.into_iter().map(certificate).collect()),

@@ -54,6 +54,12 @@ pub trait PluginStore: Send + Sync {
     fn version(&self, matter: &str, sha256: &str) -> StoreResult<Option<PluginVersion>>;
     /// Versions of a matter, oldest upload first.
     fn versions(&self, matter: &str) -> StoreResult<Vec<PluginVersion>>;
+    /// Versions of every matter, in no particular order.
+    fn all_versions(&self) -> StoreResult<Vec<PluginVersion>>;
+    /// Removes a version — its record, its name, its component and every artifact and replay
+    /// report of it — and flushes. False when there was no such version. The caller decides
+    /// whether a version may go (see `registry/quota.rs`).
+    fn remove_version(&self, matter: &str, sha256: &str) -> StoreResult<bool>;
     fn component(&self, sha256: &str) -> StoreResult<Option<Vec<u8>>>;
     /// Precompiled artifacts are a cache keyed by the engine fingerprint; losing one only
     /// costs a recompilation.

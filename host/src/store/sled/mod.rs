@@ -273,6 +273,52 @@ impl PluginStore for SledStore {
         Ok(all)
     }
 
+    fn all_versions(&self) -> StoreResult<Vec<PluginVersion>> {
+        self.scan(&self.plugin_versions, b"")
+    }
+
+    fn remove_version(&self, matter: &str, sha256: &str) -> StoreResult<bool> {
+        let Some(version) = PluginStore::version(self, matter, sha256)? else {
+            return Ok(false);
+        };
+        let vkey = key(&[matter.as_bytes(), sha256.as_bytes()]);
+        let nkey = key(&[matter.as_bytes(), version.version.as_bytes()]);
+        // Components are stored by content: another matter's record naming the same bytes
+        // keeps them (an upload checks the manifest's matter, so this is a guard, not a case).
+        let suffix = key(&[b"", sha256.as_bytes()]);
+        let shared = self.plugin_versions.iter().keys().any(|k| {
+            k.map(|k| k.ends_with(&suffix) && k.as_ref() != vkey.as_slice())
+                .unwrap_or(true)
+        });
+        (
+            &self.plugin_versions,
+            &self.plugin_names,
+            &self.plugin_components,
+            &self.replay_reports,
+        )
+            .transaction(|(versions, names, components, reports)| {
+                versions.remove(vkey.as_slice())?;
+                if names.get(&nkey)?.as_deref() == Some(sha256.as_bytes()) {
+                    names.remove(nkey.as_slice())?;
+                }
+                if !shared {
+                    components.remove(sha256.as_bytes())?;
+                }
+                reports.remove(vkey.as_slice())?;
+                Ok::<_, ConflictableTransactionError<StoreError>>(())
+            })
+            .map_err(tx_error)?;
+        // Artifacts are a cache under every engine fingerprint that compiled the component.
+        for item in self.plugin_artifacts.iter().keys() {
+            let k = item?;
+            if k.ends_with(&suffix) && !shared {
+                self.plugin_artifacts.remove(k)?;
+            }
+        }
+        self.durable()?;
+        Ok(true)
+    }
+
     fn component(&self, sha256: &str) -> StoreResult<Option<Vec<u8>>> {
         Ok(self
             .plugin_components

@@ -1,5 +1,6 @@
-//! The department developer kit behind `lianban plugin …`: run a component in the very runtime
-//! the host uses against JSON fixtures, push it to a host, and ask a host for a shadow replay.
+//! The department developer kit behind `lianban plugin …`: start a plugin crate (`scaffold.rs`),
+//! run a component in the very runtime the host uses against JSON fixtures, push it to a host,
+//! and ask a host for a shadow replay.
 //!
 //! A fixture is one JSON file:
 //!
@@ -16,8 +17,14 @@
 //! compared as `severity/subject/code`, the whole set, so wording can change freely; `failure`
 //! (`rule_panic`, …) expects the call to fail.
 
+mod scaffold;
+mod vendor;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+pub use scaffold::{Scaffold, SdkSource};
+pub use vendor::FOLDER as VENDOR_FOLDER;
 
 use lianban_sdk::{Date, Deadline, Finding, Manifest, MergedApplication, RuleError};
 use serde::Deserialize;
@@ -27,7 +34,7 @@ use crate::elicense::{ElicenseSource, InMemory};
 use crate::precheck::finding_key;
 use crate::runtime::{
     Described, Imports, Limits, LoadError, LogLine, PluginIdent, RuleFailure, Runtime,
-    RuntimeConfig, api_version,
+    RuntimeConfig, declared_api,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -214,7 +221,7 @@ fn load(
     runtime: &Runtime,
     bytes: &[u8],
 ) -> Result<(String, Described, crate::runtime::Plugin), DevkitError> {
-    let api = api_version(bytes)?;
+    let declared = declared_api(bytes)?;
     let (component, _) = runtime.compile(bytes)?;
     let ident = PluginIdent {
         matter: String::new(),
@@ -222,12 +229,14 @@ fn load(
         version: String::new(),
         sha256: crate::registry::sha256_hex(bytes),
     };
-    let plugin = runtime.prepare(&component, &api, ident, Limits::default())?;
+    let mut plugin =
+        runtime.prepare_detected(&component, declared.as_deref(), ident, Limits::default())?;
     let calendar = Arc::new(lianban_sdk::testing::official_calendar());
     let described = runtime
         .manifest(&plugin, &Imports::calendar(calendar))
         .map_err(DevkitError::Manifest)?;
-    Ok((api, described, plugin))
+    plugin.legal_days = Some(described.manifest.legal_days);
+    Ok((plugin.api.clone(), described, plugin))
 }
 
 /// Runs `bytes` against every `*.json` fixture in `dir`, in name order, with the official
@@ -389,13 +398,14 @@ pub async fn replay(
     matter: &str,
     sha256: &str,
     limit: Option<usize>,
+    live_elicense: bool,
 ) -> Result<Value, DevkitError> {
     let mut url = format!(
-        "{}/api/v1/matters/{matter}/versions/{sha256}/replay",
+        "{}/api/v1/matters/{matter}/versions/{sha256}/replay?live_elicense={live_elicense}",
         host.trim_end_matches('/')
     );
     if let Some(n) = limit {
-        url.push_str(&format!("?limit={n}"));
+        url.push_str(&format!("&limit={n}"));
     }
     answer(reqwest::Client::new().post(url).bearer_auth(token)).await
 }
@@ -417,92 +427,4 @@ async fn answer(request: reqwest::RequestBuilder) -> Result<Value, DevkitError> 
         });
     }
     serde_json::from_str(&body).map_err(|e| DevkitError::Http(e.to_string()))
-}
-
-/// The template every new plugin starts from: the example crate of this repository.
-const TEMPLATE_LIB: &str = include_str!("../../examples/senior-card/src/lib.rs");
-
-/// What `plugin new` writes.
-#[derive(Debug)]
-pub struct Scaffold {
-    pub matter: String,
-    pub department: String,
-    pub name: String,
-    /// Path of the SDK crate the new plugin depends on; the world crate it exports through is
-    /// beside it (`world-v0.2`).
-    pub sdk: PathBuf,
-}
-
-impl Scaffold {
-    /// Writes a plugin crate into `dir` (which must not exist yet or be empty): the example's
-    /// rules renamed for the matter, a standalone `Cargo.toml`, and a fixture `plugin test` runs.
-    pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>, DevkitError> {
-        if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
-            return Err(DevkitError::Fixture {
-                path: dir.to_path_buf(),
-                reason: "the folder is not empty".into(),
-            });
-        }
-        let lib = TEMPLATE_LIB
-            .replace("\"senior-card\"", &format!("{:?}", self.matter))
-            .replace("老年人优待证办理", &self.name)
-            .replace("\"civil-affairs\"", &format!("{:?}", self.department))
-            .replace("SeniorCard", "MatterRules");
-        let crate_name = format!("lianban-plugin-{}", self.matter);
-        let manifest = format!(
-            "[package]\n\
-             name = \"{crate_name}\"\n\
-             version = \"1.0.0\"\n\
-             edition = \"2024\"\n\
-             publish = false\n\n\
-             # cdylib is the component (`cargo build --release --target wasm32-wasip2`); rlib lets\n\
-             # the native tests link the same rules.\n\
-             [lib]\n\
-             crate-type = [\"cdylib\", \"rlib\"]\n\n\
-             [dependencies]\n\
-             lianban-sdk = {{ path = {:?} }}\n\
-             # The rules API the component is built for: the newest, 0.2.0.\n\
-             lianban-world-v0-2 = {{ path = {:?} }}\n\n\
-             # A crate of its own, not a member of an enclosing workspace.\n\
-             [workspace]\n",
-            self.sdk.display().to_string(),
-            self.sdk.join("world-v0.2").display().to_string()
-        );
-        let fixture = serde_json::json!({
-            "description": "模板样例：材料齐全，申请人年满六十周岁",
-            "today": "2026-11-27",
-            "application": {
-                "one_thing": "senior-services",
-                "channel": "window",
-                "fields": {
-                    "applicant.name": "张秀兰",
-                    "applicant.id-number": "11010519491231002X",
-                    "applicant.mobile": "13812345678"
-                },
-                "materials": [
-                    {"code": "applicant-id-card", "form": "original", "pages": 1,
-                     "attributes": {"holder.id-number": "11010519491231002X"}},
-                    {"code": "photo", "form": "copy", "pages": 2}
-                ]
-            },
-            "expect": {"findings": [], "deadline_due": "2026-12-03"}
-        });
-        let files = [
-            (dir.join("Cargo.toml"), manifest),
-            (dir.join("src/lib.rs"), lib),
-            (
-                dir.join("fixtures/01-complete.json"),
-                serde_json::to_string_pretty(&fixture).unwrap_or_default() + "\n",
-            ),
-        ];
-        let mut written = Vec::new();
-        for (path, text) in files {
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            std::fs::write(&path, text)?;
-            written.push(path);
-        }
-        Ok(written)
-    }
 }

@@ -320,3 +320,85 @@ async fn a_component_built_before_0_2_0_keeps_serving_and_hands_over_to_its_succ
     let (_, report) = host.precheck(&without_paper()).await;
     assert_eq!(matter(&report, MATTER)["version"], "1.0.0");
 }
+
+/// The newborn fixture with the prober's switch set.
+fn probing(mode: &str) -> Value {
+    let mut app = fixture("newborn-window-complete");
+    lianban_e2e::set_field(&mut app, "hostile.mode", mode);
+    app
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_granted_component_reads_only_the_certificates_of_the_application_it_judges() {
+    let host = TestHost::start().await;
+    put_demo_certificates(&host).await;
+    host.install_plugins(NEWBORN.iter().filter(|m| **m != MATTER))
+        .await;
+    let (status, body) = grant(&host, json!(["elicense"])).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let prober = upload_registration(&host, component("lianban-guest-elicense-prober")).await;
+    let (status, body) = host
+        .activate(MATTER, prober["sha256"].as_str().unwrap())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // The mother named in the form: looked up.
+    let (_, report) = host.precheck(&probing("named")).await;
+    let reg = matter(&report, MATTER);
+    assert_eq!(reg["status"], "checked", "{reg}");
+    assert_eq!(reg["findings"][0]["code"], "probe.found", "{reg}");
+
+    // Anyone else, or the same person over and over: the call is stopped.
+    for (mode, why) in [
+        ("enumerate", "does not name"),
+        ("repeat", "more than 8 certificate lookups"),
+    ] {
+        let (status, report) = host
+            .post("/api/v1/prechecks", &host.tokens.admin, &probing(mode))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        let reg = matter(&report, MATTER);
+        assert_eq!(reg["status"], "failed", "{mode}: {reg}");
+        assert_eq!(reg["failure"]["code"], "rule_capability_denied", "{mode}");
+        let detail = reg["failure"]["detail"].as_str().unwrap();
+        assert!(detail.contains(why), "{mode}: {detail}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shadow_replay_reads_live_certificates_only_when_the_administrator_asks() {
+    let host = TestHost::start().await;
+    put_demo_certificates(&host).await;
+    let (status, body) = grant(&host, json!(["elicense"])).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    host.install_plugins(NEWBORN).await;
+    // A real input is recorded: a pre-check in which the prober, once a candidate, will look
+    // the mother up.
+    let (status, _) = host.precheck(&probing("named")).await;
+    assert_eq!(status, StatusCode::OK);
+    let candidate = upload_registration(&host, component("lianban-guest-elicense-prober")).await;
+    let sha = candidate["sha256"].as_str().unwrap();
+
+    let replay = |live: bool| {
+        let path = format!("/api/v1/matters/{MATTER}/versions/{sha}/replay?live_elicense={live}");
+        let host = &host;
+        async move { host.post(&path, &host.tokens.admin, &json!({})).await }
+    };
+    let (status, withheld) = replay(false).await;
+    assert_eq!(status, StatusCode::OK, "{withheld}");
+    assert_eq!(withheld["live_elicense"], false);
+    let added = withheld["changes"][0]["findings_added"].to_string();
+    assert!(
+        added.contains("advisory/application/probe.unavailable"),
+        "{withheld:#}"
+    );
+
+    let (status, live) = replay(true).await;
+    assert_eq!(status, StatusCode::OK, "{live}");
+    assert_eq!(live["live_elicense"], true);
+    let added = live["changes"][0]["findings_added"].to_string();
+    assert!(
+        added.contains("advisory/application/probe.found"),
+        "{live:#}"
+    );
+}

@@ -175,3 +175,97 @@ async fn a_scheduled_version_becomes_active_at_its_moment_even_across_a_restart(
     drop(host.stop().await);
     drop(dir);
 }
+
+/// Replays `sha` against the version in service and marks the report reviewed.
+async fn replay_and_review(host: &TestHost, sha: &str) {
+    let path = format!("/api/v1/matters/{MATTER}/versions/{sha}/replay");
+    let (status, report) = host.post(&path, &host.tokens.admin, &json!(null)).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let (status, body) = host
+        .post(&format!("{path}/review"), &host.tokens.admin, &json!(null))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+/// With review required, a scheduled activation is held to the same gate as a manual one, at
+/// the moment it falls due: its replay must have been run against the version in service
+/// then, not the one in service when it was scheduled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scheduled_version_passes_the_replay_review_gate_at_its_moment() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = lianban::Config::new(dir.path());
+    config.require_replay_review = true;
+    let host = TestHost::start_in(dir.path().to_path_buf(), Some(config)).await;
+    let police = host.tokens.department("public-security").to_owned();
+    let (status, grant) = host
+        .put(
+            &format!("/api/v1/matters/{MATTER}/capabilities"),
+            &host.tokens.admin,
+            &json!({ "capabilities": ["elicense"] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{grant}");
+    let mut shas = Vec::new();
+    for bytes in [
+        lianban_e2e::plugin(MATTER),
+        component("lianban-guest-registration-v2"),
+        component("lianban-guest-elicense-prober"),
+    ] {
+        let (status, v) = host.upload(MATTER, &police, bytes).await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+        shas.push(v["sha256"].as_str().unwrap().to_owned());
+    }
+    let (v1, v2, other) = (&shas[0], &shas[1], &shas[2]);
+    replay_and_review(&host, v1).await;
+    assert_eq!(host.activate(MATTER, v1).await.0, StatusCode::OK);
+
+    // v2 is reviewed against v1 and scheduled.
+    replay_and_review(&host, v2).await;
+    let (status, set) = schedule(
+        &host,
+        &host.tokens.admin,
+        json!({"sha256": v2, "on": "2026-12-01"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{set}");
+
+    // Before the moment, another reviewed version goes into service.
+    replay_and_review(&host, other).await;
+    assert_eq!(host.activate(MATTER, other).await.0, StatusCode::OK);
+
+    // At the moment, v2's review is out of date: it does not go into service, and waits.
+    host.clock.set(at("2026-12-01T00:00:00+08:00"));
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(&active_sha(&host).await, other);
+    let (_, pending) = host
+        .get(
+            &format!("/api/v1/matters/{MATTER}/schedules"),
+            &host.tokens.admin,
+        )
+        .await;
+    assert_eq!(pending.as_array().unwrap().len(), 1, "{pending}");
+    // A manual activation is refused for the same reason.
+    let (status, refused) = host.activate(MATTER, v2).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(refused["error"]["code"], "replay_outdated");
+
+    // Reviewed again, against what is in service now: the next pass carries the schedule out.
+    replay_and_review(&host, v2).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while &active_sha(&host).await != v2 {
+        assert!(
+            Instant::now() < deadline,
+            "the reviewed schedule did not run"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (_, history) = host
+        .get(
+            &format!("/api/v1/matters/{MATTER}/activations"),
+            &host.tokens.admin,
+        )
+        .await;
+    let last = history.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["activated_by"], "schedule:管理员", "{last}");
+    drop(host.stop().await);
+}

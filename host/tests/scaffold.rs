@@ -2,7 +2,9 @@
 //! folder to an uploaded rule: `plugin new` → `cargo test` → component build → `plugin test`
 //! → `plugin push`. The binary is run from a copy outside this repository, and the new crate
 //! must not reach into the tree the binary was built from: every package cargo resolves for it
-//! lives in the new folder or in cargo's own registry.
+//! lives in the new folder or in cargo's own registry, and where the machine allows user and
+//! mount namespaces (`unshare`), every step runs with an empty folder mounted over this
+//! repository, so that the tree is not there at all.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
@@ -17,6 +19,35 @@ fn repository() -> PathBuf {
         .unwrap()
         .canonicalize()
         .unwrap()
+}
+
+/// Whether commands can be run with the repository hidden (`unshare`, user and mount
+/// namespaces).
+fn can_hide() -> bool {
+    Command::new("unshare")
+        .args(["--user", "--map-root-user", "--mount", "true"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// `program args…` to be run, where possible, with `empty` mounted over the repository.
+fn hidden(program: &Path, args: &[&str], empty: &Path) -> Command {
+    if !can_hide() {
+        eprintln!("unshare is not available here: running without hiding the repository");
+        let mut c = Command::new(program);
+        c.args(args);
+        return c;
+    }
+    let mut c = Command::new("unshare");
+    c.args(["--user", "--map-root-user", "--mount", "sh", "-c"])
+        .arg(r#"mount --bind "$0" "$1" && shift && exec "$@""#)
+        .arg(empty)
+        .arg(repository())
+        .arg(program)
+        .args(args);
+    c
 }
 
 fn run(command: &mut Command) -> String {
@@ -89,18 +120,24 @@ fn a_department_with_only_the_binary_builds_tests_and_pushes_a_rule() {
     std::fs::copy(BIN, &bin).unwrap();
 
     let crate_dir = work.join("vaccination");
-    let said = run(Command::new(&bin)
-        .args(["plugin", "new"])
-        .arg(&crate_dir)
-        .args([
+    let empty = work.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let said = run(hidden(
+        &bin,
+        &[
+            "plugin",
+            "new",
+            crate_dir.to_str().unwrap(),
             "--matter",
             "vaccination-certificate",
             "--department",
             "cdc",
             "--name",
             "预防接种证办理",
-        ])
-        .current_dir(&work));
+        ],
+        &empty,
+    )
+    .current_dir(&work));
     assert!(said.contains("vendor/lianban"), "{said}");
 
     // Nothing written refers to the tree the binary was built from.
@@ -122,15 +159,14 @@ fn a_department_with_only_the_binary_builds_tests_and_pushes_a_rule() {
         }
     }
 
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    // Build output is kept between runs; the sources it is built from are the new crate's.
-    let target = repo.join("target/scaffold-vendored");
+    let cargo = PathBuf::from(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    // Build output is kept between runs, outside the repository (which may be hidden).
+    let target = std::env::temp_dir().join("lianban-scaffold-target");
     let cargo_in_crate = |args: &[&str]| {
-        let mut c = Command::new(&cargo);
-        c.args(args)
-            .arg("--offline")
-            .env("CARGO_TARGET_DIR", &target)
-            .current_dir(&crate_dir);
+        let mut all = args.to_vec();
+        all.push("--offline");
+        let mut c = hidden(&cargo, &all, &empty);
+        c.env("CARGO_TARGET_DIR", &target).current_dir(&crate_dir);
         c
     };
     let metadata: serde_json::Value = serde_json::from_str(&run(&mut cargo_in_crate(&[
@@ -161,21 +197,46 @@ fn a_department_with_only_the_binary_builds_tests_and_pushes_a_rule() {
     ]));
     let component =
         target.join("wasm32-wasip2/release/lianban_plugin_vaccination_certificate.wasm");
-    let tested = run(Command::new(&bin)
-        .args(["plugin", "test"])
-        .arg(&component)
-        .arg("--fixtures")
-        .arg(crate_dir.join("fixtures"))
-        .current_dir(&work));
+    // The hiding is real: inside, the repository is an empty folder.
+    let listed = run(&mut hidden(
+        Path::new("ls"),
+        &["-A", repo.to_str().unwrap()],
+        &empty,
+    ));
+    if can_hide() {
+        assert_eq!(listed.trim(), "", "the repository was still visible");
+    }
+    let fixtures = crate_dir.join("fixtures");
+    let tested = run(hidden(
+        &bin,
+        &[
+            "plugin",
+            "test",
+            component.to_str().unwrap(),
+            "--fixtures",
+            fixtures.to_str().unwrap(),
+        ],
+        &empty,
+    )
+    .current_dir(&work));
     assert!(tested.contains("1 个样例，1 个通过"), "{tested}");
 
     let (_platform, base, cdc, admin) = platform(&bin, &work);
     assert!(!cdc.is_empty() && !admin.is_empty());
-    let pushed = run(Command::new(&bin)
-        .args(["plugin", "push"])
-        .arg(&component)
-        .args(["--host", &base, "--token", &cdc])
-        .current_dir(&work));
+    let pushed = run(hidden(
+        &bin,
+        &[
+            "plugin",
+            "push",
+            component.to_str().unwrap(),
+            "--host",
+            &base,
+            "--token",
+            &cdc,
+        ],
+        &empty,
+    )
+    .current_dir(&work));
     let version: serde_json::Value = serde_json::from_str(&pushed).unwrap();
     assert_eq!(version["matter"], "vaccination-certificate", "{version}");
     assert_eq!(version["api"], "0.2.0", "{version}");

@@ -1,23 +1,28 @@
-//! Plugin versions per matter: upload with validation, precompilation, activation (hot swap)
-//! and rollback.
+//! Plugin versions per matter: upload with validation (`upload.rs`), precompilation,
+//! activation by hand, on schedule or by rollback (`activation.rs`, `schedule.rs`), capability
+//! grants, shadow replays, and the quota of versions never put into service (`quota.rs`).
 //!
 //! Hot swap: the active plugins are a map of `Arc`s behind a lock that is only held to clone
 //! or replace an `Arc`. A request takes its `Arc` once and finishes on that version even if a
 //! newer one is activated meanwhile; requests that start after the swap see the new one.
 
+mod activation;
 mod grants;
 mod manifest_check;
 mod quota;
 mod replay;
 mod schedule;
+mod upload;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
-use lianban_sdk::{Application, Capability, Channel, Date, Manifest};
+use lianban_sdk::{Capability, Manifest};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use activation::Activation;
+use activation::Gate;
 pub use grants::Grant;
 pub use replay::{InputChange, RecordedInput, ReplayReport, ReplayTotals};
 pub use schedule::Schedule;
@@ -25,9 +30,7 @@ pub use schedule::Schedule;
 use crate::calendar::Calendar;
 use crate::catalog::Catalog;
 use crate::elicense::{ElicenseSource, InMemory};
-use crate::runtime::{
-    Imports, Limits, LoadError, Plugin, PluginIdent, RuleFailure, Runtime, declared_api,
-};
+use crate::runtime::{Limits, LoadError, Plugin, PluginIdent, RuleFailure, Runtime};
 use crate::store::{PluginStore, StoreError};
 
 /// One uploaded version of a matter's rules.
@@ -48,19 +51,6 @@ pub struct PluginVersion {
     /// Host imports the version declared beyond the calendar and the log (0.2.0 on).
     #[serde(default)]
     pub capabilities: Vec<Capability>,
-}
-
-/// A version becoming the active one of its matter.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Activation {
-    pub matter: String,
-    pub sha256: String,
-    pub version: String,
-    pub activated_by: String,
-    pub activated_at: String,
-    /// The version active before this one, which a rollback returns to.
-    pub previous: Option<String>,
-    pub reason: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -131,15 +121,6 @@ impl From<StoreError> for RegistryError {
             other => RegistryError::Store(other),
         }
     }
-}
-
-/// What an activation must pass besides the grants.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Gate {
-    /// The replay review, where the host requires it.
-    ReplayReview,
-    /// Nothing more: a rollback.
-    None,
 }
 
 /// An active version, ready to run.
@@ -225,119 +206,6 @@ impl Registry {
         &self.runtime
     }
 
-    /// Validates an upload and stores it as a new version of `matter`.
-    ///
-    /// `department` is the uploader's department; the matter must be theirs. Validation runs
-    /// in order of cost: size, catalog and ownership, then parse, API version, compilation,
-    /// type check against the world, the manifest, and one smoke evaluation within the
-    /// plugin's budgets. Only then is anything stored.
-    pub fn upload(
-        &self,
-        matter: &str,
-        department: &str,
-        bytes: &[u8],
-        by: &str,
-        now: &str,
-        today: Date,
-    ) -> Result<Uploaded, RegistryError> {
-        if bytes.len() > self.max_upload_bytes {
-            return Err(RegistryError::TooLarge {
-                size: bytes.len(),
-                max: self.max_upload_bytes,
-            });
-        }
-        let (matter_ref, one_things) = self
-            .catalog
-            .matter(matter)?
-            .ok_or_else(|| RegistryError::UnknownMatter(matter.to_owned()))?;
-        if matter_ref.department != department {
-            return Err(RegistryError::WrongDepartment {
-                matter: matter.to_owned(),
-                owner: matter_ref.department.clone(),
-            });
-        }
-        let sha256 = sha256_hex(bytes);
-        if let Some(existing) = self.store.version(matter, &sha256)? {
-            return Ok(Uploaded {
-                version: existing,
-                created: false,
-            });
-        }
-
-        self.check_quota(department)?;
-
-        let declared = declared_api(bytes)?;
-        let (component, artifact) = self.runtime.compile(bytes)?;
-        let limits = self.runtime.config().default_limits;
-        let ident = PluginIdent {
-            matter: matter.to_owned(),
-            department: department.to_owned(),
-            version: "(uploading)".to_owned(),
-            sha256: sha256.clone(),
-        };
-        let mut plugin =
-            self.runtime
-                .prepare_detected(&component, declared.as_deref(), ident, limits)?;
-        let api = plugin.api.clone();
-        let calendar = self.calendar.current();
-        // The upload's calls get an empty certificate source: a rule may look certificates up
-        // in its smoke call, but nobody has granted it anything yet, and it reads no real data.
-        let imports = Imports {
-            calendar,
-            elicense: Some(Arc::new(InMemory::default())),
-        };
-        let described = self
-            .runtime
-            .manifest(&plugin, &Imports::calendar(imports.calendar.clone()))
-            .map_err(RegistryError::SmokeFailed)?;
-        let manifest = described.manifest;
-        plugin.ident.version = manifest.version.clone();
-        plugin.legal_days = Some(manifest.legal_days);
-        if manifest.matter != matter {
-            return Err(RegistryError::MatterMismatch {
-                url: matter.to_owned(),
-                manifest: manifest.matter,
-            });
-        }
-        let mut problems = manifest_check::problems(&manifest, &matter_ref);
-        problems.extend(self.catalog.dictionary()?.problems(&manifest));
-        if !problems.is_empty() {
-            return Err(RegistryError::ManifestInvalid(problems));
-        }
-
-        // One evaluation of an empty application: it must answer (findings are expected)
-        // without trapping, within its budgets.
-        let one_thing = one_things.first().cloned().unwrap_or_default();
-        let smoke = Application::new(&one_thing, matter, Channel::Window, today);
-        self.runtime
-            .evaluate(&plugin, &smoke, today, &imports)
-            .map_err(RegistryError::SmokeFailed)?;
-
-        let version = PluginVersion {
-            matter: matter.to_owned(),
-            department: department.to_owned(),
-            version: manifest.version.clone(),
-            sha256: sha256.clone(),
-            api,
-            size: bytes.len(),
-            uploaded_by: by.to_owned(),
-            uploaded_at: now.to_owned(),
-            limits,
-            manifest,
-            capabilities: described.capabilities,
-        };
-        self.store.put_version(&version, bytes)?;
-        self.store.put_artifact(
-            &self.runtime.fingerprint(),
-            &sha256,
-            &self.runtime.seal_artifact(&sha256, &artifact),
-        )?;
-        Ok(Uploaded {
-            version,
-            created: true,
-        })
-    }
-
     pub fn versions(&self, matter: &str) -> Result<Vec<PluginVersion>, RegistryError> {
         Ok(self.store.versions(matter)?)
     }
@@ -375,124 +243,6 @@ impl Registry {
                 matter: matter.to_owned(),
                 sha256: sha256.to_owned(),
             })
-    }
-
-    pub fn activations(&self, matter: &str) -> Result<Vec<Activation>, RegistryError> {
-        Ok(self.store.activations(matter)?)
-    }
-
-    /// Makes a version the active one: stored (flushed) first, then swapped in memory.
-    /// Activating the version that is already active changes nothing and returns its record.
-    pub fn activate(
-        &self,
-        matter: &str,
-        sha256: &str,
-        by: &str,
-        now: &str,
-        reason: Option<String>,
-    ) -> Result<Activation, RegistryError> {
-        self.activate_inner(matter, sha256, by, now, reason, Gate::ReplayReview, None)
-    }
-
-    /// Activation, by hand or by `schedule` (which is then removed in the same write), or a
-    /// rollback, which is the emergency exit and skips the replay review.
-    #[allow(clippy::too_many_arguments)]
-    fn activate_inner(
-        &self,
-        matter: &str,
-        sha256: &str,
-        by: &str,
-        now: &str,
-        reason: Option<String>,
-        gate: Gate,
-        schedule: Option<&Schedule>,
-    ) -> Result<Activation, RegistryError> {
-        let _serial = self
-            .activation_lock
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let version = self.stored_version(matter, sha256)?;
-        let current = self.store.active(matter)?;
-        if let Some(current) = &current
-            && current.sha256 == sha256
-        {
-            if let Some(s) = schedule {
-                self.store.remove_schedule(&s.matter, &s.sha256)?;
-            }
-            return Ok(current.clone());
-        }
-        if gate == Gate::ReplayReview {
-            self.check_reviewed(matter, sha256)?;
-        }
-        self.check_granted(&version)?;
-        let plugin = self.prepare(&version)?;
-        let activation = Activation {
-            matter: matter.to_owned(),
-            sha256: sha256.to_owned(),
-            version: version.version.clone(),
-            activated_by: by.to_owned(),
-            activated_at: now.to_owned(),
-            previous: current.map(|c| c.sha256),
-            reason,
-        };
-        match schedule {
-            Some(s) => self.store.activate_scheduled(&activation, s)?,
-            None => self.store.activate(&activation)?,
-        }
-        self.swap(matter, ActivePlugin { plugin, version });
-        Ok(activation)
-    }
-
-    /// Where the host is configured so (`--require-replay-review`), a version goes into
-    /// service — by hand or on schedule — only after its latest replay, run against the
-    /// version in service now, was reviewed.
-    pub(super) fn check_reviewed(&self, matter: &str, sha256: &str) -> Result<(), RegistryError> {
-        if !self.require_replay_review {
-            return Ok(());
-        }
-        let in_service = self.active(matter).map(|a| a.version.sha256.clone());
-        if in_service.as_deref() == Some(sha256) {
-            return Ok(());
-        }
-        match self.latest_replay(matter, sha256)? {
-            Some(r) if r.reviewed_by.is_some() && r.against == in_service => Ok(()),
-            Some(r) if r.reviewed_by.is_some() => Err(RegistryError::ReplayOutdated {
-                matter: matter.to_owned(),
-                sha256: sha256.to_owned(),
-                against: r.against,
-                in_service,
-            }),
-            _ => Err(RegistryError::ReplayNotReviewed {
-                matter: matter.to_owned(),
-                sha256: sha256.to_owned(),
-            }),
-        }
-    }
-
-    /// Re-activates the version that was active before the current one.
-    pub fn rollback(&self, matter: &str, by: &str, now: &str) -> Result<Activation, RegistryError> {
-        let previous = self
-            .store
-            .active(matter)?
-            .and_then(|a| a.previous)
-            .ok_or_else(|| RegistryError::NothingToRollBack(matter.to_owned()))?;
-        self.activate_inner(
-            matter,
-            &previous,
-            by,
-            now,
-            Some("rollback".to_owned()),
-            Gate::None,
-            None,
-        )
-    }
-
-    fn swap(&self, matter: &str, plugin: ActivePlugin) {
-        let mut map = self
-            .active
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        map.insert(matter.to_owned(), Arc::new(plugin));
     }
 
     /// A version ready to run, from its precompiled artifact when this host sealed one for it

@@ -78,8 +78,9 @@ pub use merged::{MaterialInput, MergedApplication};
 pub use types::*;
 
 /// Name of the custom section in which a component records the rules API version it was built
-/// for (`0.1.0`, `0.2.0`); the host refuses components whose version it does not serve. The
-/// world crates (`lianban-world-v0-1`, `lianban-world-v0-2`) write it.
+/// for (`0.1.0`, `0.2.0`). The world crates (`lianban-world-v0-1`, `lianban-world-v0-2`) write
+/// it. It is optional — the host tells the API from the component's types — but where present
+/// it must name an API the host serves and agree with what the component implements.
 pub const API_SECTION: &str = "lianban-rules-api";
 
 /// Severity of a diagnostic message for administrators.

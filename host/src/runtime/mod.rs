@@ -86,24 +86,29 @@ impl Imports {
 /// so a pre-check builds this once and only changes the matter's code between the calls,
 /// instead of copying the whole application again for each matter.
 ///
-/// It also holds the identifiers the application names (`holders.rs`): the only holders whose
-/// certificates the rules may look up while judging it.
+/// It is shared with the calls that may look certificates up: the holders it names are the
+/// only ones whose certificates the rules may ask for while judging it (`holders.rs`).
 pub struct RulesInput {
-    app: v0_1_0::WitApplication,
-    holders: Arc<Holders>,
+    app: Arc<v0_1_0::WitApplication>,
 }
 
 impl RulesInput {
     pub fn new(app: Application) -> RulesInput {
         RulesInput {
-            holders: Arc::new(Holders::named_in(&app)),
-            app: app.into(),
+            app: Arc::new(app.into()),
         }
     }
 
-    /// The same application, addressed to `matter`.
+    /// The holders a call with `imports` may look up: none without a certificate source.
+    fn holders(&self, imports: &Imports) -> Option<Holders> {
+        imports.elicense.as_ref()?;
+        Some(Holders::named_in(self.app.clone()))
+    }
+
+    /// The same application, addressed to `matter`. The calls that shared it have ended, so
+    /// this changes it in place.
     pub fn set_matter(&mut self, matter: &str) {
-        matter.clone_into(&mut self.app.matter);
+        matter.clone_into(&mut Arc::make_mut(&mut self.app).matter);
     }
 }
 
@@ -348,12 +353,12 @@ impl Runtime {
         plugin: &Plugin,
         imports: &Imports,
         export: &'static str,
-        holders: &Arc<Holders>,
+        holders: Option<Holders>,
         body: impl FnOnce(&Instance, &mut Store<CallState>) -> wasmtime::Result<T>,
     ) -> (Result<T, Box<RuleFailure>>, Store<CallState>) {
         let started = Instant::now();
         let mut store = self.core.store(&plugin.limits, imports);
-        store.data_mut().elicense_holders = holders.clone();
+        store.data_mut().elicense_holders = holders;
         let result = self
             .core
             .arm(&mut store, &plugin.limits)
@@ -381,8 +386,7 @@ impl Runtime {
         plugin: &Plugin,
         imports: &Imports,
     ) -> Result<Described, Box<RuleFailure>> {
-        let nobody = Arc::new(Holders::default());
-        self.call(plugin, imports, "manifest", &nobody, |rules, store| {
+        self.call(plugin, imports, "manifest", None, |rules, store| {
             let described = match rules {
                 Instance::V0_1_0(r) => v0_1_0::manifest(r, store)?,
                 Instance::V0_2_0(r) => v0_2_0::manifest(r, store)?,
@@ -419,7 +423,7 @@ impl Runtime {
             plugin,
             imports,
             "evaluate",
-            &input.holders,
+            input.holders(imports),
             |rules, store| {
                 let checks = match rules {
                     Instance::V0_1_0(r) => v0_1_0::evaluate(r, store, wit_app, accepted_on)?,
@@ -466,7 +470,7 @@ impl Runtime {
             plugin,
             imports,
             "deadline",
-            &input.holders,
+            input.holders(imports),
             |rules, store| {
                 let answer = match rules {
                     Instance::V0_1_0(r) => r.call_deadline(store, wit_app, day)?,

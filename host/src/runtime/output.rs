@@ -212,6 +212,14 @@ pub(super) fn deadline(
             ),
         ));
     }
+    // No more calendar days than legal days is within the limit whatever the calendar says:
+    // the common case (a promise well inside the legal limit) needs no walk over the calendar,
+    // which cost more than every other check of a pre-check together. A year without data
+    // still makes the deadline unknown.
+    if bounds.accepted_on.days_until(due) <= i64::from(legal) && bounds.calendar.has_year(due.year)
+    {
+        return Ok(Ok(d));
+    }
     match bounds.calendar.add_working_days(bounds.accepted_on, legal) {
         Ok(last) if due > last => Err(invalid(
             "deadline.due",
@@ -349,24 +357,41 @@ fn code(at: &str, value: &str) -> Checked {
 
 /// Text shown to people: bounded, without control characters (a line break is allowed), and
 /// not blank where `required`.
+///
+/// Written over bytes: every finding of every pre-check passes here, and a string no longer in
+/// bytes than the limit in characters needs no counting.
 fn text(at: &str, value: &str, max_chars: usize, required: bool) -> Checked {
-    let chars = value.chars().count();
-    if chars > max_chars {
-        return Err(invalid(
-            at,
-            format!("{chars} characters, at most {max_chars}"),
-        ));
+    if value.len() > max_chars {
+        let chars = value.chars().count();
+        if chars > max_chars {
+            return Err(invalid(
+                at,
+                format!("{chars} characters, at most {max_chars}"),
+            ));
+        }
     }
     if required && value.trim().is_empty() {
         return Err(invalid(at, "empty"));
     }
-    if let Some(c) = value.chars().find(|c| c.is_control() && *c != '\n') {
+    if let Some(c) = control_character(value) {
         return Err(invalid(
             at,
             format!("holds the control character U+{:04X}", u32::from(c)),
         ));
     }
     Ok(())
+}
+
+/// The first control character (Unicode category Cc) other than a line break: U+0000–U+001F
+/// and U+007F are single bytes in UTF-8, U+0080–U+009F are `C2 80`–`C2 9F`.
+fn control_character(value: &str) -> Option<char> {
+    let bytes = value.as_bytes();
+    let at = bytes.iter().enumerate().position(|(i, &b)| {
+        (b < 0x20 && b != b'\n')
+            || b == 0x7f
+            || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
+    })?;
+    value[at..].chars().next()
 }
 
 /// A refused value, cut short enough to quote in a message.
@@ -438,9 +463,21 @@ mod tests {
                 .unwrap()
                 .is_ok()
         );
-        // One in 2027 is neither kept nor refused: it is unknown.
+        // One in 2027 is neither kept nor refused: it is unknown, also when it is close enough
+        // that no calendar would be needed to see it within the limit.
         let unknown = deadline(due(Date::ymd(2027, 1, 20), 15), &b).unwrap();
         assert_eq!(unknown.unwrap_err().code, "calendar.unavailable");
+        let close = deadline(due(Date::ymd(2027, 1, 4), 3), &b).unwrap();
+        assert_eq!(close.unwrap_err().code, "calendar.unavailable");
+    }
+
+    #[test]
+    fn control_characters_are_found_as_char_is_control_finds_them() {
+        for c in (0u32..0x3000).filter_map(char::from_u32) {
+            let text = format!("甲{c}乙");
+            let expected = (c.is_control() && c != '\n').then_some(c);
+            assert_eq!(control_character(&text), expected, "U+{:04X}", u32::from(c));
+        }
     }
 
     #[test]

@@ -32,8 +32,9 @@ pub struct CallState {
     pub(crate) calendar: Arc<WorkingCalendar>,
     /// Present only when the matter was granted the `elicense` capability.
     pub(crate) elicense: Option<Arc<dyn ElicenseSource>>,
-    /// Whose certificates this call may look up: the holders its application names.
-    pub(crate) elicense_holders: Arc<Holders>,
+    /// Whose certificates this call may look up: the holders its application names (nobody's
+    /// when the call has no application or no certificate source).
+    pub(crate) elicense_holders: Option<Holders>,
     pub(crate) elicense_lookups: u32,
     pub(crate) max_elicense_lookups: u32,
     pub(crate) logs: Vec<LogLine>,
@@ -53,7 +54,7 @@ impl CallState {
             },
             calendar: imports.calendar.clone(),
             elicense: imports.elicense.clone(),
-            elicense_holders: Arc::default(),
+            elicense_holders: None,
             elicense_lookups: 0,
             max_elicense_lookups: config.max_elicense_lookups,
             logs: Vec::new(),

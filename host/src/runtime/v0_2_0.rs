@@ -66,7 +66,11 @@ impl elicense::Host for CallState {
                 self.max_elicense_lookups,
             )));
         }
-        if !self.elicense_holders.contains(&holder) {
+        if !self
+            .elicense_holders
+            .as_ref()
+            .is_some_and(|named| named.contains(&holder))
+        {
             return Err(wasmtime::Error::new(CapabilityDenied::HolderNotNamed));
         }
         self.elicense_lookups += 1;

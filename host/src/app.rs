@@ -36,6 +36,8 @@ pub struct Config {
     pub retry_base_ms: i64,
     /// How often the supervisor looks at the clocks.
     pub clock_every: std::time::Duration,
+    /// How often expired idempotent answers are forgotten.
+    pub sweep_every: std::time::Duration,
     /// Recent inputs kept per matter for shadow replays; zero keeps none.
     pub replay_inputs: usize,
     /// Activation (by hand or scheduled) needs a reviewed replay against the version in
@@ -64,6 +66,7 @@ impl Config {
             background_every: std::time::Duration::from_millis(500),
             retry_base_ms: 1_000,
             clock_every: std::time::Duration::from_secs(60),
+            sweep_every: std::time::Duration::from_secs(600),
             replay_inputs: 200,
             require_replay_review: false,
         }

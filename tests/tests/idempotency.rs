@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use lianban::auth::Role;
+use lianban::clock::Clock;
 use lianban_e2e::{TestHost, component, plugin};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -116,5 +117,107 @@ async fn a_retried_upload_replays_its_created_answer() {
     );
     assert!(again.headers().get("idempotent-replayed").is_some());
     assert_eq!(again.json::<Value>().await.unwrap(), first);
+    drop(host.stop().await);
+}
+
+/// Posts a pre-check with `key`, as `token` (none when empty).
+async fn keyed_precheck(host: &TestHost, token: &str, key: &str) -> StatusCode {
+    let mut request = host
+        .client
+        .post(host.url("/api/v1/prechecks"))
+        .header("idempotency-key", key)
+        .json(&lianban_e2e::fixture("newborn-window-complete"));
+    if !token.is_empty() {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.unwrap().status()
+}
+
+fn stored(host: &TestHost) -> usize {
+    use lianban::store::IdempotencyStore;
+    host.state.store.remembered_count().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_of_callers_without_a_valid_token_are_not_kept() {
+    let host = TestHost::start().await;
+    let before = stored(&host);
+    for i in 0..200 {
+        let token = if i % 2 == 0 { "" } else { "lb_not-a-token" };
+        let status = keyed_precheck(&host, token, &format!("flood-{i}")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(stored(&host), before, "anonymous keys grew the store");
+    // An authenticated caller's key is kept.
+    let status = keyed_precheck(&host, &host.tokens.clerk, "clerk-1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(stored(&host), before + 1);
+    drop(host.stop().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_dropped_by_its_client_gives_its_key_back() {
+    let host = TestHost::start().await;
+    let cdc = host.tokens.department("cdc").to_owned();
+    let upload = |timeout: std::time::Duration| {
+        let host = &host;
+        let cdc = cdc.clone();
+        async move {
+            host.client
+                .post(host.url("/api/v1/matters/vaccination-certificate/versions"))
+                .bearer_auth(cdc)
+                .header("idempotency-key", "upload-dropped")
+                .header("content-type", "application/wasm")
+                .body(plugin("vaccination-certificate"))
+                .timeout(timeout)
+                .send()
+                .await
+        }
+    };
+    // The client gives up while the component is still compiling.
+    assert!(upload(std::time::Duration::from_millis(20)).await.is_err());
+    // Its retry is answered — by the upload itself or by its stored answer — and is not told
+    // forever that the first request is still running.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let r = upload(std::time::Duration::from_secs(60)).await.unwrap();
+        match r.status() {
+            StatusCode::CONFLICT => {
+                let body: Value = r.json().await.unwrap();
+                assert_eq!(body["error"]["code"], "idempotency_in_progress");
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the key stayed taken after its request was dropped"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            status => {
+                assert!(status.is_success(), "{status}");
+                break;
+            }
+        }
+    }
+    assert!(host.state.in_flight.is_empty());
+    drop(host.stop().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_past_their_retention_are_swept_while_the_host_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = lianban::Config::new(dir.path());
+    config.sweep_every = std::time::Duration::from_millis(100);
+    let host = TestHost::start_in(dir.path().to_path_buf(), Some(config)).await;
+    let status = keyed_precheck(&host, &host.tokens.clerk, "kept-a-day").await;
+    assert_eq!(status, StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(stored(&host), 1, "swept before its retention ran out");
+
+    let later = host.clock.now() + chrono::Duration::hours(25);
+    host.clock.set(later);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while stored(&host) > 0 {
+        assert!(std::time::Instant::now() < deadline, "never swept");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     drop(host.stop().await);
 }

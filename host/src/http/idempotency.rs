@@ -3,9 +3,20 @@
 //!
 //! The key is scoped to the caller's token, the method and the path. The first response
 //! (success or client error; never a 5xx, which may be retried for real) is stored, flushed,
-//! and replayed for 24 hours to a request with the same key and the same body; the same key
-//! with a different body is refused. Two requests with one key at the same time: the second
-//! is told to retry once the first has finished.
+//! and replayed for [`RETENTION_SECS`] (24 hours) to a request with the same key and the same
+//! body; the same key with a different body is refused. Two requests with one key at the same
+//! time: the second is told to retry once the first has finished. Records older than that are
+//! swept in the background (`jobs.rs`) and at start.
+//!
+//! Only an authenticated caller's key is honoured. The token is checked before the body is
+//! read, and a request without a valid one runs as if it carried no key: its answer (most
+//! often a 401) is not stored, so anonymous requests with fresh keys cannot grow the store.
+//! A key is held while its first request runs. That request runs to its end in a task of its
+//! own even when the client goes away: its answer is then stored for the retry, and the key
+//! given back. (Before, a disconnect dropped the request midway: its command could still
+//! complete in a blocking thread, but the key was never given back and answered
+//! `idempotency_in_progress` until a restart.) A guard gives the key back also when the request
+//! panics.
 //!
 //! The workflow's commands (intake and the window's and departments' commands on a case) store
 //! their answer in the same commit as their state change, so a retry after a crash is answered,
@@ -87,6 +98,27 @@ impl InFlight {
     fn release(&self, key: &str) {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
     }
+
+    /// Keys held now.
+    pub fn len(&self) -> usize {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A claimed key, given back when the request that claimed it ends in any way.
+struct Claim {
+    app: AppState,
+    scope: String,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        self.app.in_flight.release(&self.scope);
+    }
 }
 
 fn bad_key() -> ApiError {
@@ -114,6 +146,27 @@ pub async fn idempotent(State(app): State<AppState>, request: Request, next: Nex
         }
         _ => return bad_key().into_response(),
     };
+    // An unauthenticated request is answered as it would be without a key, and nothing of it
+    // is kept: neither its body (read only after this) nor its answer.
+    let Some(token) = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .map(str::to_owned)
+    else {
+        return next.run(request).await;
+    };
+    let known = {
+        let app = app.clone();
+        super::blocking(move || Ok(app.auth.resolve(&token)?.is_some())).await
+    };
+    match known {
+        Ok(true) => {}
+        Ok(false) => return next.run(request).await,
+        Err(e) => return e.into_response(),
+    }
     let caller = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -165,25 +218,38 @@ pub async fn idempotent(State(app): State<AppState>, request: Request, next: Nex
     }
 
     if !app.in_flight.claim(&scope) {
-        return ApiError::new(
-            StatusCode::CONFLICT,
-            "idempotency_in_progress",
-            "使用相同 Idempotency-Key 的请求正在处理，请稍后重试",
-            "a request with this Idempotency-Key is still being processed; retry shortly",
-        )
-        .into_response();
+        return in_progress();
     }
+    let claim = Claim {
+        app: app.clone(),
+        scope: scope.clone(),
+    };
     parts.extensions.insert(FirstRequest {
         scope: scope.clone(),
         request: fingerprint.clone(),
         at: now,
     });
-    let response = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
-    let answer = remember(&app, &scope, fingerprint, now, response).await;
-    app.in_flight.release(&scope);
-    answer
+    let first = tokio::spawn(async move {
+        let _claim = claim;
+        let response = next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await;
+        remember(&app, &scope, fingerprint, now, response).await
+    });
+    match first.await {
+        Ok(response) => response,
+        Err(e) => ApiError::internal(e).into_response(),
+    }
+}
+
+fn in_progress() -> Response {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "idempotency_in_progress",
+        "使用相同 Idempotency-Key 的请求正在处理，请稍后重试",
+        "a request with this Idempotency-Key is still being processed; retry shortly",
+    )
+    .into_response()
 }
 
 fn replay(r: Remembered) -> Response {

@@ -184,83 +184,22 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves the API on `listener` until `shutdown` completes; requests in flight finish.
+/// Serves the API on `listener` until `shutdown` completes; requests in flight finish. The
+/// background work (`jobs.rs`) runs beside it and has stopped when this returns, so that
+/// nothing holds the database any more (a restart in the same process opens it again).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // The outbox and the clocks run beside the API and stop with it, each after finishing the
-    // pass it is in, so that nothing holds the database once `serve` returns (a restart in the
-    // same process opens it again). Every delivery attempt is recorded durably, so a stop
-    // mid-send only means one more attempt after the restart.
-    let every = state.config.background_every;
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let outbox = tokio::spawn(state.outbox.clone().run(every, stopped.clone()));
-    let scheduler = tokio::spawn(activate_when_due(state.clone(), stopped.clone()));
-    let supervisor = tokio::spawn(supervise(state.clone(), stopped));
+    let jobs = crate::jobs::Jobs::start(&state);
     // Peer addresses feed the consultation's per-client limit.
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
-    let _ = stop.send(true);
-    let _ = outbox.await;
-    let _ = scheduler.await;
-    let _ = supervisor.await;
+    jobs.stop().await;
     served
-}
-
-/// Scheduled activations (effective dates): a pass right away — a moment that passed while
-/// the host was down is caught up at start — and then every `background_every`.
-async fn activate_when_due(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
-    loop {
-        let app = state.clone();
-        let pass = tokio::task::spawn_blocking(move || {
-            app.registry
-                .activate_due(app.clock.now(), &app.clock.stamp())
-        })
-        .await;
-        for (schedule, outcome) in pass.unwrap_or_default() {
-            match outcome {
-                Ok(a) => {
-                    tracing::info!(matter = %a.matter, sha256 = %a.sha256, "scheduled version activated")
-                }
-                Err(e) => {
-                    tracing::error!(matter = %schedule.matter, sha256 = %schedule.sha256, error = %e, "scheduled activation failed; retrying")
-                }
-            }
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(state.config.background_every) => {}
-            _ = stop.changed() => return,
-        }
-        if *stop.borrow() {
-            return;
-        }
-    }
-}
-
-/// The clocks' pass every `clock_every` (电子监察, 第二十四条). After a restart it picks up where
-/// the stored cases are: alerts already raised are on the cases.
-async fn supervise(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
-    loop {
-        tokio::select! {
-            _ = tokio::time::sleep(state.config.clock_every) => {}
-            _ = stop.changed() => return,
-        }
-        if *stop.borrow() {
-            return;
-        }
-        let workflow = state.workflow.clone();
-        match tokio::task::spawn_blocking(move || workflow.tick()).await {
-            Ok(Ok(raised)) if !raised.is_empty() => {
-                tracing::info!(count = raised.len(), "clock alerts raised")
-            }
-            Ok(Err(e)) => tracing::error!(error = %e, "clock pass failed"),
-            _ => {}
-        }
-    }
 }
 
 async fn not_found() -> ApiError {

@@ -7,6 +7,7 @@ use lianban_sdk::{Application, Channel, Date};
 use super::{PluginVersion, Registry, RegistryError, Uploaded, manifest_check, sha256_hex};
 use crate::elicense::InMemory;
 use crate::runtime::{Imports, PluginIdent, declared_api};
+use crate::store::StoreError;
 
 impl Registry {
     /// Validates an upload and stores it as a new version of `matter`.
@@ -110,7 +111,19 @@ impl Registry {
             manifest,
             capabilities: described.capabilities,
         };
-        self.store.put_version(&version, bytes)?;
+        match self.store.put_version(&version, bytes) {
+            Ok(()) => {}
+            // The same bytes, uploaded at the same moment by another request, went in first:
+            // this is that version, not a conflict.
+            Err(StoreError::Conflict(_)) if self.store.version(matter, &sha256)?.is_some() => {
+                let existing = self.stored_version(matter, &sha256)?;
+                return Ok(Uploaded {
+                    version: existing,
+                    created: false,
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
         self.store.put_artifact(
             &self.runtime.fingerprint(),
             &sha256,

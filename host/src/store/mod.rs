@@ -184,6 +184,8 @@ pub trait IdempotencyStore: Send + Sync {
     fn remember(&self, scope: &str, response: &Remembered) -> StoreResult<()>;
     /// Forgets responses stored before `before` (Unix seconds); returns how many.
     fn forget_before(&self, before: i64) -> StoreResult<usize>;
+    /// How many responses are stored.
+    fn remembered_count(&self) -> StoreResult<usize>;
 }
 
 /// The last event of a case's audit chain, and the revision of the case it left.

@@ -500,6 +500,10 @@ impl IdempotencyStore for SledStore {
         self.durable()?;
         Ok(stale.len())
     }
+
+    fn remembered_count(&self) -> StoreResult<usize> {
+        Ok(self.idempotency.len())
+    }
 }
 
 impl WebhookStore for SledStore {

@@ -130,8 +130,10 @@ pub async fn create(
     .await
 }
 
-/// May `principal` read this case? Departments read cases in which they have a distributed
-/// item, and each read of personal data is recorded (the audit trail shows who looked).
+/// May `principal` read this case? A department reads a case once one of its items was sent
+/// to it (第十四条) — whatever became of the item since; an item that ended before it was ever
+/// sent (withdrawn, cancelled) opens nothing. Each read of personal data is recorded (the
+/// audit trail shows who looked).
 fn may_read(app: &AppState, principal: &Principal, case: &Case) -> Result<(), ApiError> {
     match &principal.role {
         Role::Admin | Role::Clerk | Role::Applicant => Ok(()),
@@ -139,7 +141,7 @@ fn may_read(app: &AppState, principal: &Principal, case: &Case) -> Result<(), Ap
             let involved = case
                 .items
                 .iter()
-                .any(|i| &i.department == d && i.status != ItemStatus::Waiting);
+                .any(|i| &i.department == d && i.distributed_at.is_some());
             if !involved {
                 return Err(ApiError::forbidden(
                     "本部门在该办件中没有待办事项",

@@ -12,7 +12,7 @@ use crate::clock::Clock;
 use crate::consultation::{Consultation, ConsultationError};
 use crate::elicense::StoredCertificates;
 use crate::files::MaterialFiles;
-use crate::notify::{HttpSmsGateway, LogSink, Outbox, SmsSink};
+use crate::notify::{DeliveryTimeouts, HttpSmsGateway, LogSink, Outbox, SmsSink};
 use crate::registry::{Registry, RegistryError};
 use crate::runtime::{ArtifactKey, Runtime, RuntimeConfig};
 use crate::store::{IdempotencyStore, SledStore, StoreError};
@@ -34,6 +34,8 @@ pub struct Config {
     pub background_every: std::time::Duration,
     /// First retry delay of a failed delivery, milliseconds; later ones double.
     pub retry_base_ms: i64,
+    /// How long one SMS or webhook delivery may take to connect, and in all.
+    pub delivery_timeouts: DeliveryTimeouts,
     /// How often the supervisor looks at the clocks.
     pub clock_every: std::time::Duration,
     /// How often expired idempotent answers are forgotten.
@@ -65,6 +67,7 @@ impl Config {
             sms_gateway: None,
             background_every: std::time::Duration::from_millis(500),
             retry_base_ms: 1_000,
+            delivery_timeouts: DeliveryTimeouts::default(),
             clock_every: std::time::Duration::from_secs(60),
             sweep_every: std::time::Duration::from_secs(600),
             replay_inputs: 200,
@@ -182,11 +185,17 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
         Some((url, secret)) => Arc::new(HttpSmsGateway {
             url: url.clone(),
             secret: secret.clone(),
-            client: reqwest::Client::new(),
+            client: config.delivery_timeouts.client(),
         }),
         None => Arc::new(LogSink),
     };
-    let mut outbox = Outbox::new(store.clone(), store.clone(), sms, clock.clone());
+    let mut outbox = Outbox::new(
+        store.clone(),
+        store.clone(),
+        sms,
+        clock.clone(),
+        config.delivery_timeouts,
+    );
     outbox.base_backoff_ms = config.retry_base_ms;
     let consultation =
         Consultation::new(store.clone(), clock.clone()).map_err(|e| OpenError::Store {

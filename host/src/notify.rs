@@ -1,8 +1,14 @@
 //! Sends what the outbox holds: SMS to applicants (第十五条、第十七条) and webhooks to the
 //! departments' systems (第十三条). Delivery is at least once; every message carries its outbox
 //! id so a receiver can drop duplicates. Failures are retried with a doubling backoff.
+//!
+//! No receiver can hold up the others or the host: every request has a connect timeout and a
+//! total timeout ([`DeliveryTimeouts`]), and a pass delivers to each destination (the SMS
+//! gateway, each department's system) in order but to different destinations at the same
+//! time, so one that never answers costs the others nothing and a stop waits at most one
+//! timeout for the pass in progress.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -36,7 +42,39 @@ impl SmsSink for LogSink {
     }
 }
 
-/// An HTTP SMS gateway: POSTs `{"id","to","text"}`, signed like the webhooks.
+/// How long one delivery may take.
+#[derive(Clone, Copy, Debug)]
+pub struct DeliveryTimeouts {
+    /// To establish the connection (TCP and, for HTTPS, TLS).
+    pub connect: Duration,
+    /// For the whole request, answer included.
+    pub total: Duration,
+}
+
+impl Default for DeliveryTimeouts {
+    fn default() -> DeliveryTimeouts {
+        DeliveryTimeouts {
+            connect: Duration::from_secs(5),
+            total: Duration::from_secs(10),
+        }
+    }
+}
+
+impl DeliveryTimeouts {
+    /// An HTTP client that gives up on a receiver after these timeouts.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .connect_timeout(self.connect)
+            .timeout(self.total)
+            .build()
+            // Only a TLS backend that cannot start fails here; the default client has the
+            // same backend and would fail the same way at its first request.
+            .unwrap_or_default()
+    }
+}
+
+/// An HTTP SMS gateway: POSTs `{"id","to","text"}`, signed like the webhooks. Its client
+/// should come from [`DeliveryTimeouts::client`].
 pub struct HttpSmsGateway {
     pub url: String,
     pub secret: String,
@@ -114,15 +152,13 @@ impl Outbox {
         webhooks: Arc<dyn WebhookStore>,
         sms: Arc<dyn SmsSink>,
         clock: Arc<dyn Clock>,
+        timeouts: DeliveryTimeouts,
     ) -> Outbox {
         Outbox {
             cases,
             webhooks,
             sms,
-            client: reqwest::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .build()
-                .unwrap_or_default(),
+            client: timeouts.client(),
             clock,
             base_backoff_ms: 1_000,
         }
@@ -177,6 +213,30 @@ impl Outbox {
         }
     }
 
+    /// Delivers the messages of one destination, one after the other.
+    async fn deliver_in_order(&self, messages: Vec<OutboxMessage>) -> Vec<OutboxMessage> {
+        let mut hooks = HashMap::new();
+        let mut attempted = Vec::with_capacity(messages.len());
+        for mut m in messages {
+            let result = self.deliver(&m, &mut hooks).await;
+            m.attempts += 1;
+            match result {
+                Ok(()) => {
+                    m.delivered_at = Some(self.clock.stamp());
+                    m.last_error = None;
+                }
+                Err(e) => {
+                    tracing::warn!(id = m.id, error = %e, "delivery failed; will retry");
+                    m.next_attempt_ms =
+                        self.now_ms() + backoff_ms(self.base_backoff_ms, m.attempts);
+                    m.last_error = Some(e);
+                }
+            }
+            attempted.push(m);
+        }
+        attempted
+    }
+
     /// One pass over the messages that are due; returns how many were attempted.
     ///
     /// The pass's outcomes are recorded together with one flush. Should the host stop between a
@@ -197,25 +257,19 @@ impl Outbox {
         if count == 0 {
             return 0;
         }
-        let mut hooks = HashMap::new();
-        let mut attempted = Vec::with_capacity(count);
-        for mut m in due {
-            let result = self.deliver(&m, &mut hooks).await;
-            m.attempts += 1;
-            match result {
-                Ok(()) => {
-                    m.delivered_at = Some(self.clock.stamp());
-                    m.last_error = None;
-                }
-                Err(e) => {
-                    tracing::warn!(id = m.id, error = %e, "delivery failed; will retry");
-                    m.next_attempt_ms =
-                        self.now_ms() + backoff_ms(self.base_backoff_ms, m.attempts);
-                    m.last_error = Some(e);
-                }
-            }
-            attempted.push(m);
+        // In order within a destination, destinations side by side.
+        let mut by_destination: BTreeMap<String, Vec<OutboxMessage>> = BTreeMap::new();
+        for m in due {
+            by_destination.entry(destination(&m)).or_default().push(m);
         }
+        let passes = by_destination
+            .into_values()
+            .map(|messages| self.deliver_in_order(messages));
+        let attempted: Vec<OutboxMessage> = futures::future::join_all(passes)
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
         let cases = self.cases.clone();
         if let Ok(Err(e)) =
             tokio::task::spawn_blocking(move || cases.messages_attempted(&attempted)).await
@@ -242,6 +296,14 @@ impl Outbox {
                 }
             }
         }
+    }
+}
+
+/// Where a message goes: the SMS gateway, or one department's system.
+fn destination(m: &OutboxMessage) -> String {
+    match &m.message {
+        Message::Sms { .. } => "sms".to_owned(),
+        Message::Webhook { department, .. } => format!("webhook:{department}"),
     }
 }
 

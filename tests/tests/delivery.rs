@@ -1,0 +1,149 @@
+//! No receiver holds up the others (`host/src/notify.rs`): with an SMS gateway that accepts
+//! connections and never answers, and one department's system that drops every connection,
+//! the other departments still get their webhooks at once, and the host still stops promptly.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use lianban::Config;
+use lianban::notify::DeliveryTimeouts;
+use lianban_e2e::{NEWBORN, TestHost, department_of, received_case};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// A receiver that takes everything and remembers what it took.
+async fn receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post({
+            let got = got.clone();
+            move |body: Bytes| {
+                got.lock()
+                    .unwrap()
+                    .push(serde_json::from_slice::<Value>(&body).unwrap());
+                async { "ok" }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, got)
+}
+
+/// Accepts connections and never answers; keeps them open.
+async fn black_hole() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/sms", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    url
+}
+
+/// Accepts connections and closes them at once.
+async fn slammer() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            drop(socket);
+        }
+    });
+    url
+}
+
+async fn wait_for(what: &str, got: &Arc<Mutex<Vec<Value>>>, matter: &str, within: Duration) {
+    let started = Instant::now();
+    while !got.lock().unwrap().iter().any(|m| m["matter"] == matter) {
+        assert!(
+            started.elapsed() < within,
+            "{what}: nothing for {matter} after {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_gateway_and_a_slamming_receiver_delay_no_one_else() {
+    let (health_url, health) = receiver().await;
+    let (police_url, police) = receiver().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::new(dir.path());
+    config.background_every = Duration::from_millis(20);
+    config.retry_base_ms = 30;
+    config.sms_gateway = Some((black_hole().await, "sms-secret".into()));
+    config.delivery_timeouts = DeliveryTimeouts {
+        connect: Duration::from_millis(300),
+        total: Duration::from_millis(800),
+    };
+    let host = TestHost::start_in(dir.path().to_path_buf(), Some(config)).await;
+    host.install_plugins(NEWBORN).await;
+    let slam = slammer().await;
+    for (matter, url) in [
+        ("birth-medical-certificate", health_url.as_str()),
+        ("vaccination-certificate", slam.as_str()),
+        ("birth-registration", police_url.as_str()),
+    ] {
+        let (s, b) = host
+            .put(
+                &format!("/api/v1/departments/{}/webhook", department_of(matter)),
+                &host.tokens.admin,
+                &json!({ "url": url, "secret": "a-signing-key-of-the-department" }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+    }
+
+    // Intake queues an SMS (to the silent gateway) and a webhook to 出生医学证明's department.
+    let id = received_case(&host, &host.tokens.clerk.clone()).await;
+    wait_for(
+        "health",
+        &health,
+        "birth-medical-certificate",
+        Duration::from_secs(3),
+    )
+    .await;
+
+    // Its approval sends 预防接种证办理 to a system that slams the door, and 出生登记 to one that
+    // works: the working one hears at once.
+    let health_token = host
+        .tokens
+        .department(&department_of("birth-medical-certificate"))
+        .to_owned();
+    for step in [
+        json!({ "action": "accept" }),
+        json!({ "action": "decide", "outcome": "approve", "documents": [{ "name": "出生医学证明", "elicense_number": "E-1" }] }),
+    ] {
+        let (s, b) = host
+            .post(
+                &format!("/api/v1/cases/{id}/items/birth-medical-certificate"),
+                &health_token,
+                &step,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+    }
+    wait_for(
+        "police",
+        &police,
+        "birth-registration",
+        Duration::from_secs(3),
+    )
+    .await;
+
+    // And a stop waits for no receiver longer than one delivery's timeout.
+    let started = Instant::now();
+    drop(host.stop().await);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "stopping took {:?}",
+        started.elapsed()
+    );
+}

@@ -36,6 +36,8 @@ pub struct Config {
     pub retry_base_ms: i64,
     /// How long one SMS or webhook delivery may take to connect, and in all.
     pub delivery_timeouts: DeliveryTimeouts,
+    /// Attempts after which a delivery is given up as a dead letter.
+    pub max_delivery_attempts: u32,
     /// How often the supervisor looks at the clocks.
     pub clock_every: std::time::Duration,
     /// How often expired idempotent answers are forgotten.
@@ -68,6 +70,7 @@ impl Config {
             background_every: std::time::Duration::from_millis(500),
             retry_base_ms: 1_000,
             delivery_timeouts: DeliveryTimeouts::default(),
+            max_delivery_attempts: crate::notify::DEFAULT_MAX_ATTEMPTS,
             clock_every: std::time::Duration::from_secs(60),
             sweep_every: std::time::Duration::from_secs(600),
             replay_inputs: 200,
@@ -197,6 +200,7 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
         config.delivery_timeouts,
     );
     outbox.base_backoff_ms = config.retry_base_ms;
+    outbox.max_attempts = config.max_delivery_attempts.max(1);
     let consultation =
         Consultation::new(store.clone(), clock.clone()).map_err(|e| OpenError::Store {
             path: config.data_dir.clone(),

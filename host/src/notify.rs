@@ -1,6 +1,9 @@
 //! Sends what the outbox holds: SMS to applicants (第十五条、第十七条) and webhooks to the
 //! departments' systems (第十三条). Delivery is at least once; every message carries its outbox
-//! id so a receiver can drop duplicates. Failures are retried with a doubling backoff.
+//! id so a receiver can drop duplicates. Failures are retried with a doubling backoff, up to
+//! [`DEFAULT_MAX_ATTEMPTS`] attempts; then the message is a dead letter, listed for
+//! administrators (`GET /api/v1/outbox/dead`), who can send it again once the receiver is
+//! fixed (`POST /api/v1/outbox/dead/{id}/retry`).
 //!
 //! No receiver can hold up the others or the host: every request has a connect timeout and a
 //! total timeout ([`DeliveryTimeouts`]), and a pass delivers to each destination (the SMS
@@ -21,6 +24,10 @@ use sha2::Sha256;
 use crate::clock::Clock;
 use crate::store::{CaseStore, Webhook, WebhookStore};
 use crate::workflow::outbox::{Message, OutboxMessage, backoff_ms};
+
+/// Attempts before a message is given up: with the default backoff (1 s, doubling, at most
+/// 10 minutes between attempts) that is about two and a half hours of trying.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 24;
 
 pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
 
@@ -144,6 +151,8 @@ pub struct Outbox {
     clock: Arc<dyn Clock>,
     /// First retry delay; later ones double.
     pub base_backoff_ms: i64,
+    /// Attempts after which a message becomes a dead letter.
+    pub max_attempts: u32,
 }
 
 impl Outbox {
@@ -161,6 +170,7 @@ impl Outbox {
             client: timeouts.client(),
             clock,
             base_backoff_ms: 1_000,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
         }
     }
 
@@ -224,6 +234,11 @@ impl Outbox {
                 Ok(()) => {
                     m.delivered_at = Some(self.clock.stamp());
                     m.last_error = None;
+                }
+                Err(e) if m.attempts >= self.max_attempts => {
+                    tracing::error!(id = m.id, error = %e, attempts = m.attempts, "delivery given up: dead letter");
+                    m.dead_at = Some(self.clock.stamp());
+                    m.last_error = Some(e);
                 }
                 Err(e) => {
                     tracing::warn!(id = m.id, error = %e, "delivery failed; will retry");

@@ -147,3 +147,105 @@ async fn a_silent_gateway_and_a_slamming_receiver_delay_no_one_else() {
         started.elapsed()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_given_up_is_a_dead_letter_an_administrator_can_send_again() {
+    // A department system that refuses everything until it is fixed.
+    let fixed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let got = Arc::new(Mutex::new(Vec::<Value>::new()));
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post({
+            let (fixed, got) = (fixed.clone(), got.clone());
+            move |body: Bytes| {
+                let ok = fixed.load(std::sync::atomic::Ordering::SeqCst);
+                if ok {
+                    got.lock()
+                        .unwrap()
+                        .push(serde_json::from_slice::<Value>(&body).unwrap());
+                }
+                async move {
+                    if ok {
+                        axum::http::StatusCode::OK
+                    } else {
+                        axum::http::StatusCode::SERVICE_UNAVAILABLE
+                    }
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::new(dir.path());
+    config.background_every = Duration::from_millis(20);
+    config.retry_base_ms = 20;
+    config.max_delivery_attempts = 3;
+    let host = TestHost::start_in(dir.path().to_path_buf(), Some(config)).await;
+    host.install_plugins(NEWBORN).await;
+    let health = department_of("birth-medical-certificate");
+    let (s, b) = host
+        .put(
+            &format!("/api/v1/departments/{health}/webhook"),
+            &host.tokens.admin,
+            &json!({ "url": url, "secret": "a-signing-key-of-the-department" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let id = received_case(&host, &host.tokens.clerk.clone()).await;
+
+    // Three refusals, and the outbox gives up.
+    let started = Instant::now();
+    let dead = loop {
+        let (s, dead) = host.get("/api/v1/outbox/dead", &host.tokens.admin).await;
+        assert_eq!(s, StatusCode::OK, "{dead}");
+        if let Some(m) = dead.as_array().unwrap().first() {
+            break m.clone();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "never given up"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(dead["case_id"], id.as_str());
+    assert_eq!(dead["attempts"], 3);
+    assert!(dead["dead_at"].is_string(), "{dead}");
+    assert!(
+        dead["last_error"].as_str().unwrap().contains("503"),
+        "{dead}"
+    );
+    // It is not tried again on its own.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(got.lock().unwrap().is_empty());
+
+    // Only an administrator sends it again; once the receiver is fixed, it arrives.
+    let message = dead["id"].as_u64().unwrap();
+    let path = format!("/api/v1/outbox/dead/{message}/retry");
+    let (s, _) = host.post(&path, &host.tokens.clerk, &json!(null)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, b) = host
+        .post(
+            "/api/v1/outbox/dead/999999/retry",
+            &host.tokens.admin,
+            &json!(null),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{b}");
+    fixed.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (s, revived) = host.post(&path, &host.tokens.admin, &json!(null)).await;
+    assert_eq!(s, StatusCode::OK, "{revived}");
+    assert_eq!(revived["attempts"], 0);
+    wait_for(
+        "fixed receiver",
+        &got,
+        "birth-medical-certificate",
+        Duration::from_secs(5),
+    )
+    .await;
+    let (_, dead) = host.get("/api/v1/outbox/dead", &host.tokens.admin).await;
+    assert_eq!(dead, json!([]));
+    drop(host.stop().await);
+}

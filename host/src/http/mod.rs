@@ -152,6 +152,8 @@ pub fn router(state: AppState) -> Router {
             put(notifications::set_webhook),
         )
         .route("/outbox/sent", get(notifications::sent))
+        .route("/outbox/dead", get(notifications::dead))
+        .route("/outbox/dead/{id}/retry", post(notifications::retry))
         .route("/supervision/clocks", get(cases::supervision))
         .route("/calendar", get(calendar::years))
         .route("/calendar/working-days", get(calendar::working_days))

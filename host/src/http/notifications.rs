@@ -33,6 +33,42 @@ pub async fn sent(
         .map(Json)
 }
 
+/// GET /api/v1/outbox/dead — admin: messages given up after their last attempt, oldest first,
+/// each with its last error.
+pub async fn dead(
+    State(app): State<AppState>,
+    caller: Caller,
+    Query(q): Query<SentQuery>,
+) -> Result<Json<Vec<OutboxMessage>>, ApiError> {
+    caller.need(Need::Admin)?;
+    let limit = q.limit.unwrap_or(100).min(1_000);
+    blocking(move || Ok(app.store.dead_messages(limit)?))
+        .await
+        .map(Json)
+}
+
+/// POST /api/v1/outbox/dead/{id}/retry — admin: sends a dead letter again (once the receiver
+/// is fixed), with its attempts counted afresh.
+pub async fn retry(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<u64>,
+) -> Result<Json<OutboxMessage>, ApiError> {
+    caller.need(Need::Admin)?;
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    blocking(move || {
+        app.store.revive_message(id, now_ms)?.ok_or_else(|| {
+            ApiError::not_found(
+                "unknown_dead_letter",
+                format!("没有编号为 {id} 的投递失败消息"),
+                format!("no dead letter {id}"),
+            )
+        })
+    })
+    .await
+    .map(Json)
+}
+
 /// PUT /api/v1/departments/{code}/webhook — admin: where a department's system receives its
 /// items (on distribution and every state change), signed with HMAC-SHA256.
 pub async fn set_webhook(

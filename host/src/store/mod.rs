@@ -235,6 +235,11 @@ pub trait CaseStore: Send + Sync {
     fn messages_attempted(&self, messages: &[OutboxMessage]) -> StoreResult<()>;
     /// Delivered messages, newest first.
     fn sent_messages(&self, limit: usize) -> StoreResult<Vec<OutboxMessage>>;
+    /// Messages given up on (`dead_at` set by `messages_attempted`), oldest first.
+    fn dead_messages(&self, limit: usize) -> StoreResult<Vec<OutboxMessage>>;
+    /// Puts a dead letter back in the outbox, due at once with its attempts counted afresh;
+    /// `None` when there is no such dead letter.
+    fn revive_message(&self, id: u64, now_ms: i64) -> StoreResult<Option<OutboxMessage>>;
 }
 
 /// Where a department's system wants to hear about its items.

@@ -30,6 +30,10 @@ pub struct OutboxMessage {
     pub next_attempt_ms: i64,
     pub last_error: Option<String>,
     pub delivered_at: Option<String>,
+    /// When the outbox gave up on it after its last attempt: a dead letter, kept for an
+    /// administrator to look at and send again.
+    #[serde(default)]
+    pub dead_at: Option<String>,
 }
 
 /// Backoff after `attempts` failures: `base`, twice that, four times … capped at 10 minutes.

@@ -76,6 +76,7 @@ impl SledStore {
                 next_attempt_ms: 0,
                 last_error: None,
                 delivered_at: None,
+                dead_at: None,
             };
             messages.push((number.to_be_bytes(), encode(&message)?));
         }
@@ -288,19 +289,52 @@ impl CaseStore for SledStore {
         // do not need one. A delivered message is copied to the sent log before it leaves the
         // outbox, so a crash in between leaves it in both and it is sent again under the same
         // id — the at-least-once promise — and never lost.
+        // A dead letter likewise is copied before it leaves.
         for m in messages {
             let k = m.id.to_be_bytes();
             let v = encode(m)?;
             if m.delivered_at.is_some() {
                 self.outbox_done.insert(k, v)?;
+            } else if m.dead_at.is_some() {
+                self.outbox_dead.insert(k, v)?;
             } else {
                 self.outbox.insert(k, v)?;
             }
         }
-        for m in messages.iter().filter(|m| m.delivered_at.is_some()) {
+        for m in messages
+            .iter()
+            .filter(|m| m.delivered_at.is_some() || m.dead_at.is_some())
+        {
             self.outbox.remove(m.id.to_be_bytes())?;
         }
         self.durable()
+    }
+
+    fn dead_messages(&self, limit: usize) -> StoreResult<Vec<OutboxMessage>> {
+        self.outbox_dead
+            .iter()
+            .take(limit)
+            .map(|item| {
+                let (_, v) = item?;
+                decode(&v)
+            })
+            .collect()
+    }
+
+    fn revive_message(&self, id: u64, now_ms: i64) -> StoreResult<Option<OutboxMessage>> {
+        let k = id.to_be_bytes();
+        let Some(v) = self.outbox_dead.get(k)? else {
+            return Ok(None);
+        };
+        let mut m: OutboxMessage = decode(&v)?;
+        m.dead_at = None;
+        m.attempts = 0;
+        m.next_attempt_ms = now_ms;
+        // Into the outbox first: a crash in between leaves it in both, sent once more at worst.
+        self.outbox.insert(k, encode(&m)?)?;
+        self.outbox_dead.remove(k)?;
+        self.durable()?;
+        Ok(Some(m))
     }
 
     fn sent_messages(&self, limit: usize) -> StoreResult<Vec<OutboxMessage>> {

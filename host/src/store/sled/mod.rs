@@ -38,6 +38,7 @@
 //! | `department_items`   | department `\0` case id `\0` matter | empty (index)             |
 //! | `outbox`             | u64 BE message id                | `OutboxMessage` (pending)    |
 //! | `outbox_done`        | u64 BE message id                | `OutboxMessage` (delivered)  |
+//! | `outbox_dead`        | u64 BE message id                | `OutboxMessage` (given up)   |
 //! | `webhooks`           | department code                  | `Webhook`                    |
 //!
 //! One process owns the database (sled takes a lock on open).
@@ -97,6 +98,7 @@ pub struct SledStore {
     department_items: sled::Tree,
     outbox: sled::Tree,
     outbox_done: sled::Tree,
+    outbox_dead: sled::Tree,
     webhooks: sled::Tree,
 }
 
@@ -182,6 +184,7 @@ impl SledStore {
             department_items: db.open_tree("department_items")?,
             outbox: db.open_tree("outbox")?,
             outbox_done: db.open_tree("outbox_done")?,
+            outbox_dead: db.open_tree("outbox_dead")?,
             webhooks: db.open_tree("webhooks")?,
             flush: GroupFlush::default(),
             db,

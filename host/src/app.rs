@@ -38,6 +38,9 @@ pub struct Config {
     pub delivery_timeouts: DeliveryTimeouts,
     /// Attempts after which a delivery is given up as a dead letter.
     pub max_delivery_attempts: u32,
+    /// Webhooks may point at loopback, private and link-local addresses (department systems
+    /// on the platform's own network); off, only public addresses are reached.
+    pub allow_private_webhooks: bool,
     /// How often the supervisor looks at the clocks.
     pub clock_every: std::time::Duration,
     /// How often expired idempotent answers are forgotten.
@@ -71,6 +74,7 @@ impl Config {
             retry_base_ms: 1_000,
             delivery_timeouts: DeliveryTimeouts::default(),
             max_delivery_attempts: crate::notify::DEFAULT_MAX_ATTEMPTS,
+            allow_private_webhooks: false,
             clock_every: std::time::Duration::from_secs(60),
             sweep_every: std::time::Duration::from_secs(600),
             replay_inputs: 200,
@@ -198,6 +202,7 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
         sms,
         clock.clone(),
         config.delivery_timeouts,
+        config.allow_private_webhooks,
     );
     outbox.base_backoff_ms = config.retry_base_ms;
     outbox.max_attempts = config.max_delivery_attempts.max(1);

@@ -143,6 +143,10 @@ struct ServeArgs {
     /// Certificate lookups one rules call may make.
     #[arg(long, default_value_t = 8)]
     max_elicense_lookups: u32,
+    /// Let department webhooks point at loopback, private and link-local addresses (department
+    /// systems on the platform's own network).
+    #[arg(long)]
+    allow_private_webhooks: bool,
     /// The key that seals compiled artifacts (default: keys/artifact.key in the data folder;
     /// created on first start).
     #[arg(long)]
@@ -160,6 +164,7 @@ impl ServeArgs {
         config.runtime.compile_timeout = std::time::Duration::from_secs(self.compile_timeout_secs);
         config.runtime.max_elicense_lookups = self.max_elicense_lookups;
         config.max_pending_versions = self.max_pending_versions;
+        config.allow_private_webhooks = self.allow_private_webhooks;
         if let Some(key) = &self.artifact_key {
             config.artifact_key = key.clone();
         }

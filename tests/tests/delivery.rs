@@ -79,6 +79,8 @@ async fn a_silent_gateway_and_a_slamming_receiver_delay_no_one_else() {
     config.background_every = Duration::from_millis(20);
     config.retry_base_ms = 30;
     config.sms_gateway = Some((black_hole().await, "sms-secret".into()));
+    // The receivers run on this machine, a private address the platform refuses by default.
+    config.allow_private_webhooks = true;
     config.delivery_timeouts = DeliveryTimeouts {
         connect: Duration::from_millis(300),
         total: Duration::from_millis(800),
@@ -183,6 +185,7 @@ async fn a_delivery_given_up_is_a_dead_letter_an_administrator_can_send_again() 
     config.background_every = Duration::from_millis(20);
     config.retry_base_ms = 20;
     config.max_delivery_attempts = 3;
+    config.allow_private_webhooks = true;
     let host = TestHost::start_in(dir.path().to_path_buf(), Some(config)).await;
     host.install_plugins(NEWBORN).await;
     let health = department_of("birth-medical-certificate");
@@ -247,5 +250,70 @@ async fn a_delivery_given_up_is_a_dead_letter_an_administrator_can_send_again() 
     .await;
     let (_, dead) = host.get("/api/v1/outbox/dead", &host.tokens.admin).await;
     assert_eq!(dead, json!([]));
+    drop(host.stop().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_reach_no_inward_address_unless_the_platform_allows_it() {
+    let (url, got) = receiver().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::new(dir.path());
+    config.background_every = Duration::from_millis(20);
+    config.retry_base_ms = 20;
+    config.max_delivery_attempts = 2;
+    let host = TestHost::start_in(dir.path().to_path_buf(), Some(config)).await;
+    host.install_plugins(NEWBORN).await;
+    let health = department_of("birth-medical-certificate");
+    let path = format!("/api/v1/departments/{health}/webhook");
+    let secret = "a-signing-key-of-the-department";
+    // Addresses given as IPs are refused when set.
+    for inward in [
+        url.clone(),
+        "http://10.0.0.8/hook".to_owned(),
+        "http://169.254.169.254/latest/meta-data".to_owned(),
+        "http://[::1]:8080/hook".to_owned(),
+    ] {
+        let (s, b) = host
+            .put(
+                &path,
+                &host.tokens.admin,
+                &json!({ "url": inward, "secret": secret }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{inward}: {b}");
+        assert_eq!(b["error"]["code"], "webhook_target_not_allowed");
+    }
+    // A name is resolved when used, and an inward answer reaches nothing.
+    let named = url.replace("127.0.0.1", "localhost");
+    let (s, b) = host
+        .put(
+            &path,
+            &host.tokens.admin,
+            &json!({ "url": named, "secret": secret }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let id = received_case(&host, &host.tokens.clerk.clone()).await;
+    let started = Instant::now();
+    let dead = loop {
+        let (_, dead) = host.get("/api/v1/outbox/dead", &host.tokens.admin).await;
+        if let Some(m) = dead.as_array().unwrap().first() {
+            break m.clone();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "never given up"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(dead["case_id"], id.as_str());
+    assert!(
+        dead["last_error"].as_str().unwrap().contains("public"),
+        "{dead}"
+    );
+    assert!(
+        got.lock().unwrap().is_empty(),
+        "an inward receiver was reached"
+    );
     drop(host.stop().await);
 }

@@ -87,6 +87,15 @@ pub async fn set_webhook(
             "the webhook URL must start with http:// (use a TLS-terminating proxy for https)",
         ));
     }
+    if let Err(why) = crate::notify::target::check(&hook.url, app.config.allow_private_webhooks) {
+        return Err(ApiError::unprocessable(
+            "webhook_target_not_allowed",
+            format!("回调地址不允许：{why}；只能指向公网地址，除非平台配置允许内网地址"),
+            format!(
+                "the webhook address is not allowed: {why}; only public addresses are, unless the platform allows private ones"
+            ),
+        ));
+    }
     if hook.secret.len() < 16 {
         return Err(ApiError::unprocessable(
             "invalid_webhook",

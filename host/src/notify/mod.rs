@@ -11,6 +11,8 @@
 //! time, so one that never answers costs the others nothing and a stop waits at most one
 //! timeout for the pass in progress.
 
+pub mod target;
+
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::pin::Pin;
@@ -70,13 +72,31 @@ impl Default for DeliveryTimeouts {
 impl DeliveryTimeouts {
     /// An HTTP client that gives up on a receiver after these timeouts.
     pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .connect_timeout(self.connect)
-            .timeout(self.total)
+        self.builder()
             .build()
             // Only a TLS backend that cannot start fails here; the default client has the
             // same backend and would fail the same way at its first request.
             .unwrap_or_default()
+    }
+
+    fn builder(&self) -> reqwest::ClientBuilder {
+        reqwest::Client::builder()
+            .connect_timeout(self.connect)
+            .timeout(self.total)
+            // A receiver's redirect could point anywhere, the platform's own network included.
+            .redirect(reqwest::redirect::Policy::none())
+    }
+
+    /// The client for department webhooks: like [`DeliveryTimeouts::client`], and unless
+    /// `allow_private`, host names resolve to public addresses only (`target.rs`).
+    fn webhook_client(&self, allow_private: bool) -> reqwest::Client {
+        let builder = self.builder();
+        let builder = if allow_private {
+            builder
+        } else {
+            builder.dns_resolver(Arc::new(target::PublicOnly))
+        };
+        builder.build().unwrap_or_default()
     }
 }
 
@@ -135,7 +155,7 @@ async fn post_signed(
         .body(body)
         .send()
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| with_causes(&e))?;
     if response.status().is_success() {
         Ok(())
     } else {
@@ -148,6 +168,8 @@ pub struct Outbox {
     webhooks: Arc<dyn WebhookStore>,
     sms: Arc<dyn SmsSink>,
     client: reqwest::Client,
+    /// Webhooks may point at private, loopback and link-local addresses (`target.rs`).
+    allow_private_webhooks: bool,
     clock: Arc<dyn Clock>,
     /// First retry delay; later ones double.
     pub base_backoff_ms: i64,
@@ -162,12 +184,14 @@ impl Outbox {
         sms: Arc<dyn SmsSink>,
         clock: Arc<dyn Clock>,
         timeouts: DeliveryTimeouts,
+        allow_private_webhooks: bool,
     ) -> Outbox {
         Outbox {
             cases,
             webhooks,
             sms,
-            client: timeouts.client(),
+            client: timeouts.webhook_client(allow_private_webhooks),
+            allow_private_webhooks,
             clock,
             base_backoff_ms: 1_000,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
@@ -210,6 +234,9 @@ impl Outbox {
                 };
                 // A department without a system reads its queue through the API instead.
                 let Some(hook) = hook else { return Ok(()) };
+                // Checked again here: the rule may have changed since the address was set.
+                target::check(&hook.url, self.allow_private_webhooks)
+                    .map_err(|e| format!("webhook address refused: {e}"))?;
                 let body = json!({
                     "id": m.id,
                     "case_id": case_id,
@@ -312,6 +339,19 @@ impl Outbox {
             }
         }
     }
+}
+
+/// An error with the errors that caused it: reqwest's own says only that sending failed, the
+/// causes say why (refused, timed out, resolved to no public address).
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }
 
 /// Where a message goes: the SMS gateway, or one department's system.

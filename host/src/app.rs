@@ -28,6 +28,8 @@ pub struct Config {
     pub max_json_bytes: usize,
     /// Largest material or result file, bytes.
     pub max_file_bytes: usize,
+    /// Bytes of files one caller (one token) may upload per day.
+    pub file_quota_bytes_per_day: u64,
     /// An HTTP SMS gateway (`url`, `secret`); without one, SMS go to the sent log only.
     pub sms_gateway: Option<(String, String)>,
     /// How often the outbox and the clocks are looked at.
@@ -69,6 +71,7 @@ impl Config {
             max_upload_bytes: 32 << 20,
             max_json_bytes: 1 << 20,
             max_file_bytes: 20 << 20,
+            file_quota_bytes_per_day: 2 << 30,
             sms_gateway: None,
             background_every: std::time::Duration::from_millis(500),
             retry_base_ms: 1_000,

@@ -29,9 +29,7 @@ impl FileKind {
             Some(FileKind::Jpeg)
         } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
             Some(FileKind::Png)
-        } else if bytes.starts_with(b"PK\x03\x04")
-            && contains(&bytes[..bytes.len().min(64 << 10)], b"OFD.xml")
-        {
+        } else if bytes.starts_with(b"PK\x03\x04") && is_ofd(bytes) {
             Some(FileKind::Ofd)
         } else {
             None
@@ -48,8 +46,11 @@ impl FileKind {
     }
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+/// An OFD document is a ZIP container with `OFD.xml` at its root (GB/T 33190): the container's
+/// directory is read, so bytes that merely mention the name do not pass.
+fn is_ofd(bytes: &[u8]) -> bool {
+    zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .is_ok_and(|archive| archive.file_names().any(|name| name == "OFD.xml"))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -107,12 +108,20 @@ impl MaterialFiles {
         let kind = FileKind::sniff(bytes).ok_or(FileError::Forbidden)?;
         let sha256 = hex::encode(Sha256::digest(bytes));
         if !self.dir.exists(&sha256) {
-            // Written under a temporary name and renamed, so a crash never leaves a partial
-            // file under a real hash.
-            let tmp = format!("{sha256}.partial");
-            let mut f = self.dir.create(&tmp)?;
-            f.write_all(bytes)?;
-            f.sync_all()?;
+            // Written under a temporary name of its own and renamed, so a crash never leaves
+            // a partial file under a real hash, and two uploads of the same bytes at once
+            // never write into one file: each renames its own whole copy, and the second
+            // rename replaces identical bytes.
+            let tmp = format!("{sha256}.{:016x}.partial", rand::random::<u64>());
+            let mut f = self.dir.open_with(
+                &tmp,
+                cap_std::fs::OpenOptions::new().write(true).create_new(true),
+            )?;
+            let written = f.write_all(bytes).and_then(|()| f.sync_all());
+            if let Err(e) = written {
+                let _ = self.dir.remove_file(&tmp);
+                return Err(e.into());
+            }
             self.dir.rename(&tmp, &self.dir, &sha256)?;
             self.dir.open(".")?.sync_all()?;
         }
@@ -153,8 +162,7 @@ mod tests {
         assert_eq!(files.get(&stored.sha256).unwrap().unwrap(), pdf);
         // Stored once.
         assert_eq!(files.put(&pdf).unwrap(), stored);
-        let mut ofd = b"PK\x03\x04\x14\x00\x00\x00".to_vec();
-        ofd.extend_from_slice(b"....OFD.xml....");
+        let ofd = container(&["OFD.xml", "Doc_0/Document.xml"]);
         assert_eq!(files.put(&ofd).unwrap().kind, FileKind::Ofd);
         assert_eq!(
             files.put(b"\x89PNG\r\n\x1a\nrest").unwrap().kind,
@@ -183,6 +191,61 @@ mod tests {
             files.put(&[b'%'; 17]),
             Err(FileError::TooLarge { .. })
         ));
+    }
+
+    /// A ZIP container holding empty entries of these names.
+    fn container(names: &[&str]) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for name in names {
+            zip.start_file(*name, stored).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn an_ofd_is_a_container_with_ofd_xml_at_its_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = MaterialFiles::open(dir.path(), 1 << 20).unwrap();
+        // Bytes that only mention the name, or a container with it in a subfolder, are not.
+        let mut mention = b"PK\x03\x04\x14\x00\x00\x00".to_vec();
+        mention.extend_from_slice(b"....OFD.xml....");
+        for not_ofd in [mention, container(&["Doc_0/OFD.xml"]), container(&[])] {
+            assert!(matches!(files.put(&not_ofd), Err(FileError::Forbidden)));
+        }
+        assert_eq!(
+            files.put(&container(&["OFD.xml"])).unwrap().kind,
+            FileKind::Ofd
+        );
+    }
+
+    #[test]
+    fn the_same_bytes_uploaded_at_once_are_stored_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = std::sync::Arc::new(MaterialFiles::open(dir.path(), 8 << 20).unwrap());
+        let mut pdf = b"%PDF-1.7\n".to_vec();
+        pdf.extend((0..4 << 20).map(|i| (i % 251) as u8));
+        let pdf = std::sync::Arc::new(pdf);
+        let writers: Vec<_> = (0..8)
+            .map(|_| {
+                let (files, pdf) = (files.clone(), pdf.clone());
+                std::thread::spawn(move || files.put(&pdf).map(|f| f.sha256))
+            })
+            .collect();
+        let mut names = std::collections::BTreeSet::new();
+        for w in writers {
+            names.insert(w.join().unwrap().unwrap());
+        }
+        assert_eq!(names.len(), 1);
+        let name = names.into_iter().next().unwrap();
+        assert_eq!(files.get(&name).unwrap().unwrap(), *pdf);
+        // No temporary file is left behind.
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left.len(), 1, "{left:?}");
     }
 
     #[test]

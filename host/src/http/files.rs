@@ -12,15 +12,25 @@ use super::extract::{Caller, Path};
 use crate::app::AppState;
 use crate::auth::Role;
 use crate::files::{FileKind, StoredFile};
+use crate::store::FileUsageStore;
+use sha2::Digest;
 
 /// POST /api/v1/files — any role: the window and the online service upload materials, a
 /// department its result documents. Body: the file. Its type is read from its content; names
-/// are never used as paths.
+/// are never used as paths. Each caller (token) may upload `file_quota_bytes_per_day` a day
+/// (China Standard Time), refused uploads included: the quota bounds what one caller can make
+/// the host receive and keep.
 pub async fn upload(
     State(app): State<AppState>,
     _caller: Caller,
     request: Request,
 ) -> Result<Response, ApiError> {
+    // The extractor above has checked the token; the quota is kept per token, hashed.
+    let caller = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| hex::encode(sha2::Sha256::digest(v.as_bytes())))
+        .unwrap_or_default();
     let bytes = Bytes::from_request(request, &app).await.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
@@ -38,7 +48,29 @@ pub async fn upload(
             )
         }
     })?;
-    let stored: StoredFile = blocking(move || Ok(app.workflow.files.put(&bytes)?)).await?;
+    let day = app.clock.today().to_string();
+    let stored: StoredFile = blocking(move || {
+        let limit = app.config.file_quota_bytes_per_day;
+        if !app
+            .store
+            .add_file_usage(&caller, &day, bytes.len() as u64, limit)?
+        {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "file_quota_exceeded",
+                format!(
+                    "今天上传的文件已达上限（{} MiB），请明天再传或联系管理员",
+                    limit >> 20
+                ),
+                format!(
+                    "today's file upload quota of {} MiB is used up",
+                    limit >> 20
+                ),
+            ));
+        }
+        Ok(app.workflow.files.put(&bytes)?)
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(stored)).into_response())
 }
 

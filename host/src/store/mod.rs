@@ -250,6 +250,13 @@ pub struct Webhook {
     pub secret: String,
 }
 
+/// Bytes each caller uploaded per day, for the material files quota.
+pub trait FileUsageStore: Send + Sync {
+    /// Adds `bytes` to what `caller` uploaded on `day` (`YYYY-MM-DD`) if the total stays within
+    /// `limit`, atomically, and flushes; false (nothing added) when it would not.
+    fn add_file_usage(&self, caller: &str, day: &str, bytes: u64, limit: u64) -> StoreResult<bool>;
+}
+
 pub trait WebhookStore: Send + Sync {
     fn put_webhook(&self, department: &str, hook: &Webhook) -> StoreResult<()>;
     fn webhook(&self, department: &str) -> StoreResult<Option<Webhook>>;

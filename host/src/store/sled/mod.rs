@@ -39,6 +39,7 @@
 //! | `outbox`             | u64 BE message id                | `OutboxMessage` (pending)    |
 //! | `outbox_done`        | u64 BE message id                | `OutboxMessage` (delivered)  |
 //! | `outbox_dead`        | u64 BE message id                | `OutboxMessage` (given up)   |
+//! | `file_usage`         | caller hash `\0` day             | u64 BE bytes uploaded        |
 //! | `webhooks`           | department code                  | `Webhook`                    |
 //!
 //! One process owns the database (sled takes a lock on open).
@@ -50,8 +51,8 @@ use serde::de::DeserializeOwned;
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
 use super::{
-    Batcher, CalendarStore, GroupFlush, IdempotencyStore, PluginStore, Remembered, StoreError,
-    StoreResult, StoredYear, TokenStore, Webhook, WebhookStore,
+    Batcher, CalendarStore, FileUsageStore, GroupFlush, IdempotencyStore, PluginStore, Remembered,
+    StoreError, StoreResult, StoredYear, TokenStore, Webhook, WebhookStore,
 };
 use crate::auth::Principal;
 use case_cache::CaseCache;
@@ -99,6 +100,7 @@ pub struct SledStore {
     outbox: sled::Tree,
     outbox_done: sled::Tree,
     outbox_dead: sled::Tree,
+    file_usage: sled::Tree,
     webhooks: sled::Tree,
 }
 
@@ -185,6 +187,7 @@ impl SledStore {
             outbox: db.open_tree("outbox")?,
             outbox_done: db.open_tree("outbox_done")?,
             outbox_dead: db.open_tree("outbox_dead")?,
+            file_usage: db.open_tree("file_usage")?,
             webhooks: db.open_tree("webhooks")?,
             flush: GroupFlush::default(),
             db,
@@ -506,6 +509,32 @@ impl IdempotencyStore for SledStore {
 
     fn remembered_count(&self) -> StoreResult<usize> {
         Ok(self.idempotency.len())
+    }
+}
+
+impl FileUsageStore for SledStore {
+    fn add_file_usage(&self, caller: &str, day: &str, bytes: u64, limit: u64) -> StoreResult<bool> {
+        let k = key(&[caller.as_bytes(), day.as_bytes()]);
+        let mut added = false;
+        self.file_usage.fetch_and_update(&k, |old| {
+            let used = old
+                .and_then(|v| <[u8; 8]>::try_from(v).ok())
+                .map_or(0, u64::from_be_bytes);
+            match used.checked_add(bytes).filter(|total| *total <= limit) {
+                Some(total) => {
+                    added = true;
+                    Some(total.to_be_bytes().to_vec())
+                }
+                None => {
+                    added = false;
+                    old.map(<[u8]>::to_vec)
+                }
+            }
+        })?;
+        if added {
+            self.durable()?;
+        }
+        Ok(added)
     }
 }
 

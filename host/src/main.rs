@@ -143,6 +143,9 @@ struct ServeArgs {
     /// Certificate lookups one rules call may make.
     #[arg(long, default_value_t = 8)]
     max_elicense_lookups: u32,
+    /// Files one caller (token) may upload per day, MiB.
+    #[arg(long, default_value_t = 2048)]
+    file_quota_mib_per_day: u64,
     /// Let department webhooks point at loopback, private and link-local addresses (department
     /// systems on the platform's own network).
     #[arg(long)]
@@ -165,6 +168,7 @@ impl ServeArgs {
         config.runtime.max_elicense_lookups = self.max_elicense_lookups;
         config.max_pending_versions = self.max_pending_versions;
         config.allow_private_webhooks = self.allow_private_webhooks;
+        config.file_quota_bytes_per_day = self.file_quota_mib_per_day << 20;
         if let Some(key) = &self.artifact_key {
             config.artifact_key = key.clone();
         }

@@ -30,6 +30,9 @@ pub struct Config {
     pub max_file_bytes: usize,
     /// Bytes of files one caller (one token) may upload per day.
     pub file_quota_bytes_per_day: u64,
+    /// Reverse proxies whose `X-Forwarded-For` is believed for the client's address (the
+    /// public consultation's per-client limit).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// An HTTP SMS gateway (`url`, `secret`); without one, SMS go to the sent log only.
     pub sms_gateway: Option<(String, String)>,
     /// How often the outbox and the clocks are looked at.
@@ -72,6 +75,7 @@ impl Config {
             max_json_bytes: 1 << 20,
             max_file_bytes: 20 << 20,
             file_quota_bytes_per_day: 2 << 30,
+            trusted_proxies: Vec::new(),
             sms_gateway: None,
             background_every: std::time::Duration::from_millis(500),
             retry_base_ms: 1_000,

@@ -7,7 +7,10 @@
 //! are) and stored only as a keyed hash, enough to count one support per person per proposal.
 //!
 //! Abuse limits: bounded text, a few proposals per client address per hour, a daily number of
-//! supports per person.
+//! supports per person. The client address is the peer's, or behind a reverse proxy the
+//! platform trusts, the one that proxy reports (`http/consultation.rs`). The hourly counts are
+//! kept in memory for the addresses seen in the last hour only: older ones are pruned as new
+//! proposals come, so a flood of addresses cannot grow the host's memory for longer than that.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -157,8 +160,20 @@ pub struct Consultation {
     /// Key of the supporter hashes; kept in the store so counts survive restarts.
     key: Vec<u8>,
     /// Recent proposals per client address (in memory: a restart forgives).
-    recent: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+    recent: Mutex<Recent>,
 }
+
+#[derive(Default)]
+struct Recent {
+    by_client: HashMap<IpAddr, VecDeque<Instant>>,
+    /// How many addresses the last prune left, and when it ran.
+    pruned: Option<(usize, Instant)>,
+}
+
+/// Addresses kept before a prune that is not yet due by time.
+const PRUNE_ABOVE: usize = 1_024;
+/// Longest between two prunes of the per-address counts.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 fn chars(s: &str) -> usize {
     s.chars().count()
@@ -171,7 +186,7 @@ impl Consultation {
             store,
             clock,
             key,
-            recent: Mutex::new(HashMap::new()),
+            recent: Mutex::new(Recent::default()),
         })
     }
 
@@ -233,10 +248,24 @@ impl Consultation {
 
     /// Counts a proposal against the client's hourly allowance.
     fn admit(&self, client: IpAddr) -> Result<()> {
-        let now = Instant::now();
+        self.admit_at(client, Instant::now())
+    }
+
+    fn admit_at(&self, client: IpAddr, now: Instant) -> Result<()> {
         let hour = Duration::from_secs(3600);
         let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
-        let times = recent.entry(client).or_default();
+        // Addresses whose last proposal is an hour old owe nothing any more and are forgotten:
+        // a sweep over the map at most once a minute, or sooner when it has doubled.
+        let (left, when) = recent.pruned.unwrap_or((0, now));
+        let due = now.duration_since(when) >= PRUNE_EVERY
+            || recent.by_client.len() >= PRUNE_ABOVE.max(2 * left);
+        if due {
+            recent
+                .by_client
+                .retain(|_, times| times.back().is_some_and(|t| now.duration_since(*t) < hour));
+            recent.pruned = Some((recent.by_client.len(), now));
+        }
+        let times = recent.by_client.entry(client).or_default();
         while times
             .front()
             .is_some_and(|t| now.duration_since(*t) >= hour)
@@ -311,8 +340,14 @@ impl Consultation {
         Ok(all)
     }
 
-    /// The public ranking: most supported first, older first among equals.
-    pub fn ranking(&self, status: Option<Status>) -> Result<Vec<PublicProposal>> {
+    /// The public ranking: most supported first, older first among equals; `limit` proposals
+    /// from the `offset`-th.
+    pub fn ranking(
+        &self,
+        status: Option<Status>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<PublicProposal>> {
         let mut all: Vec<Proposal> = self
             .store
             .proposals()?
@@ -320,7 +355,21 @@ impl Consultation {
             .filter(|p| status.is_none_or(|s| p.status == s))
             .collect();
         all.sort_by(|a, b| b.supports.cmp(&a.supports).then(a.id.cmp(&b.id)));
-        Ok(all.into_iter().map(PublicProposal::from).collect())
+        Ok(all
+            .into_iter()
+            .skip(offset)
+            .take(limit)
+            .map(PublicProposal::from)
+            .collect())
+    }
+
+    /// Client addresses whose proposals are counted now.
+    pub fn tracked_clients(&self) -> usize {
+        self.recent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .by_client
+            .len()
     }
 }
 
@@ -335,6 +384,30 @@ pub enum SupportOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_an_hour_old_are_forgotten_as_new_ones_come() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(crate::store::SledStore::open(dir.path()).unwrap());
+        let clock = Arc::new(crate::clock::FixedClock::at_noon(lianban_sdk::Date::ymd(
+            2026, 11, 27,
+        )));
+        let c = Consultation::new(store, clock).unwrap();
+        let start = Instant::now();
+        for i in 0..10_000u32 {
+            let ip = IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + i));
+            c.admit_at(ip, start).unwrap();
+        }
+        assert!(c.tracked_clients() >= 10_000);
+        let later = start + Duration::from_secs(3_601);
+        c.admit_at(IpAddr::from([192, 0, 2, 1]), later).unwrap();
+        assert_eq!(c.tracked_clients(), 1);
+        // An address still within its hour keeps its count.
+        for _ in 1..PROPOSALS_PER_HOUR {
+            c.admit_at(IpAddr::from([192, 0, 2, 1]), later).unwrap();
+        }
+        assert!(c.admit_at(IpAddr::from([192, 0, 2, 1]), later).is_err());
+    }
 
     #[test]
     fn public_view_has_no_contact_and_no_staff_names() {

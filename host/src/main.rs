@@ -143,6 +143,10 @@ struct ServeArgs {
     /// Certificate lookups one rules call may make.
     #[arg(long, default_value_t = 8)]
     max_elicense_lookups: u32,
+    /// A reverse proxy whose X-Forwarded-For header is believed for the client's address
+    /// (repeat for several).
+    #[arg(long = "trusted-proxy")]
+    trusted_proxies: Vec<std::net::IpAddr>,
     /// Files one caller (token) may upload per day, MiB.
     #[arg(long, default_value_t = 2048)]
     file_quota_mib_per_day: u64,
@@ -169,6 +173,7 @@ impl ServeArgs {
         config.max_pending_versions = self.max_pending_versions;
         config.allow_private_webhooks = self.allow_private_webhooks;
         config.file_quota_bytes_per_day = self.file_quota_mib_per_day << 20;
+        config.trusted_proxies = self.trusted_proxies.clone();
         if let Some(key) = &self.artifact_key {
             config.artifact_key = key.clone();
         }

@@ -12,9 +12,10 @@ use crate::clock::Clock;
 use crate::consultation::{Consultation, ConsultationError};
 use crate::elicense::StoredCertificates;
 use crate::files::MaterialFiles;
-use crate::notify::{DeliveryTimeouts, HttpSmsGateway, LogSink, Outbox, SmsSink};
+use crate::notify::{DeliveryTimeouts, ExtraRoots, HttpSmsGateway, LogSink, Outbox, SmsSink};
 use crate::registry::{Registry, RegistryError};
 use crate::runtime::{ArtifactKey, Runtime, RuntimeConfig};
+use crate::secret::SecretKey;
 use crate::store::{IdempotencyStore, SledStore, StoreError};
 use crate::workflow::service::Workflow;
 
@@ -30,6 +31,8 @@ pub struct Config {
     pub max_file_bytes: usize,
     /// Bytes of files one caller (one token) may upload per day.
     pub file_quota_bytes_per_day: u64,
+    /// Timeouts and the connection cap of the API server.
+    pub http: crate::http::HttpLimits,
     /// Reverse proxies whose `X-Forwarded-For` is believed for the client's address (the
     /// public consultation's per-client limit).
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -41,6 +44,9 @@ pub struct Config {
     pub retry_base_ms: i64,
     /// How long one SMS or webhook delivery may take to connect, and in all.
     pub delivery_timeouts: DeliveryTimeouts,
+    /// PEM files of certificate authorities trusted for HTTPS deliveries besides the public
+    /// roots built in (a department's own CA).
+    pub delivery_ca: Vec<PathBuf>,
     /// Attempts after which a delivery is given up as a dead letter.
     pub max_delivery_attempts: u32,
     /// Webhooks may point at loopback, private and link-local addresses (department systems
@@ -61,6 +67,9 @@ pub struct Config {
     /// kept out of the database on purpose: whoever can write the database must not be able to
     /// forge an artifact. Created on first start.
     pub artifact_key: PathBuf,
+    /// The file holding the key of the audit chains' hashes (`workflow/audit.rs`), outside the
+    /// database for the same reason. Created on first start.
+    pub audit_key: PathBuf,
 }
 
 impl Config {
@@ -68,6 +77,7 @@ impl Config {
         let data_dir = data_dir.into();
         Config {
             artifact_key: data_dir.join("keys/artifact.key"),
+            audit_key: data_dir.join("keys/audit.key"),
             max_pending_versions: 20,
             data_dir,
             runtime: RuntimeConfig::default(),
@@ -76,10 +86,12 @@ impl Config {
             max_file_bytes: 20 << 20,
             file_quota_bytes_per_day: 2 << 30,
             trusted_proxies: Vec::new(),
+            http: crate::http::HttpLimits::default(),
             sms_gateway: None,
             background_every: std::time::Duration::from_millis(500),
             retry_base_ms: 1_000,
             delivery_timeouts: DeliveryTimeouts::default(),
+            delivery_ca: Vec::new(),
             max_delivery_attempts: crate::notify::DEFAULT_MAX_ATTEMPTS,
             allow_private_webhooks: false,
             clock_every: std::time::Duration::from_secs(60),
@@ -102,6 +114,15 @@ pub enum OpenError {
     Registry(#[from] RegistryError),
     #[error("cannot open the material files: {0}")]
     Files(std::io::Error),
+    #[error("cannot read or create the audit key {path}: {source}")]
+    AuditKey {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot read the delivery CA certificates: {0}")]
+    DeliveryCa(String),
+    #[error("cannot seal the audit chains: {0}")]
+    Audit(String),
     #[error("cannot read or create the artifact key {path}: {source}")]
     ArtifactKey {
         path: PathBuf,
@@ -185,6 +206,15 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
             path: config.data_dir.clone(),
             source,
         })?;
+    let audit_key_error = |source| OpenError::AuditKey {
+        path: config.audit_key.clone(),
+        source,
+    };
+    // A database without an audit key has chains in the old unkeyed format: they are checked
+    // and sealed with the new key before the key is put in place. Only then — the decision is
+    // never taken from the database, whose writer could otherwise have forged chains sealed.
+    let (audit_key, staged_key) =
+        SecretKey::load_or_stage(&config.audit_key).map_err(audit_key_error)?;
     let files = MaterialFiles::open(&config.data_dir.join("files"), config.max_file_bytes)
         .map_err(OpenError::Files)?;
     let workflow = Arc::new(Workflow::new(
@@ -194,12 +224,23 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
         catalog.clone(),
         files,
         clock.clone(),
+        audit_key,
     ));
+    if let Some(staged) = staged_key {
+        let sealed = workflow
+            .seal_unkeyed_chains()
+            .map_err(|e| OpenError::Audit(e.to_string()))?;
+        if sealed > 0 {
+            tracing::info!(cases = sealed, "audit chains sealed with the new audit key");
+        }
+        staged.commit().map_err(audit_key_error)?;
+    }
+    let roots = ExtraRoots::load(&config.delivery_ca).map_err(OpenError::DeliveryCa)?;
     let sms: Arc<dyn SmsSink> = match &config.sms_gateway {
         Some((url, secret)) => Arc::new(HttpSmsGateway {
             url: url.clone(),
             secret: secret.clone(),
-            client: config.delivery_timeouts.client(),
+            client: config.delivery_timeouts.client(&roots),
         }),
         None => Arc::new(LogSink),
     };
@@ -209,6 +250,7 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
         sms,
         clock.clone(),
         config.delivery_timeouts,
+        &roots,
         config.allow_private_webhooks,
     );
     outbox.base_backoff_ms = config.retry_base_ms;

@@ -23,6 +23,7 @@ pub mod notify;
 pub mod precheck;
 pub mod registry;
 pub mod runtime;
+pub mod secret;
 pub mod store;
 pub mod workflow;
 

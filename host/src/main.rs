@@ -154,10 +154,28 @@ struct ServeArgs {
     /// systems on the platform's own network).
     #[arg(long)]
     allow_private_webhooks: bool,
+    /// Longest a client may take to send a request's headers, and longest a kept-alive
+    /// connection may wait idle for its next request, seconds.
+    #[arg(long, default_value_t = 10)]
+    header_read_timeout_secs: u64,
+    /// Longest a client may take to send a request's body, seconds.
+    #[arg(long, default_value_t = 120)]
+    body_read_timeout_secs: u64,
+    /// Connections served at once; more wait in the listen backlog.
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
     /// The key that seals compiled artifacts (default: keys/artifact.key in the data folder;
     /// created on first start).
     #[arg(long)]
     artifact_key: Option<PathBuf>,
+    /// A PEM file of certificate authorities trusted for HTTPS webhooks and the SMS gateway
+    /// besides the public roots (repeat for several).
+    #[arg(long = "delivery-ca")]
+    delivery_ca: Vec<PathBuf>,
+    /// The key of the audit trail's hashes (default: keys/audit.key in the data folder;
+    /// created on first start). Keep a copy apart from the database's backups.
+    #[arg(long)]
+    audit_key: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -174,8 +192,15 @@ impl ServeArgs {
         config.allow_private_webhooks = self.allow_private_webhooks;
         config.file_quota_bytes_per_day = self.file_quota_mib_per_day << 20;
         config.trusted_proxies = self.trusted_proxies.clone();
+        config.delivery_ca = self.delivery_ca.clone();
+        config.http.header_read = std::time::Duration::from_secs(self.header_read_timeout_secs);
+        config.http.body_read = std::time::Duration::from_secs(self.body_read_timeout_secs);
+        config.http.max_connections = self.max_connections;
         if let Some(key) = &self.artifact_key {
             config.artifact_key = key.clone();
+        }
+        if let Some(key) = &self.audit_key {
+            config.audit_key = key.clone();
         }
         config
     }

@@ -180,6 +180,16 @@ impl TestHost {
         host
     }
 
+    /// A fresh host over a temporary directory, its configuration changed by `edit`.
+    pub async fn start_with(edit: impl FnOnce(&mut Config)) -> TestHost {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::new(dir.path());
+        edit(&mut config);
+        let mut host = TestHost::start_in(dir.path().to_path_buf(), Some(config)).await;
+        host._tempdir = Some(dir);
+        host
+    }
+
     /// Opens (or reopens) `data`; tokens are issued anew.
     pub async fn start_in(data: PathBuf, config: Option<Config>) -> TestHost {
         let clock = Arc::new(FixedClock::at_noon(TODAY));

@@ -59,6 +59,47 @@ async fn slammer() -> String {
     url
 }
 
+/// A host with the newborn plugins, retrying quickly, whose health department's system is at
+/// `url` (on this machine, so private addresses are allowed), and a case taken in for it.
+async fn host_with_webhook(url: &str, edit: impl FnOnce(&mut Config)) -> (TestHost, String) {
+    let host = TestHost::start_with(|c: &mut Config| {
+        c.background_every = Duration::from_millis(20);
+        c.retry_base_ms = 20;
+        c.allow_private_webhooks = true;
+        edit(c);
+    })
+    .await;
+    host.install_plugins(NEWBORN).await;
+    let health = department_of("birth-medical-certificate");
+    let (s, b) = host
+        .put(
+            &format!("/api/v1/departments/{health}/webhook"),
+            &host.tokens.admin,
+            &json!({ "url": url, "secret": "a-signing-key-of-the-department" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let id = received_case(&host, &host.tokens.clerk.clone()).await;
+    (host, id)
+}
+
+/// The first dead letter, once there is one (within ten seconds).
+async fn first_dead_letter(host: &TestHost) -> Value {
+    let started = Instant::now();
+    loop {
+        let (s, dead) = host.get("/api/v1/outbox/dead", &host.tokens.admin).await;
+        assert_eq!(s, StatusCode::OK, "{dead}");
+        if let Some(m) = dead.as_array().unwrap().first() {
+            return m.clone();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "never given up"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn wait_for(what: &str, got: &Arc<Mutex<Vec<Value>>>, matter: &str, within: Duration) {
     let started = Instant::now();
     while !got.lock().unwrap().iter().any(|m| m["matter"] == matter) {
@@ -180,39 +221,10 @@ async fn a_delivery_given_up_is_a_dead_letter_an_administrator_can_send_again() 
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::new(dir.path());
-    config.background_every = Duration::from_millis(20);
-    config.retry_base_ms = 20;
-    config.max_delivery_attempts = 3;
-    config.allow_private_webhooks = true;
-    let host = TestHost::start_in(dir.path().to_path_buf(), Some(config)).await;
-    host.install_plugins(NEWBORN).await;
-    let health = department_of("birth-medical-certificate");
-    let (s, b) = host
-        .put(
-            &format!("/api/v1/departments/{health}/webhook"),
-            &host.tokens.admin,
-            &json!({ "url": url, "secret": "a-signing-key-of-the-department" }),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{b}");
-    let id = received_case(&host, &host.tokens.clerk.clone()).await;
+    let (host, id) = host_with_webhook(&url, |c| c.max_delivery_attempts = 3).await;
 
     // Three refusals, and the outbox gives up.
-    let started = Instant::now();
-    let dead = loop {
-        let (s, dead) = host.get("/api/v1/outbox/dead", &host.tokens.admin).await;
-        assert_eq!(s, StatusCode::OK, "{dead}");
-        if let Some(m) = dead.as_array().unwrap().first() {
-            break m.clone();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "never given up"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let dead = first_dead_letter(&host).await;
     assert_eq!(dead["case_id"], id.as_str());
     assert_eq!(dead["attempts"], 3);
     assert!(dead["dead_at"].is_string(), "{dead}");
@@ -294,18 +306,7 @@ async fn webhooks_reach_no_inward_address_unless_the_platform_allows_it() {
         .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let id = received_case(&host, &host.tokens.clerk.clone()).await;
-    let started = Instant::now();
-    let dead = loop {
-        let (_, dead) = host.get("/api/v1/outbox/dead", &host.tokens.admin).await;
-        if let Some(m) = dead.as_array().unwrap().first() {
-            break m.clone();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "never given up"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let dead = first_dead_letter(&host).await;
     assert_eq!(dead["case_id"], id.as_str());
     assert!(
         dead["last_error"].as_str().unwrap().contains("public"),
@@ -316,4 +317,116 @@ async fn webhooks_reach_no_inward_address_unless_the_platform_allows_it() {
         "an inward receiver was reached"
     );
     drop(host.stop().await);
+}
+
+/// A department system served over HTTPS with a certificate from the department's own CA:
+/// it receives its webhooks once the platform trusts that CA (`--delivery-ca`), and without
+/// it every attempt fails on the certificate — verification is real, not switched off.
+async fn tls_receiver(
+    dir: &std::path::Path,
+) -> (String, std::path::PathBuf, Arc<Mutex<Vec<Value>>>) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .signed_by(&key, &ca, &ca_key)
+        .unwrap();
+    let ca_file = dir.join("department-ca.pem");
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+
+    let tls = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![cert.der().clone()],
+        rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+    )
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "https://localhost:{}/hook",
+        listener.local_addr().unwrap().port()
+    );
+    tokio::spawn({
+        let got = got.clone();
+        async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                let got = got.clone();
+                tokio::spawn(async move {
+                    // A client that refuses the certificate ends the handshake here.
+                    let Ok(stream) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let service = hyper::service::service_fn(
+                        move |req: hyper::Request<hyper::body::Incoming>| {
+                            let got = got.clone();
+                            async move {
+                                use http_body_util::BodyExt;
+                                let body = req.into_body().collect().await?.to_bytes();
+                                got.lock()
+                                    .unwrap()
+                                    .push(serde_json::from_slice::<Value>(&body).unwrap());
+                                Ok::<_, hyper::Error>(hyper::Response::new(
+                                    http_body_util::Full::new(Bytes::from_static(b"ok")),
+                                ))
+                            }
+                        },
+                    );
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        }
+    });
+    (url, ca_file, got)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_webhooks_are_delivered_to_a_receiver_whose_ca_the_platform_trusts() {
+    let keys = tempfile::tempdir().unwrap();
+    let (url, ca_file, got) = tls_receiver(keys.path()).await;
+    for trusted in [false, true] {
+        let (host, id) = host_with_webhook(&url, |c| {
+            c.max_delivery_attempts = 2;
+            if trusted {
+                c.delivery_ca = vec![ca_file.clone()];
+            }
+        })
+        .await;
+        if trusted {
+            wait_for(
+                "https",
+                &got,
+                "birth-medical-certificate",
+                Duration::from_secs(10),
+            )
+            .await;
+            assert!(
+                got.lock()
+                    .unwrap()
+                    .iter()
+                    .all(|m| m["case_id"] == id.as_str())
+            );
+        } else {
+            let dead = first_dead_letter(&host).await;
+            let why = dead["last_error"].as_str().unwrap().to_lowercase();
+            assert!(why.contains("certificate"), "{dead}");
+            assert!(
+                got.lock().unwrap().is_empty(),
+                "delivered to an untrusted certificate"
+            );
+        }
+        drop(host.stop().await);
+    }
 }

@@ -76,7 +76,7 @@ async fn webhooks_are_signed_retried_and_deduplicable_and_sms_are_logged() {
         .put(
             "/api/v1/departments/health/webhook",
             &admin,
-            &json!({ "url": "https://x", "secret": SECRET }),
+            &json!({ "url": "ftp://x/hook", "secret": SECRET }),
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");

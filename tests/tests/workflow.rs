@@ -350,17 +350,36 @@ async fn window_intake_with_a_correction_round_through_to_archive() {
         "receive_result",
         "deliver",
         "archive",
-        "read_personal_data",
     ] {
         assert!(commands.contains(&c), "{c} missing from {commands:?}");
     }
-    let read = audit["events"]
+    // The decision carries what an inspector checks: its outcome and result documents.
+    let decided = audit["events"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|e| e["command"] == "read_personal_data")
+        .find(|e| e["command"] == "decide" && e["matter"] == "birth-registration")
         .unwrap();
-    assert_eq!(read["role"], "department:health");
+    assert_eq!(decided["outcome"], "approve", "{decided:#}");
+    assert_eq!(decided["documents"][0]["name"], "办理结果", "{decided:#}");
+    // Reads of personal data have a chain of their own, and every role's reads are on it:
+    // the clerk's above and the department's just now.
+    assert!(!commands.contains(&"read_personal_data"), "{commands:?}");
+    let readers: Vec<&str> = audit["reads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(readers.last(), Some(&"department:health"), "{readers:?}");
+    assert!(readers.contains(&"clerk"), "{readers:?}");
+    assert!(
+        audit["reads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["command"] == "read_personal_data")
+    );
     drop(host.stop().await);
 }
 

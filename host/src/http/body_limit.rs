@@ -12,7 +12,8 @@
 //!   [`DRAIN_TIME`], then answered 413 — the connection is closed after it, and a client that
 //!   sends more than that bound still sees the reset;
 //! - a body within the limit is read whole and handed on, so the handler's extractor finds it
-//!   complete (its own limit is the same).
+//!   complete (its own limit is the same) — if it arrives within the body-read timeout
+//!   (`server.rs`); a body still trickling in after that is answered 408 `request_timeout`.
 
 use std::time::Duration;
 
@@ -67,28 +68,42 @@ pub(super) async fn enforce(State(app): State<AppState>, request: Request, next:
         return too_large(limit);
     }
 
-    let (parts, mut body) = request.into_parts();
+    let (parts, body) = request.into_parts();
+    // A client that sends its body a byte at a time holds a connection and a task; the whole
+    // body is due within `body_read` of its headers (`server.rs` bounds the headers).
+    let read = tokio::time::timeout(app.config.http.body_read, read_whole(body, limit)).await;
+    match read {
+        Ok(Ok(bytes)) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Ok(Err(response)) => response,
+        Err(_) => too_slow(app.config.http.body_read),
+    }
+}
+
+/// The body, read whole; or the answer when it cannot be read or is over `limit`.
+async fn read_whole(mut body: Body, limit: usize) -> Result<bytes::Bytes, Response> {
     let mut read = BytesMut::new();
     while let Some(frame) = body.frame().await {
         let Ok(frame) = frame else {
-            return ApiError::new(
+            return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "bad_request",
                 "请求内容读取失败",
                 "the request body could not be read",
             )
-            .into_response();
+            .into_response());
         };
         if let Ok(data) = frame.into_data() {
             if read.len() + data.len() > limit {
                 drain(body).await;
-                return too_large(limit);
+                return Err(too_large(limit));
             }
             read.extend_from_slice(&data);
         }
     }
-    next.run(Request::from_parts(parts, Body::from(read.freeze())))
-        .await
+    Ok(read.freeze())
 }
 
 /// Reads and discards what is left of `body`, within the bounds above.
@@ -106,8 +121,22 @@ async fn drain(mut body: Body) {
     .await;
 }
 
+fn too_slow(allowed: Duration) -> Response {
+    let secs = allowed.as_secs();
+    closing(
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            format!("请求内容未在 {secs} 秒内传完"),
+            format!("the request body did not arrive within {secs} seconds"),
+        )
+        .with_details(serde_json::json!({ "body_read_secs": secs }))
+        .into_response(),
+    )
+}
+
 fn too_large(limit: usize) -> Response {
-    let mut response = ApiError::new(
+    let response = ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload_too_large",
         format!("请求内容超过大小上限（{limit} 字节）"),
@@ -115,7 +144,11 @@ fn too_large(limit: usize) -> Response {
     )
     .with_details(serde_json::json!({ "max_bytes": limit }))
     .into_response();
-    // What is left of the body was not read: the connection cannot carry another request.
+    closing(response)
+}
+
+/// What is left of the body was not read: the connection cannot carry another request.
+fn closing(mut response: Response) -> Response {
     response
         .headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));

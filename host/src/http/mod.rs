@@ -20,6 +20,7 @@ mod notifications;
 mod one_things;
 mod openapi;
 mod prechecks;
+mod server;
 
 use std::any::Any;
 use std::future::Future;
@@ -34,6 +35,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 pub use error::ApiError;
 pub use openapi::DOCUMENT as OPENAPI_DOCUMENT;
+pub use server::HttpLimits;
 
 use crate::app::AppState;
 
@@ -195,13 +197,10 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let jobs = crate::jobs::Jobs::start(&state);
-    // Peer addresses feed the consultation's per-client limit.
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let limits = state.config.http.clone();
+    server::run(listener, router(state), &limits, shutdown).await;
     jobs.stop().await;
-    served
+    Ok(())
 }
 
 async fn not_found() -> ApiError {

@@ -78,13 +78,13 @@ pub async fn set_webhook(
     JsonBody(hook): JsonBody<WebhookBody>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     caller.need(Need::Admin)?;
-    // This build speaks plain HTTP to receivers (inside the government network, or through a
-    // TLS-terminating proxy); an https address would fail on every attempt, so it is refused.
-    if !hook.url.starts_with("http://") || hook.url.len() > 2_000 {
+    if !(hook.url.starts_with("https://") || hook.url.starts_with("http://"))
+        || hook.url.len() > 2_000
+    {
         return Err(ApiError::unprocessable(
             "invalid_webhook",
-            "回调地址应为 http:// 开头的网址（需要 TLS 时请经由内网代理）",
-            "the webhook URL must start with http:// (use a TLS-terminating proxy for https)",
+            "回调地址应为 https:// 或 http:// 开头的网址，不超过 2000 个字符",
+            "the webhook URL must start with https:// or http:// and be at most 2,000 characters",
         ));
     }
     if let Err(why) = crate::notify::target::check(&hook.url, app.config.allow_private_webhooks) {

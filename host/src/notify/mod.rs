@@ -69,18 +69,46 @@ impl Default for DeliveryTimeouts {
     }
 }
 
+/// Certificate authorities trusted for HTTPS deliveries besides the public ones built in: a
+/// department's system inside the government network often has a certificate from the
+/// department's own CA.
+#[derive(Clone, Debug, Default)]
+pub struct ExtraRoots(Vec<reqwest::Certificate>);
+
+impl ExtraRoots {
+    /// Every certificate in the PEM files at `paths`.
+    pub fn load(paths: &[std::path::PathBuf]) -> Result<ExtraRoots, String> {
+        let mut roots = Vec::new();
+        for path in paths {
+            let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            if certs.is_empty() {
+                return Err(format!("{}: no certificate in it", path.display()));
+            }
+            roots.extend(certs);
+        }
+        Ok(ExtraRoots(roots))
+    }
+}
+
 impl DeliveryTimeouts {
-    /// An HTTP client that gives up on a receiver after these timeouts.
-    pub fn client(&self) -> reqwest::Client {
-        self.builder()
+    /// An HTTP(S) client that gives up on a receiver after these timeouts and trusts the
+    /// public roots and `roots`.
+    pub fn client(&self, roots: &ExtraRoots) -> reqwest::Client {
+        self.builder(roots)
             .build()
             // Only a TLS backend that cannot start fails here; the default client has the
             // same backend and would fail the same way at its first request.
             .unwrap_or_default()
     }
 
-    fn builder(&self) -> reqwest::ClientBuilder {
-        reqwest::Client::builder()
+    fn builder(&self, roots: &ExtraRoots) -> reqwest::ClientBuilder {
+        let mut builder = reqwest::Client::builder();
+        for root in &roots.0 {
+            builder = builder.add_root_certificate(root.clone());
+        }
+        builder
             .connect_timeout(self.connect)
             .timeout(self.total)
             // A receiver's redirect could point anywhere, the platform's own network included.
@@ -89,8 +117,8 @@ impl DeliveryTimeouts {
 
     /// The client for department webhooks: like [`DeliveryTimeouts::client`], and unless
     /// `allow_private`, host names resolve to public addresses only (`target.rs`).
-    fn webhook_client(&self, allow_private: bool) -> reqwest::Client {
-        let builder = self.builder();
+    fn webhook_client(&self, roots: &ExtraRoots, allow_private: bool) -> reqwest::Client {
+        let builder = self.builder(roots);
         let builder = if allow_private {
             builder
         } else {
@@ -184,13 +212,14 @@ impl Outbox {
         sms: Arc<dyn SmsSink>,
         clock: Arc<dyn Clock>,
         timeouts: DeliveryTimeouts,
+        roots: &ExtraRoots,
         allow_private_webhooks: bool,
     ) -> Outbox {
         Outbox {
             cases,
             webhooks,
             sms,
-            client: timeouts.webhook_client(allow_private_webhooks),
+            client: timeouts.webhook_client(roots, allow_private_webhooks),
             allow_private_webhooks,
             clock,
             base_backoff_ms: 1_000,

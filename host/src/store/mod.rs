@@ -216,12 +216,25 @@ pub struct Commit<'a> {
     pub remember: Option<(&'a str, &'a Remembered)>,
 }
 
+/// Makes the next event of a chain from its last one's number and hash.
+pub type NextEvent<'a> = dyn Fn(Option<(u64, &str)>) -> Event + 'a;
+/// A sealed copy of a chain (given with its head), if it should be replaced.
+pub type Reseal<'a> = dyn Fn(&[Event], Option<&Head>) -> Option<Vec<Event>> + 'a;
+
 pub trait CaseStore: Send + Sync {
     fn commit_case(&self, commit: Commit<'_>) -> StoreResult<()>;
     /// The last committed state, shared with the store's cache of open cases.
     fn case(&self, id: &str) -> StoreResult<Option<Arc<Case>>>;
     fn head(&self, id: &str) -> StoreResult<Option<Head>>;
     fn events(&self, id: &str) -> StoreResult<Vec<Event>>;
+    /// Appends to the case's chain of reads the event `next` makes from its last one (number
+    /// and hash), durably. The command chain's head does not move.
+    fn append_read(&self, id: &str, next: &NextEvent<'_>) -> StoreResult<()>;
+    /// The case's chain of reads and its head.
+    fn reads(&self, id: &str) -> StoreResult<(Vec<Event>, Option<Head>)>;
+    /// Replaces each command chain `reseal` gives a sealed copy of (and its head); how many
+    /// were replaced.
+    fn reseal_chains(&self, reseal: &Reseal<'_>) -> StoreResult<usize>;
     /// (case id, matter) of every item ever distributed to `department`.
     fn department_items(&self, department: &str) -> StoreResult<Vec<(String, String)>>;
     /// Every case not yet archived, for the clocks.

@@ -239,7 +239,9 @@ pub enum Effect {
     },
 }
 
-/// The audit record of one command: who, what, why, and the state before and after.
+/// The audit record of one command: who, what, why, and the state before and after; for a
+/// decision also its outcome and the result documents (with their files' sha256), which an
+/// inspector checks against what was handed over.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
     pub command: String,
@@ -247,6 +249,31 @@ pub struct Change {
     pub reason: Option<String>,
     pub before: String,
     pub after: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<ResultDocument>,
+}
+
+impl Change {
+    /// A change with no outcome or documents.
+    pub fn new(
+        command: &str,
+        matter: Option<&str>,
+        reason: Option<&str>,
+        before: String,
+        after: String,
+    ) -> Change {
+        Change {
+            command: command.to_owned(),
+            matter: matter.map(str::to_owned),
+            reason: reason.map(str::to_owned),
+            before,
+            after,
+            outcome: None,
+            documents: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -333,13 +360,20 @@ pub fn advance(
         effects.push(Effect::Sms(Sms::ResultReady { matter: None }));
     }
     next.revision += 1;
-    let change = Change {
-        command: command.name().to_owned(),
-        matter: command.matter().map(str::to_owned),
-        reason: command.reason().map(str::to_owned),
+    let mut change = Change::new(
+        command.name(),
+        command.matter(),
+        command.reason(),
         before,
-        after: state_of(&next, command.matter()),
-    };
+        state_of(&next, command.matter()),
+    );
+    if let Command::Decide {
+        outcome, documents, ..
+    } = command
+    {
+        change.outcome = Some(outcome.as_str().to_owned());
+        change.documents = documents.clone();
+    }
     Ok((next, change, effects))
 }
 

@@ -107,6 +107,16 @@ pub enum Outcome {
     Deny,
 }
 
+impl Outcome {
+    /// As it is written in JSON and on the audit trail.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Approve => "approve",
+            Outcome::Deny => "deny",
+        }
+    }
+}
+
 /// Why the decision clock stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

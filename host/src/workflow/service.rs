@@ -11,7 +11,7 @@ use bytes::Bytes;
 use lianban_sdk::{Channel, Date, MaterialInput, MergedApplication, validate};
 use serde::Deserialize;
 
-use super::audit::Event;
+use super::audit::{Broken, Event, reseal, verify};
 use super::machine::{Change, Command, Ctx, Effect, WorkflowError, advance, apply, state_of};
 use super::model::{
     Applicant, Case, CaseMaterial, CaseStatus, Delivery, Due, ItemStatus, Outcome, ResultDocument,
@@ -25,6 +25,7 @@ use crate::clock::Clock;
 use crate::files::MaterialFiles;
 use crate::precheck::{self, InputError, PrecheckReport};
 use crate::registry::{Registry, RegistryError};
+use crate::secret::SecretKey;
 use crate::store::{CaseStore, Commit, Head, Remembered, StoreError};
 
 /// Who issues a command, as the audit trail names them.
@@ -159,6 +160,24 @@ pub struct Workflow {
     catalog: Arc<Catalog>,
     pub files: MaterialFiles,
     clock: Arc<dyn Clock>,
+    /// Keys the audit chains' hashes (`audit.rs`); kept outside the database.
+    audit_key: SecretKey,
+}
+
+/// A case's audit trail as an inspector reads it: the commands and the reads of its personal
+/// data, each chain checked.
+#[derive(Debug)]
+pub struct AuditTrail {
+    pub events: Vec<Event>,
+    pub events_checked: std::result::Result<(), Broken>,
+    pub reads: Vec<Event>,
+    pub reads_checked: std::result::Result<(), Broken>,
+}
+
+impl AuditTrail {
+    pub fn verified(&self) -> bool {
+        self.events_checked.is_ok() && self.reads_checked.is_ok()
+    }
 }
 
 impl Workflow {
@@ -169,6 +188,7 @@ impl Workflow {
         catalog: Arc<Catalog>,
         files: MaterialFiles,
         clock: Arc<dyn Clock>,
+        audit_key: SecretKey,
     ) -> Workflow {
         Workflow {
             store,
@@ -177,6 +197,7 @@ impl Workflow {
             catalog,
             files,
             clock,
+            audit_key,
         }
     }
 
@@ -199,9 +220,26 @@ impl Workflow {
             .ok_or_else(|| ServiceError::NotFound(id.to_owned()))
     }
 
-    pub fn events(&self, id: &str) -> Result<Vec<Event>> {
+    /// The case's audit trail, both chains verified against their heads.
+    pub fn audit(&self, id: &str) -> Result<AuditTrail> {
         self.case(id)?;
-        Ok(self.store.events(id)?)
+        let events = self.store.events(id)?;
+        let head = self.store.head(id)?;
+        let (reads, reads_head) = self.store.reads(id)?;
+        Ok(AuditTrail {
+            events_checked: verify(&self.audit_key, &events, head.as_ref()),
+            reads_checked: verify(&self.audit_key, &reads, reads_head.as_ref()),
+            events,
+            reads,
+        })
+    }
+
+    /// Seals the audit chains a database kept before the audit key existed, once; how many.
+    pub fn seal_unkeyed_chains(&self) -> Result<usize> {
+        let key = self.audit_key.clone();
+        Ok(self
+            .store
+            .reseal_chains(&|events, head| reseal(&key, events, head))?)
     }
 
     /// Cases in which `department` has an item, with that item's matter.
@@ -274,13 +312,13 @@ impl Workflow {
             },
             &ctx,
         );
-        let mut changes = vec![Change {
-            command: "submit".into(),
-            matter: None,
-            reason: None,
-            before: String::new(),
-            after: state_of(&case, None),
-        }];
+        let mut changes = vec![Change::new(
+            "submit",
+            None,
+            None,
+            String::new(),
+            state_of(&case, None),
+        )];
         let mut effects = Vec::new();
         if case.channel == Channel::Window {
             let command = self.intake_decision(&case, &one_thing, &report, number, &ctx)?;
@@ -446,6 +484,7 @@ impl Workflow {
                 .map(|e| (e.seq, e.hash.clone()))
                 .or_else(|| base_head.as_ref().map(|h| (h.seq, h.hash.clone())));
             events.push(Event::next(
+                &self.audit_key,
                 last.as_ref().map(|(s, h)| (*s, h.as_str())),
                 &at,
                 &actor.name,
@@ -690,34 +729,28 @@ impl Workflow {
         })
     }
 
-    /// Records that department staff read a case's personal data.
-    pub fn record_read(&self, actor: &Actor, id: &str) -> Result<()> {
-        for _ in 0..8 {
-            let case = self.case(id)?;
-            let head = self.store.head(id)?;
-            let state = state_of(&case, None);
-            let change = Change {
-                command: "read_personal_data".into(),
-                matter: None,
-                reason: None,
-                before: state.clone(),
-                after: state,
-            };
-            // The case itself is unchanged; the revision stays, so no command is disturbed.
-            match self.commit(
-                actor,
-                case.clone(),
-                Some(case.revision),
-                head,
-                &[change],
-                &[],
-                None,
-            ) {
-                Err(ServiceError::Store(StoreError::Conflict(_))) => continue,
-                other => return other.map(drop),
-            }
-        }
-        Err(ServiceError::Contended)
+    /// Records, durably, that `actor` read the case's personal data (个人信息保护法: who looked
+    /// at what, and when), on the case's chain of reads. Every role's reads are recorded.
+    pub fn record_read(&self, actor: &Actor, case: &Case) -> Result<()> {
+        let at = self.clock.stamp();
+        let state = state_of(case, None);
+        self.store.append_read(&case.id, &|last| {
+            Event::next(
+                &self.audit_key,
+                last,
+                &at,
+                &actor.name,
+                &actor.role,
+                Change::new(
+                    "read_personal_data",
+                    None,
+                    None,
+                    state.clone(),
+                    state.clone(),
+                ),
+            )
+        })?;
+        Ok(())
     }
 
     /// The supervisor's pass over open cases (电子监察, 第二十四条): settle due dates whose

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use sled::transaction::{ConflictableTransactionError, Transactional};
 
 use super::{SledStore, decode, encode, key, tx_error};
-use crate::store::{CaseStore, Commit, Head, StoreError, StoreResult};
+use crate::store::{CaseStore, Commit, Head, NextEvent, Reseal, StoreError, StoreResult};
 use crate::workflow::audit::Event;
 use crate::workflow::outbox::OutboxMessage;
 use crate::workflow::{Case, CaseStatus, ItemStatus};
@@ -114,6 +114,14 @@ impl SledStore {
     /// transaction costs two log writes synced by sled's IO threads, the largest part of a
     /// durable command's cost (see the README's benchmarks).
     fn apply_commits(&self, batch: &[Prepared]) -> Vec<StoreResult<()>> {
+        // Marked before the transaction makes them visible, cleared after the flush.
+        let marks = self.unflushed.mark(
+            batch.iter().map(|p| p.case.id.clone()).collect(),
+            batch
+                .iter()
+                .flat_map(|p| p.messages.iter().map(|(k, _)| u64::from_be_bytes(*k)))
+                .collect(),
+        );
         let applied = (
             &self.cases,
             &self.case_heads,
@@ -188,16 +196,31 @@ impl SledStore {
             Ok(outcomes) => outcomes,
             Err(e) => return batch.iter().map(|_| Err(e.clone())).collect(),
         };
-        for (p, outcome) in batch.iter().zip(&outcomes) {
-            if outcome.is_ok() {
-                self.case_cache.committed(p.case.clone());
+        #[cfg(test)]
+        if let Some(hook) = self
+            .before_flush
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            hook();
+        }
+        match self.durable() {
+            Ok(()) => {
+                for (p, outcome) in batch.iter().zip(&outcomes) {
+                    if outcome.is_ok() {
+                        self.case_cache.committed(p.case.clone());
+                    }
+                }
+            }
+            // The writers hear the error; the cache keeps the last durable state.
+            Err(e) => {
+                for outcome in outcomes.iter_mut().filter(|o| o.is_ok()) {
+                    *outcome = Err(e.clone());
+                }
             }
         }
-        if let Err(e) = self.durable() {
-            for outcome in outcomes.iter_mut().filter(|o| o.is_ok()) {
-                *outcome = Err(e.clone());
-            }
-        }
+        drop(marks);
         outcomes
     }
 }
@@ -215,6 +238,7 @@ impl CaseStore for SledStore {
     }
 
     fn case(&self, id: &str) -> StoreResult<Option<Arc<Case>>> {
+        self.unflushed.wait_for_case(id);
         if let Some(case) = self.case_cache.get(id) {
             return Ok(Some(case));
         }
@@ -232,6 +256,18 @@ impl CaseStore for SledStore {
 
     fn events(&self, id: &str) -> StoreResult<Vec<Event>> {
         self.scan(&self.case_events, &key(&[id.as_bytes(), b""]))
+    }
+
+    fn append_read(&self, id: &str, next: &NextEvent<'_>) -> StoreResult<()> {
+        self.append_read_event(id, next)
+    }
+
+    fn reads(&self, id: &str) -> StoreResult<(Vec<Event>, Option<Head>)> {
+        self.read_events(id)
+    }
+
+    fn reseal_chains(&self, reseal: &Reseal<'_>) -> StoreResult<usize> {
+        self.reseal_unkeyed_chains(reseal)
     }
 
     fn department_items(&self, department: &str) -> StoreResult<Vec<(String, String)>> {
@@ -274,7 +310,8 @@ impl CaseStore for SledStore {
         for item in self.outbox.iter() {
             let (_, v) = item?;
             let m: OutboxMessage = decode(&v)?;
-            if m.next_attempt_ms <= now_ms {
+            // Sent only once the commit that wrote it is durable.
+            if m.next_attempt_ms <= now_ms && !self.unflushed.message_pending(m.id) {
                 due.push(m);
                 if due.len() >= limit {
                     break;
@@ -376,17 +413,12 @@ mod tests {
         let at = "2026-11-27T10:00:00+08:00";
         let head = store.head(&case.id)?;
         let event = Event::next(
+            &crate::secret::SecretKey::random(),
             head.as_ref().map(|h| (h.seq, h.hash.as_str())),
             at,
             "测试",
             "system",
-            Change {
-                command: "test".into(),
-                matter: None,
-                reason: None,
-                before: String::new(),
-                after: String::new(),
-            },
+            Change::new("test", None, None, String::new(), String::new()),
         );
         store.commit_case(Commit {
             at,
@@ -578,6 +610,61 @@ mod tests {
             .map(|m| m.message)
             .collect();
         assert_eq!(sent, [sms("办结"), sms("收件")]);
+    }
+
+    /// The outbox worker and case readers act on a commit only once its flush has returned:
+    /// an SMS for a commit a crash could still lose must not leave.
+    #[test]
+    fn nothing_is_seen_before_its_flush_returned() {
+        use crate::workflow::outbox::Message;
+        use std::sync::mpsc;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SledStore::open(dir.path()).unwrap());
+        let (applied_tx, applied) = mpsc::channel::<()>();
+        let (go, go_rx) = mpsc::channel::<()>();
+        let go_rx = std::sync::Mutex::new(go_rx);
+        *store.before_flush.lock().unwrap() = Some(Box::new(move || {
+            applied_tx.send(()).unwrap();
+            go_rx.lock().unwrap().recv().unwrap();
+        }));
+        let case = Arc::new(open_case("w"));
+        let committing = std::thread::spawn({
+            let store = store.clone();
+            let case = case.clone();
+            move || {
+                store.commit_case(Commit {
+                    at: "2026-11-27T10:00:00+08:00",
+                    case: &case,
+                    json: &serde_json::to_vec(case.as_ref()).unwrap(),
+                    base_revision: None,
+                    base_head: None,
+                    events: &[],
+                    messages: &[Message::Sms {
+                        to: "13800000000".into(),
+                        text: "收件".into(),
+                    }],
+                    remember: None,
+                })
+            }
+        });
+        applied.recv().unwrap();
+        // Applied in sled, not yet flushed: the message is in the tree …
+        assert_eq!(store.outbox.len(), 1);
+        // … but not due, and a reader of the case waits.
+        assert!(store.due_messages(i64::MAX, 10).unwrap().is_empty());
+        let reader = std::thread::spawn({
+            let store = store.clone();
+            move || store.case("w").unwrap().map(|c| c.id.clone())
+        });
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        assert!(
+            !reader.is_finished(),
+            "a case was read before its flush returned"
+        );
+        go.send(()).unwrap();
+        committing.join().unwrap().unwrap();
+        assert_eq!(reader.join().unwrap().as_deref(), Some("w"));
+        assert_eq!(store.due_messages(i64::MAX, 10).unwrap().len(), 1);
     }
 
     /// Two commands on one case finish their commits in one order and may report them to the

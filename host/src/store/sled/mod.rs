@@ -34,6 +34,7 @@
 //! | `cases`              | case id                          | `Case`                       |
 //! | `case_heads`         | case id                          | `Head` (last event seq, hash)|
 //! | `case_events`        | case id `\0` u64 BE seq          | `Event` (audit hash chain)   |
+//! | `case_reads`         | `e\0` case id `\0` u64 BE seq; `h\0` case id | `Event` (reads chain); `Head` |
 //! | `open_cases`         | case id                          | empty (cases not archived)   |
 //! | `department_items`   | department `\0` case id `\0` matter | empty (index)             |
 //! | `outbox`             | u64 BE message id                | `OutboxMessage` (pending)    |
@@ -56,6 +57,7 @@ use super::{
 };
 use crate::auth::Principal;
 use case_cache::CaseCache;
+use unflushed::Unflushed;
 
 use crate::registry::{Activation, Grant, PluginVersion, RecordedInput, ReplayReport, Schedule};
 
@@ -94,6 +96,13 @@ pub struct SledStore {
     case_events: sled::Tree,
     open_cases: sled::Tree,
     case_cache: CaseCache,
+    unflushed: Unflushed,
+    case_reads: sled::Tree,
+    /// One append to a chain of reads at a time (`reads.rs`).
+    read_appends: std::sync::Mutex<()>,
+    /// Runs after a commit's transaction and before its flush: a test's view of the window.
+    #[cfg(test)]
+    before_flush: std::sync::Mutex<Option<Box<dyn Fn() + Send>>>,
     /// Concurrent commands share transactions (see `store/batch.rs`).
     commits: Batcher<cases::Prepared, StoreResult<()>>,
     department_items: sled::Tree,
@@ -109,6 +118,8 @@ mod cases;
 mod catalog;
 mod consultation;
 mod elicenses;
+mod reads;
+mod unflushed;
 
 fn key(parts: &[&[u8]]) -> Vec<u8> {
     parts.join(&0u8)
@@ -182,6 +193,11 @@ impl SledStore {
             case_events: db.open_tree("case_events")?,
             open_cases: db.open_tree("open_cases")?,
             case_cache: CaseCache::default(),
+            unflushed: Unflushed::default(),
+            case_reads: db.open_tree("case_reads")?,
+            read_appends: std::sync::Mutex::new(()),
+            #[cfg(test)]
+            before_flush: std::sync::Mutex::new(None),
             commits: Batcher::default(),
             department_items: db.open_tree("department_items")?,
             outbox: db.open_tree("outbox")?,

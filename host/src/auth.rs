@@ -93,6 +93,20 @@ pub enum Need {
     ClerkOrApplicant,
 }
 
+impl Need {
+    /// The roles that meet this need, as the API document names them (`x-roles`).
+    pub fn roles(self) -> &'static [&'static str] {
+        match self {
+            Need::Staff => &["admin", "clerk", "department"],
+            Need::Clerk => &["admin", "clerk"],
+            Need::Admin => &["admin"],
+            Need::Department => &["department"],
+            Need::AdminOrDepartment => &["admin", "department"],
+            Need::ClerkOrApplicant => &["admin", "clerk", "applicant"],
+        }
+    }
+}
+
 pub fn permits(role: &Role, need: Need) -> bool {
     match need {
         Need::Staff => !matches!(role, Role::Applicant),
@@ -159,6 +173,33 @@ impl Auth {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The document's `x-roles` and the check are one policy.
+    #[test]
+    fn the_roles_a_need_names_are_the_roles_it_permits() {
+        let roles = [
+            ("admin", Role::Admin),
+            ("clerk", Role::Clerk),
+            ("applicant", Role::Applicant),
+            ("department", Role::Department("tax".into())),
+        ];
+        for need in [
+            Need::Staff,
+            Need::Clerk,
+            Need::Admin,
+            Need::Department,
+            Need::AdminOrDepartment,
+            Need::ClerkOrApplicant,
+        ] {
+            for (name, role) in &roles {
+                assert_eq!(
+                    need.roles().contains(name),
+                    permits(role, need),
+                    "{need:?} and {name}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn roles_round_trip() {

@@ -14,10 +14,11 @@ use serde::{Deserialize, Serialize};
 use crate::store::{CalendarStore, StoreError, StoredYear};
 
 /// One day of a holiday notice, in the holiday-cn file format.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OfficialDay {
     pub name: String,
+    #[schema(value_type = String, format = Date)]
     pub date: Date,
     /// `true`: a holiday on what would be a working day; `false`: a make-up working day (调休)
     /// on what would be a weekend.
@@ -26,12 +27,14 @@ pub struct OfficialDay {
 
 /// A year's notice as holiday-cn publishes it (`{year}.json`), which is also the body an
 /// administrator uploads.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct YearFile {
     #[serde(rename = "$schema", default, skip_serializing)]
+    #[schema(ignore)]
     pub schema: Option<String>,
     #[serde(rename = "$id", default, skip_serializing)]
+    #[schema(ignore)]
     pub id: Option<String>,
     pub year: u16,
     #[serde(default)]
@@ -64,9 +67,11 @@ pub enum CalendarError {
 }
 
 /// Where a year's data came from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct YearSummary {
     pub year: u16,
+    /// `builtin` or who loaded it.
+    #[schema(value_type = String)]
     pub source: &'static str,
     pub holidays: usize,
     pub make_up_days: usize,

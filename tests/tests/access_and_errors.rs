@@ -509,3 +509,60 @@ async fn every_documented_route_exists_and_every_route_is_documented() {
     }
     drop(host.stop().await);
 }
+
+/// The generated part of the contract (`host/src/http/contract.rs`): each operation's roles
+/// are the ones its route enforces, with the answers a guarded or body-taking route gives,
+/// and every schema it names is in the document.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generated_operations_state_the_roles_their_routes_enforce() {
+    let host = TestHost::start().await;
+    let (_, doc) = host.get("/api/v1/openapi.json", "").await;
+    let op = |path: &str, method: &str| doc["paths"][path][method].clone();
+
+    let load = op("/api/v1/calendar/{year}", "put");
+    assert_eq!(load["x-roles"], json!(["admin"]), "{load:#}");
+    for status in ["200", "400", "401", "403", "408", "413", "415", "422"] {
+        assert!(
+            load["responses"][status].is_object(),
+            "PUT /calendar/{{year}} does not document {status}: {load:#}"
+        );
+    }
+    assert!(load["requestBody"]["content"]["application/json"]["schema"].is_object());
+    let show = op("/api/v1/dictionary", "get");
+    assert_eq!(show["x-roles"], json!([]), "{show:#}");
+    assert!(show.get("security").is_none(), "{show:#}");
+    assert!(show["responses"].get("401").is_none(), "{show:#}");
+    assert_eq!(
+        op("/api/v1/calendar", "get")["x-roles"],
+        json!(["admin", "clerk", "department"])
+    );
+
+    // As documented, so enforced.
+    let year = serde_json::from_str::<Value>(include_str!("../../host/data/holiday-cn/2026.json"))
+        .unwrap();
+    let (s, b) = host
+        .put("/api/v1/calendar/2026", &host.tokens.clerk, &year)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+    let (s, b) = host.put("/api/v1/calendar/2026", "", &year).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{b}");
+    let (s, b) = host
+        .put("/api/v1/calendar/2026", &host.tokens.admin, &year)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, _) = host.get("/api/v1/dictionary", "").await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, b) = host.get("/api/v1/calendar", &host.applicant_token()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+
+    // Every schema an operation names is defined.
+    let text = doc.to_string();
+    for name in text.split("#/components/schemas/").skip(1) {
+        let name = name.split('"').next().unwrap();
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "{name} is referenced but not defined"
+        );
+    }
+    drop(host.stop().await);
+}

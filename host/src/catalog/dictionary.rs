@@ -15,11 +15,12 @@ use serde::{Deserialize, Serialize};
 use crate::store::{CatalogStore, StoreResult};
 
 /// A form field of the dictionary.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FieldEntry {
     pub key: String,
     /// zh-CN label shown on the one form.
     pub label: String,
+    #[schema(value_type = crate::http::schemas::FieldKindSchema)]
     pub kind: FieldKind,
     #[serde(default)]
     pub choices: Vec<String>,
@@ -28,18 +29,19 @@ pub struct FieldEntry {
 }
 
 /// A material of the dictionary (材料目录).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MaterialEntry {
     pub code: String,
     pub name: String,
     /// The paper form usually asked for; a matter may ask for a stricter one.
+    #[schema(value_type = crate::http::schemas::PaperFormSchema)]
     pub paper: PaperForm,
     /// The 电子证照 type that replaces the paper, if one exists.
     #[serde(default)]
     pub elicense: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Dictionary {
     pub fields: BTreeMap<String, FieldEntry>,
     pub materials: BTreeMap<String, MaterialEntry>,

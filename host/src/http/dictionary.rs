@@ -7,25 +7,32 @@ use axum::http::StatusCode;
 use lianban_sdk::{FieldKind, PaperForm};
 use serde::Deserialize;
 
+use utoipa::ToSchema;
+
 use super::blocking;
+use super::contract::ErrorBody;
 use super::error::ApiError;
-use super::extract::{Caller, Json as JsonBody, Path};
+use super::extract::{Json as JsonBody, Path};
+use super::schemas::{FieldKindSchema, PaperFormSchema};
 use crate::app::AppState;
-use crate::auth::Need;
 use crate::catalog::{Dictionary, FieldEntry, MaterialEntry};
 use crate::keys::is_key;
 
 /// GET /api/v1/dictionary — public.
+#[utoipa::path(get, path = "/dictionary", tag = "dictionary",
+    summary = "The data dictionary: every form field and material a plugin may use (第九条)",
+    responses((status = 200, description = "fields and materials by key", body = Dictionary)))]
 pub async fn show(State(app): State<AppState>) -> Result<Json<Dictionary>, ApiError> {
     blocking(move || Ok(app.catalog.dictionary()?))
         .await
         .map(Json)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FieldBody {
     label: String,
+    #[schema(value_type = FieldKindSchema)]
     kind: FieldKind,
     #[serde(default)]
     choices: Vec<String>,
@@ -53,13 +60,20 @@ fn check_key(key: &str) -> Result<(), ApiError> {
 /// PUT /api/v1/dictionary/fields/{key} — admin. Adds a field or rewords one. Its kind and
 /// choices cannot change while an active plugin declares the field: that plugin's checks
 /// were written for the old kind.
+#[utoipa::path(put, path = "/dictionary/fields/{key}", tag = "dictionary",
+    summary = "Add a form field to the dictionary, or reword one",
+    params(("key" = String, Path, description = "the field's key: a-z, 0-9, `.` and `-`, starting with a letter")),
+    request_body = FieldBody,
+    responses(
+        (status = 200, description = "the entry as stored", body = FieldEntry),
+        (status = 409, description = "`dictionary_entry_in_use`: active rules use the field with its present kind or choices", body = ErrorBody),
+        (status = 422, description = "`dictionary_entry_invalid`: a bad key, an empty label, a choice field without choices", body = ErrorBody),
+    ))]
 pub async fn put_field(
     State(app): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     JsonBody(body): JsonBody<FieldBody>,
 ) -> Result<Json<FieldEntry>, ApiError> {
-    caller.need(Need::Admin)?;
     check_key(&key)?;
     if body.label.trim().is_empty() {
         return Err(invalid(
@@ -117,10 +131,11 @@ pub async fn put_field(
     .map(Json)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MaterialBody {
     name: String,
+    #[schema(value_type = PaperFormSchema)]
     paper: PaperForm,
     #[serde(default)]
     elicense: Option<String>,
@@ -128,13 +143,19 @@ pub struct MaterialBody {
 
 /// PUT /api/v1/dictionary/materials/{code} — admin. Adds a material to the catalog of
 /// materials or changes its name, usual paper form or the 电子证照 that replaces it.
+#[utoipa::path(put, path = "/dictionary/materials/{code}", tag = "dictionary",
+    summary = "Add a material to the catalog of materials, or change one",
+    params(("code" = String, Path, description = "the material's code: a-z, 0-9, `.` and `-`, starting with a letter")),
+    request_body = MaterialBody,
+    responses(
+        (status = 200, description = "the entry as stored", body = MaterialEntry),
+        (status = 422, description = "`dictionary_entry_invalid`: a bad code or an empty name", body = ErrorBody),
+    ))]
 pub async fn put_material(
     State(app): State<AppState>,
-    caller: Caller,
     Path(code): Path<String>,
     JsonBody(body): JsonBody<MaterialBody>,
 ) -> Result<Json<MaterialEntry>, ApiError> {
-    caller.need(Need::Admin)?;
     check_key(&code)?;
     if body.name.trim().is_empty() {
         return Err(invalid(

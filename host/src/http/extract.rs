@@ -184,6 +184,10 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        // Already resolved by the route's guard (`contract.rs`).
+        if let Some(principal) = parts.extensions.get::<Principal>() {
+            return Ok(Caller(principal.clone()));
+        }
         let token = parts
             .headers
             .get(header::AUTHORIZATION)

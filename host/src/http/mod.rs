@@ -7,6 +7,7 @@ mod capabilities;
 mod cases;
 mod catalog;
 mod consultation;
+mod contract;
 mod dictionary;
 pub mod error;
 mod extract;
@@ -20,6 +21,7 @@ mod notifications;
 mod one_things;
 mod openapi;
 mod prechecks;
+pub mod schemas;
 mod server;
 
 use std::any::Any;
@@ -32,9 +34,13 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use tower_http::catch_panic::CatchPanicLayer;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::Need;
+use contract::{Access, guarded};
 
 pub use error::ApiError;
-pub use openapi::DOCUMENT as OPENAPI_DOCUMENT;
 pub use server::HttpLimits;
 
 use crate::app::AppState;
@@ -44,8 +50,16 @@ use crate::app::AppState;
 pub fn router(state: AppState) -> Router {
     let upload_limit = state.config.max_upload_bytes.saturating_add(1);
     let file_limit = state.config.max_file_bytes.saturating_add(1);
-    let api = Router::new()
-        .route("/openapi.json", get(openapi::document))
+    let staff = Access::Token(Need::Staff);
+    let admin = Access::Token(Need::Admin);
+    let api = OpenApiRouter::new()
+        .routes(guarded(&state, staff, routes!(calendar::years)))
+        .routes(guarded(&state, staff, routes!(calendar::working_days)))
+        .routes(guarded(&state, staff, routes!(calendar::year)))
+        .routes(guarded(&state, admin, routes!(calendar::load_year)))
+        .routes(guarded(&state, Access::Public, routes!(dictionary::show)))
+        .routes(guarded(&state, admin, routes!(dictionary::put_field)))
+        .routes(guarded(&state, admin, routes!(dictionary::put_material)))
         .route(
             "/base-catalog",
             get(base_catalog::list).put(base_catalog::import),
@@ -77,12 +91,6 @@ pub fn router(state: AppState) -> Router {
             post(consultation::reply),
         )
         .route("/consultation/inbox", get(consultation::inbox))
-        .route("/dictionary", get(dictionary::show))
-        .route("/dictionary/fields/{key}", put(dictionary::put_field))
-        .route(
-            "/dictionary/materials/{code}",
-            put(dictionary::put_material),
-        )
         .route("/one-things", get(one_things::list))
         .route("/one-things/{code}", get(one_things::show))
         .route("/one-things/{code}/guide", get(guides::json))
@@ -156,12 +164,13 @@ pub fn router(state: AppState) -> Router {
         .route("/outbox/sent", get(notifications::sent))
         .route("/outbox/dead", get(notifications::dead))
         .route("/outbox/dead/{id}/retry", post(notifications::retry))
-        .route("/supervision/clocks", get(cases::supervision))
-        .route("/calendar", get(calendar::years))
-        .route("/calendar/working-days", get(calendar::working_days))
+        .route("/supervision/clocks", get(cases::supervision));
+    let (api, generated) = api.split_for_parts();
+    let document = openapi::Document::new(&generated);
+    let api = api
         .route(
-            "/calendar/{year}",
-            get(calendar::year).put(calendar::load_year),
+            "/openapi.json",
+            get(move || openapi::serve(document.clone())),
         )
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(

@@ -32,8 +32,9 @@ pub const PROPOSALS_PER_HOUR: usize = 5;
 /// Supports one person may give per day (China time).
 pub const SUPPORTS_PER_DAY: u32 = 20;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ProposalKind)]
 pub enum Kind {
     /// 建议新增一件事.
     NewOneThing,
@@ -42,8 +43,9 @@ pub enum Kind {
 }
 
 /// The bureau's answer so far.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ProposalStatus)]
 pub enum Status {
     /// 已收到.
     Received,
@@ -55,7 +57,7 @@ pub enum Status {
     Declined,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Reply {
     pub status: Status,
     pub text: String,
@@ -64,7 +66,7 @@ pub struct Reply {
 }
 
 /// A proposal as stored, contact included.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Proposal {
     pub id: u64,
     pub kind: Kind,
@@ -81,7 +83,7 @@ pub struct Proposal {
 }
 
 /// What the public sees of a proposal: no contact.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PublicProposal {
     pub id: u64,
     pub kind: Kind,
@@ -95,7 +97,7 @@ pub struct PublicProposal {
 }
 
 /// An answer as the public sees it: not who on the bureau's staff wrote it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PublicReply {
     pub status: Status,
     pub text: String,
@@ -126,7 +128,7 @@ impl From<Proposal> for PublicProposal {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewProposal {
     pub kind: Kind,

@@ -536,6 +536,11 @@ async fn generated_operations_state_the_roles_their_routes_enforce() {
         op("/api/v1/calendar", "get")["x-roles"],
         json!(["admin", "clerk", "department"])
     );
+    let support = op("/api/v1/consultation/proposals/{id}/supports", "post");
+    assert_eq!(support["x-roles"], json!(["admin", "clerk", "applicant"]));
+    for status in ["404", "409", "429"] {
+        assert!(support["responses"][status].is_object(), "{support:#}");
+    }
 
     // As documented, so enforced.
     let year = serde_json::from_str::<Value>(include_str!("../../host/data/holiday-cn/2026.json"))
@@ -553,6 +558,14 @@ async fn generated_operations_state_the_roles_their_routes_enforce() {
     let (s, _) = host.get("/api/v1/dictionary", "").await;
     assert_eq!(s, StatusCode::OK);
     let (s, b) = host.get("/api/v1/calendar", &host.applicant_token()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+    let (s, b) = host
+        .post(
+            "/api/v1/consultation/proposals/1/supports",
+            host.tokens.department("health"),
+            &json!({ "person": "someone" }),
+        )
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
 
     // Every schema an operation names is defined.

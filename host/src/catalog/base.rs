@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Level, OneThing};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BaseEntry {
     /// 事项编码 in the base catalog.
     pub code: String,
@@ -28,14 +28,14 @@ pub struct BaseEntry {
 }
 
 /// What one field of an entry was and became.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EntryChange {
     pub code: String,
     pub changes: Vec<String>,
 }
 
 /// A one-thing that references an entry which changed or was removed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Affected {
     pub one_thing: String,
     /// `published` or `draft`.
@@ -46,7 +46,7 @@ pub struct Affected {
     pub what: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ImportReport {
     pub imported_at: String,
     pub imported_by: String,

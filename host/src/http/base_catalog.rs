@@ -7,29 +7,27 @@ use axum::http::{StatusCode, header};
 use bytes::Bytes;
 
 use super::blocking;
+use super::contract::ErrorBody;
 use super::error::ApiError;
 use super::extract::{Caller, bytes_rejection};
 use crate::app::AppState;
-use crate::auth::Need;
 use crate::catalog::base::{BaseEntry, ImportReport, parse_csv};
 
 /// GET /api/v1/base-catalog — any staff.
-pub async fn list(
-    State(app): State<AppState>,
-    caller: Caller,
-) -> Result<Json<Vec<BaseEntry>>, ApiError> {
-    caller.need(Need::Staff)?;
+#[utoipa::path(get, path = "/base-catalog", tag = "catalog",
+    summary = "The provincial base catalog of matters (同源, 第九条)",
+    responses((status = 200, description = "every entry", body = Vec<BaseEntry>)))]
+pub async fn list(State(app): State<AppState>) -> Result<Json<Vec<BaseEntry>>, ApiError> {
     blocking(move || Ok(app.catalog.base()?.into_values().collect()))
         .await
         .map(Json)
 }
 
 /// GET /api/v1/base-catalog/imports — any staff. Oldest first.
-pub async fn imports(
-    State(app): State<AppState>,
-    caller: Caller,
-) -> Result<Json<Vec<ImportReport>>, ApiError> {
-    caller.need(Need::Staff)?;
+#[utoipa::path(get, path = "/base-catalog/imports", tag = "catalog",
+    summary = "The reports of past imports of the base catalog, oldest first",
+    responses((status = 200, description = "one report per import", body = Vec<ImportReport>)))]
+pub async fn imports(State(app): State<AppState>) -> Result<Json<Vec<ImportReport>>, ApiError> {
     blocking(move || Ok(app.catalog.base_imports()?))
         .await
         .map(Json)
@@ -37,12 +35,20 @@ pub async fn imports(
 
 /// PUT /api/v1/base-catalog — admin. Body: the whole catalog as `text/csv` (UTF-8, header
 /// `code,name,department,level,legal_days,basis`). Replies with the import's report.
+#[utoipa::path(put, path = "/base-catalog", tag = "catalog",
+    summary = "Import the province's base catalog, replacing the one held",
+    request_body(content = String, content_type = "text/csv",
+        description = "UTF-8, header `code,name,department,level,legal_days,basis`"),
+    responses(
+        (status = 200, description = "the import's report, with the one-things it affects", body = ImportReport),
+        (status = 422, description = "`base_catalog_invalid`: not UTF-8, or rows with problems (`details.problems`)", body = ErrorBody),
+    ))]
 pub async fn import(
     State(app): State<AppState>,
-    caller: Caller,
+    Caller(principal): Caller,
     request: Request,
 ) -> Result<Json<ImportReport>, ApiError> {
-    let by = caller.need(Need::Admin)?.name.clone();
+    let by = principal.name;
     let is_csv = request
         .headers()
         .get(header::CONTENT_TYPE)

@@ -8,12 +8,13 @@ use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 
 use super::blocking;
+use super::contract::ErrorBody;
 use super::error::ApiError;
 use super::extract::{Caller, Json as JsonBody, Path, Query};
 use crate::app::AppState;
-use crate::auth::Need;
 use crate::consultation::{NewProposal, Proposal, PublicProposal, Status};
 
 /// The address a request comes from: the peer's, or, when the peer is a reverse proxy the
@@ -39,6 +40,14 @@ pub(super) fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAdd
 }
 
 /// POST /api/v1/consultation/proposals — public.
+#[utoipa::path(post, path = "/consultation/proposals", tag = "consultation",
+    summary = "Propose a one-thing or comment on one (第七条); 5 per client address an hour",
+    request_body = NewProposal,
+    responses(
+        (status = 201, description = "the proposal as the public sees it", body = PublicProposal),
+        (status = 422, description = "`proposal_invalid`: the problems in `details.problems`", body = ErrorBody),
+        (status = 429, description = "`too_many_requests`: `details.retry_after_secs`", body = ErrorBody),
+    ))]
 pub async fn propose(
     State(app): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -61,9 +70,11 @@ pub async fn propose(
     .map(|p| (StatusCode::CREATED, Json(p)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct RankingQuery {
+    /// Only proposals with this answer.
     #[serde(default)]
     status: Option<Status>,
     /// Proposals to skip (default 0).
@@ -71,10 +82,15 @@ pub struct RankingQuery {
     offset: Option<usize>,
     /// Proposals to return (default 50, at most 200).
     #[serde(default)]
+    #[param(maximum = 200)]
     limit: Option<usize>,
 }
 
 /// GET /api/v1/consultation/proposals — public: the ranking by support, a page at a time.
+#[utoipa::path(get, path = "/consultation/proposals", tag = "consultation",
+    summary = "Proposals ranked by support, a page at a time",
+    params(RankingQuery),
+    responses((status = 200, description = "a page of the ranking", body = Vec<PublicProposal>)))]
 pub async fn ranking(
     State(app): State<AppState>,
     Query(q): Query<RankingQuery>,
@@ -113,6 +129,13 @@ mod tests {
 }
 
 /// GET /api/v1/consultation/proposals/{id} — public.
+#[utoipa::path(get, path = "/consultation/proposals/{id}", tag = "consultation",
+    summary = "One proposal as the public sees it",
+    params(("id" = u64, Path, description = "the proposal's number")),
+    responses(
+        (status = 200, description = "the proposal", body = PublicProposal),
+        (status = 404, description = "`unknown_proposal`", body = ErrorBody),
+    ))]
 pub async fn show(
     State(app): State<AppState>,
     Path(id): Path<u64>,
@@ -122,7 +145,7 @@ pub async fn show(
         .map(Json)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SupportBody {
     /// Who supports: the identifier the online service or the window knows the person by
@@ -131,19 +154,27 @@ pub struct SupportBody {
 }
 
 /// POST /api/v1/consultation/proposals/{id}/supports — the online service or the window.
+#[utoipa::path(post, path = "/consultation/proposals/{id}/supports", tag = "consultation",
+    summary = "Record an identified person's support, once per person",
+    params(("id" = u64, Path, description = "the proposal's number")),
+    request_body = SupportBody,
+    responses(
+        (status = 200, description = "the proposal with its support counted", body = PublicProposal),
+        (status = 404, description = "`unknown_proposal`", body = ErrorBody),
+        (status = 409, description = "`already_supported`: this person supports it already", body = ErrorBody),
+        (status = 429, description = "`too_many_requests`: the person's supports today are used up", body = ErrorBody),
+    ))]
 pub async fn support(
     State(app): State<AppState>,
-    caller: Caller,
     Path(id): Path<u64>,
     JsonBody(body): JsonBody<SupportBody>,
 ) -> Result<Json<PublicProposal>, ApiError> {
-    caller.need(Need::ClerkOrApplicant)?;
     blocking(move || Ok(app.consultation.support(id, &body.person)?))
         .await
         .map(Json)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplyBody {
     status: Status,
@@ -151,24 +182,31 @@ pub struct ReplyBody {
 }
 
 /// POST /api/v1/consultation/proposals/{id}/replies — admin.
+#[utoipa::path(post, path = "/consultation/proposals/{id}/replies", tag = "consultation",
+    summary = "The bureau answers a proposal",
+    params(("id" = u64, Path, description = "the proposal's number")),
+    request_body = ReplyBody,
+    responses(
+        (status = 200, description = "the proposal with its answers, contact included", body = Proposal),
+        (status = 404, description = "`unknown_proposal`", body = ErrorBody),
+    ))]
 pub async fn reply(
     State(app): State<AppState>,
-    caller: Caller,
+    Caller(principal): Caller,
     Path(id): Path<u64>,
     JsonBody(body): JsonBody<ReplyBody>,
 ) -> Result<Json<Proposal>, ApiError> {
-    let by = caller.need(Need::Admin)?.name.clone();
+    let by = principal.name;
     blocking(move || Ok(app.consultation.answer(id, body.status, body.text, &by)?))
         .await
         .map(Json)
 }
 
 /// GET /api/v1/consultation/inbox — admin: every proposal with its contact, newest first.
-pub async fn inbox(
-    State(app): State<AppState>,
-    caller: Caller,
-) -> Result<Json<Vec<Proposal>>, ApiError> {
-    caller.need(Need::Admin)?;
+#[utoipa::path(get, path = "/consultation/inbox", tag = "consultation",
+    summary = "Every proposal with its contact, newest first",
+    responses((status = 200, description = "the proposals", body = Vec<Proposal>)))]
+pub async fn inbox(State(app): State<AppState>) -> Result<Json<Vec<Proposal>>, ApiError> {
     blocking(move || Ok(app.consultation.inbox()?))
         .await
         .map(Json)

@@ -60,11 +60,32 @@ pub fn router(state: AppState) -> Router {
         .routes(guarded(&state, Access::Public, routes!(dictionary::show)))
         .routes(guarded(&state, admin, routes!(dictionary::put_field)))
         .routes(guarded(&state, admin, routes!(dictionary::put_material)))
-        .route(
-            "/base-catalog",
-            get(base_catalog::list).put(base_catalog::import),
-        )
-        .route("/base-catalog/imports", get(base_catalog::imports))
+        .routes(guarded(&state, admin, routes!(notifications::set_webhook)))
+        .routes(guarded(&state, admin, routes!(notifications::sent)))
+        .routes(guarded(&state, admin, routes!(notifications::dead)))
+        .routes(guarded(&state, admin, routes!(notifications::retry)))
+        .routes(guarded(&state, staff, routes!(base_catalog::list)))
+        .routes(guarded(&state, admin, routes!(base_catalog::import)))
+        .routes(guarded(&state, staff, routes!(base_catalog::imports)))
+        .routes(guarded(&state, staff, routes!(one_things::list)))
+        .routes(guarded(
+            &state,
+            Access::Public,
+            routes!(consultation::ranking),
+        ))
+        .routes(guarded(
+            &state,
+            Access::Public,
+            routes!(consultation::propose),
+        ))
+        .routes(guarded(&state, Access::Public, routes!(consultation::show)))
+        .routes(guarded(
+            &state,
+            Access::Token(Need::ClerkOrApplicant),
+            routes!(consultation::support),
+        ))
+        .routes(guarded(&state, admin, routes!(consultation::reply)))
+        .routes(guarded(&state, admin, routes!(consultation::inbox)))
         .route(
             "/catalog/batches",
             get(catalog::batches).post(catalog::publish),
@@ -77,21 +98,6 @@ pub fn router(state: AppState) -> Router {
         .route("/catalog/drafts/{code}/filing", post(catalog::file))
         .route("/catalog/drafts/{code}/decision", post(catalog::decide))
         .route("/catalog/one-things/{code}/history", get(catalog::history))
-        .route(
-            "/consultation/proposals",
-            get(consultation::ranking).post(consultation::propose),
-        )
-        .route("/consultation/proposals/{id}", get(consultation::show))
-        .route(
-            "/consultation/proposals/{id}/supports",
-            post(consultation::support),
-        )
-        .route(
-            "/consultation/proposals/{id}/replies",
-            post(consultation::reply),
-        )
-        .route("/consultation/inbox", get(consultation::inbox))
-        .route("/one-things", get(one_things::list))
         .route("/one-things/{code}", get(one_things::show))
         .route("/one-things/{code}/guide", get(guides::json))
         .route("/one-things/{code}/guide.html", get(guides::html))
@@ -157,13 +163,6 @@ pub fn router(state: AppState) -> Router {
             post(files::upload).layer(DefaultBodyLimit::max(file_limit)),
         )
         .route("/files/{sha256}", get(files::download))
-        .route(
-            "/departments/{code}/webhook",
-            put(notifications::set_webhook),
-        )
-        .route("/outbox/sent", get(notifications::sent))
-        .route("/outbox/dead", get(notifications::dead))
-        .route("/outbox/dead/{id}/retry", post(notifications::retry))
         .route("/supervision/clocks", get(cases::supervision));
     let (api, generated) = api.split_for_parts();
     let document = openapi::Document::new(&generated);

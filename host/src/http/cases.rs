@@ -450,9 +450,10 @@ pub async fn archive_record(
         }
         app.workflow.record_read(&actor(&principal), &case)?;
         let trail = app.workflow.audit(&id)?;
-        let events = trail.events.clone();
+        let audit_verified = trail.verified();
+        let events = trail.events;
         Ok(ArchiveRecord {
-            audit_verified: trail.verified(),
+            audit_verified,
             case_id: case.id.clone(),
             one_thing: case.one_thing_name.clone(),
             receipt: case.receipt.clone(),

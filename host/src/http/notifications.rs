@@ -10,7 +10,7 @@ use super::contract::ErrorBody;
 use super::error::ApiError;
 use super::extract::{Json as JsonBody, Path, Query};
 use crate::app::AppState;
-use crate::store::{CaseStore, Webhook, WebhookStore};
+use crate::store::{OutboxStore, Webhook, WebhookStore};
 use crate::workflow::outbox::OutboxMessage;
 
 #[derive(Deserialize, IntoParams)]

@@ -24,7 +24,7 @@ use serde_json::json;
 use sha2::Sha256;
 
 use crate::clock::Clock;
-use crate::store::{CaseStore, Webhook, WebhookStore};
+use crate::store::{OutboxStore, Webhook, WebhookStore};
 use crate::workflow::outbox::{Message, OutboxMessage, backoff_ms};
 
 /// Attempts before a message is given up: with the default backoff (1 s, doubling, at most
@@ -192,7 +192,7 @@ async fn post_signed(
 }
 
 pub struct Outbox {
-    cases: Arc<dyn CaseStore>,
+    messages: Arc<dyn OutboxStore>,
     webhooks: Arc<dyn WebhookStore>,
     sms: Arc<dyn SmsSink>,
     client: reqwest::Client,
@@ -207,7 +207,7 @@ pub struct Outbox {
 
 impl Outbox {
     pub fn new(
-        cases: Arc<dyn CaseStore>,
+        messages: Arc<dyn OutboxStore>,
         webhooks: Arc<dyn WebhookStore>,
         sms: Arc<dyn SmsSink>,
         clock: Arc<dyn Clock>,
@@ -216,7 +216,7 @@ impl Outbox {
         allow_private_webhooks: bool,
     ) -> Outbox {
         Outbox {
-            cases,
+            messages,
             webhooks,
             sms,
             client: timeouts.webhook_client(roots, allow_private_webhooks),
@@ -315,8 +315,8 @@ impl Outbox {
     /// id, which is what at-least-once delivery promises its receivers.
     pub async fn run_once(&self) -> usize {
         let now = self.now_ms();
-        let cases = self.cases.clone();
-        let due = match tokio::task::spawn_blocking(move || cases.due_messages(now, 64)).await {
+        let messages = self.messages.clone();
+        let due = match tokio::task::spawn_blocking(move || messages.due_messages(now, 64)).await {
             Ok(Ok(due)) => due,
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "outbox unreadable");
@@ -341,9 +341,9 @@ impl Outbox {
             .into_iter()
             .flatten()
             .collect();
-        let cases = self.cases.clone();
+        let messages = self.messages.clone();
         if let Ok(Err(e)) =
-            tokio::task::spawn_blocking(move || cases.messages_attempted(&attempted)).await
+            tokio::task::spawn_blocking(move || messages.messages_attempted(&attempted)).await
         {
             tracing::error!(error = %e, "could not record the delivery attempts");
         }

@@ -241,6 +241,11 @@ pub trait CaseStore: Send + Sync {
     fn open_cases(&self) -> StoreResult<Vec<Arc<Case>>>;
     /// A fresh, increasing number (case ids, receipt numbers).
     fn next_number(&self) -> StoreResult<u64>;
+}
+
+/// The outbox: messages that commands committed with their cases, on their way out. Written
+/// by `CaseStore::commit_case`, read and moved on by the outbox worker (`notify`).
+pub trait OutboxStore: Send + Sync {
     /// Messages due for an attempt at `now_ms`, oldest first.
     fn due_messages(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<OutboxMessage>>;
     /// Records one pass's attempts together, with one flush: each message delivered (moved to

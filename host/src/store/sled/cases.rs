@@ -1,5 +1,5 @@
-//! Cases, their audit chains and the outbox in sled. A command's writes are atomic; concurrent
-//! commands share one transaction and its flush.
+//! Cases and their audit chains in sled. A command's writes — its case, its event and its
+//! outbox messages — are atomic; concurrent commands share one transaction and its flush.
 
 use std::sync::Arc;
 
@@ -304,99 +304,19 @@ impl CaseStore for SledStore {
     fn next_number(&self) -> StoreResult<u64> {
         Ok(self.db.generate_id()?)
     }
-
-    fn due_messages(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<OutboxMessage>> {
-        let mut due = Vec::new();
-        for item in self.outbox.iter() {
-            let (_, v) = item?;
-            let m: OutboxMessage = decode(&v)?;
-            // Sent only once the commit that wrote it is durable.
-            if m.next_attempt_ms <= now_ms && !self.unflushed.message_pending(m.id) {
-                due.push(m);
-                if due.len() >= limit {
-                    break;
-                }
-            }
-        }
-        Ok(due)
-    }
-
-    fn messages_attempted(&self, messages: &[OutboxMessage]) -> StoreResult<()> {
-        // No sled transaction here: each one seals sled's IO buffer twice, and these writes
-        // do not need one. A delivered message is copied to the sent log before it leaves the
-        // outbox, so a crash in between leaves it in both and it is sent again under the same
-        // id — the at-least-once promise — and never lost.
-        // A dead letter likewise is copied before it leaves.
-        for m in messages {
-            let k = m.id.to_be_bytes();
-            let v = encode(m)?;
-            if m.delivered_at.is_some() {
-                self.outbox_done.insert(k, v)?;
-            } else if m.dead_at.is_some() {
-                self.outbox_dead.insert(k, v)?;
-            } else {
-                self.outbox.insert(k, v)?;
-            }
-        }
-        for m in messages
-            .iter()
-            .filter(|m| m.delivered_at.is_some() || m.dead_at.is_some())
-        {
-            self.outbox.remove(m.id.to_be_bytes())?;
-        }
-        self.durable()
-    }
-
-    fn dead_messages(&self, limit: usize) -> StoreResult<Vec<OutboxMessage>> {
-        self.outbox_dead
-            .iter()
-            .take(limit)
-            .map(|item| {
-                let (_, v) = item?;
-                decode(&v)
-            })
-            .collect()
-    }
-
-    fn revive_message(&self, id: u64, now_ms: i64) -> StoreResult<Option<OutboxMessage>> {
-        let k = id.to_be_bytes();
-        let Some(v) = self.outbox_dead.get(k)? else {
-            return Ok(None);
-        };
-        let mut m: OutboxMessage = decode(&v)?;
-        m.dead_at = None;
-        m.attempts = 0;
-        m.next_attempt_ms = now_ms;
-        // Into the outbox first: a crash in between leaves it in both, sent once more at worst.
-        self.outbox.insert(k, encode(&m)?)?;
-        self.outbox_dead.remove(k)?;
-        self.durable()?;
-        Ok(Some(m))
-    }
-
-    fn sent_messages(&self, limit: usize) -> StoreResult<Vec<OutboxMessage>> {
-        self.outbox_done
-            .iter()
-            .rev()
-            .take(limit)
-            .map(|item| {
-                let (_, v) = item?;
-                decode(&v)
-            })
-            .collect()
-    }
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use lianban_sdk::testing::official_calendar;
     use lianban_sdk::{Channel, Date};
 
     use super::*;
+    use crate::workflow::outbox::Message;
     use crate::workflow::tests as workflow_tests;
     use crate::workflow::{Change, Delivery};
 
-    fn open_case(id: &str) -> Case {
+    pub(in crate::store::sled) fn open_case(id: &str) -> Case {
         let cal = official_calendar();
         let mut case = workflow_tests::case(
             Channel::Online,
@@ -428,6 +348,24 @@ mod tests {
             base_head: head,
             events: &[event],
             messages: &[],
+            remember: None,
+        })
+    }
+
+    /// Commits a new case with `messages` and no events.
+    pub(in crate::store::sled) fn commit_new_with_messages(
+        store: &SledStore,
+        case: &Arc<Case>,
+        messages: &[Message],
+    ) -> StoreResult<()> {
+        store.commit_case(Commit {
+            at: "2026-11-27T10:00:00+08:00",
+            case,
+            json: &serde_json::to_vec(case.as_ref()).unwrap(),
+            base_revision: None,
+            base_head: None,
+            events: &[],
+            messages,
             remember: None,
         })
     }
@@ -559,64 +497,11 @@ mod tests {
         assert_eq!(open_ids(&store).len(), 9);
     }
 
-    /// A pass's outcomes are recorded together: delivered messages move to the sent log, a
-    /// failed one stays due later with its attempt counted, and both hold after a reopen.
-    #[test]
-    fn a_pass_records_deliveries_and_retries_together() {
-        use crate::workflow::outbox::Message;
-        let dir = tempfile::tempdir().unwrap();
-        let store = SledStore::open(dir.path()).unwrap();
-        let case = Arc::new(open_case("m"));
-        let sms = |text: &str| Message::Sms {
-            to: "13800000000".into(),
-            text: text.into(),
-        };
-        store
-            .commit_case(Commit {
-                at: "2026-11-27T10:00:00+08:00",
-                case: &case,
-                json: &serde_json::to_vec(case.as_ref()).unwrap(),
-                base_revision: None,
-                base_head: None,
-                events: &[],
-                messages: &[sms("收件"), sms("受理"), sms("办结")],
-                remember: None,
-            })
-            .unwrap();
-        let mut due = store.due_messages(0, 10).unwrap();
-        assert_eq!(due.len(), 3);
-        for (i, m) in due.iter_mut().enumerate() {
-            m.attempts = 1;
-            if i == 1 {
-                m.next_attempt_ms = 5_000;
-                m.last_error = Some("receiver answered 503".into());
-            } else {
-                m.delivered_at = Some("2026-11-27T10:00:01+08:00".into());
-            }
-        }
-        store.messages_attempted(&due).unwrap();
-
-        drop(store);
-        let store = SledStore::open(dir.path()).unwrap();
-        assert!(store.due_messages(4_999, 10).unwrap().is_empty());
-        let retry = store.due_messages(5_000, 10).unwrap();
-        assert_eq!(retry.len(), 1);
-        assert_eq!(retry[0].message, sms("受理"));
-        assert_eq!(retry[0].attempts, 1);
-        let sent: Vec<Message> = store
-            .sent_messages(10)
-            .unwrap()
-            .into_iter()
-            .map(|m| m.message)
-            .collect();
-        assert_eq!(sent, [sms("办结"), sms("收件")]);
-    }
-
     /// The outbox worker and case readers act on a commit only once its flush has returned:
     /// an SMS for a commit a crash could still lose must not leave.
     #[test]
     fn nothing_is_seen_before_its_flush_returned() {
-        use crate::workflow::outbox::Message;
+        use crate::store::OutboxStore;
         use std::sync::mpsc;
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(SledStore::open(dir.path()).unwrap());
@@ -632,19 +517,14 @@ mod tests {
             let store = store.clone();
             let case = case.clone();
             move || {
-                store.commit_case(Commit {
-                    at: "2026-11-27T10:00:00+08:00",
-                    case: &case,
-                    json: &serde_json::to_vec(case.as_ref()).unwrap(),
-                    base_revision: None,
-                    base_head: None,
-                    events: &[],
-                    messages: &[Message::Sms {
+                commit_new_with_messages(
+                    &store,
+                    &case,
+                    &[Message::Sms {
                         to: "13800000000".into(),
                         text: "收件".into(),
                     }],
-                    remember: None,
-                })
+                )
             }
         });
         applied.recv().unwrap();

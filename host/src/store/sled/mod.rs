@@ -118,6 +118,7 @@ mod cases;
 mod catalog;
 mod consultation;
 mod elicenses;
+mod outbox;
 mod reads;
 mod unflushed;
 

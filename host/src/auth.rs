@@ -79,7 +79,9 @@ pub struct Principal {
 /// What an endpoint requires. Each route states one; `permits` is the whole policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Need {
-    /// Any valid token.
+    /// Any valid token, the online service's included; the handler decides what each may see.
+    Any,
+    /// Any staff token: not the online service.
     Staff,
     /// The window (or the bureau).
     Clerk,
@@ -97,6 +99,7 @@ impl Need {
     /// The roles that meet this need, as the API document names them (`x-roles`).
     pub fn roles(self) -> &'static [&'static str] {
         match self {
+            Need::Any => &["admin", "clerk", "department", "applicant"],
             Need::Staff => &["admin", "clerk", "department"],
             Need::Clerk => &["admin", "clerk"],
             Need::Admin => &["admin"],
@@ -109,6 +112,7 @@ impl Need {
 
 pub fn permits(role: &Role, need: Need) -> bool {
     match need {
+        Need::Any => true,
         Need::Staff => !matches!(role, Role::Applicant),
         Need::Clerk => matches!(role, Role::Clerk | Role::Admin),
         Need::Admin => matches!(role, Role::Admin),
@@ -184,6 +188,7 @@ mod tests {
             ("department", Role::Department("tax".into())),
         ];
         for need in [
+            Need::Any,
             Need::Staff,
             Need::Clerk,
             Need::Admin,
@@ -218,6 +223,7 @@ mod tests {
         let dept = Role::Department("tax".into());
         let online = Role::Applicant;
         let table = [
+            (Need::Any, [true, true, true, true]),
             (Need::Staff, [true, true, true, false]),
             (Need::Clerk, [true, true, false, false]),
             (Need::Admin, [true, false, false, false]),

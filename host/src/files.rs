@@ -10,7 +10,7 @@ use cap_std::fs::Dir;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FileKind {
     Pdf,
@@ -65,7 +65,7 @@ pub enum FileError {
     Io(#[from] std::io::Error),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct StoredFile {
     pub sha256: String,
     pub size: usize,

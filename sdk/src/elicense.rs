@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
     derive(Serialize, Deserialize),
     serde(rename_all = "snake_case")
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Capability {
     /// Looking up the applicant's electronic certificates.
     Elicense,
@@ -43,6 +44,7 @@ impl Capability {
 /// One electronic certificate, as the platform's certificate store holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Certificate {
     /// Kind, in the words material specs use, for example `结婚证`.
     pub kind: String,
@@ -100,6 +102,7 @@ impl std::error::Error for ElicenseError {}
 /// A material the applicant need not hand in (免提交): a certificate stands in for it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Exemption {
     /// Material code from the manifest.
     pub material: String,
@@ -122,6 +125,7 @@ impl Exemption {
 /// What the material check of one matter found, exemptions included.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MaterialReview {
     pub findings: Vec<Finding>,
     pub exempt: Vec<Exemption>,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::{Application, Channel, Date, Field, Material, MaterialForm};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MergedApplication {
     pub one_thing: String,
@@ -23,6 +24,7 @@ pub struct MergedApplication {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MaterialInput {
     pub code: String,

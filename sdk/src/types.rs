@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
     derive(Serialize, Deserialize),
     serde(rename_all = "snake_case")
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Channel {
     Window,
     Online,
@@ -22,6 +23,7 @@ pub enum Channel {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Field {
     pub key: String,
     pub value: String,
@@ -33,6 +35,7 @@ pub struct Field {
     derive(Serialize, Deserialize),
     serde(rename_all = "snake_case")
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum MaterialForm {
     Original,
     Copy,
@@ -42,6 +45,7 @@ pub enum MaterialForm {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Material {
     pub code: String,
     pub form: MaterialForm,
@@ -95,6 +99,7 @@ impl Material {
 /// The merged application as one matter's rules see it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Application {
     pub one_thing: String,
     pub matter: String,
@@ -180,6 +185,7 @@ impl Application {
     derive(Serialize, Deserialize),
     serde(rename_all = "snake_case")
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Severity {
     Blocking,
     Advisory,
@@ -191,6 +197,7 @@ pub enum Severity {
     derive(Serialize, Deserialize),
     serde(tag = "kind", content = "key", rename_all = "snake_case")
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Subject {
     Field(String),
     Material(String),
@@ -199,6 +206,7 @@ pub enum Subject {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
     pub severity: Severity,
     pub subject: Subject,
@@ -209,6 +217,7 @@ pub struct Finding {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RuleError {
     pub code: String,
     pub message: String,
@@ -233,6 +242,7 @@ impl std::error::Error for RuleError {}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Deadline {
     pub due: Date,
     pub working_days: u32,
@@ -245,6 +255,7 @@ pub struct Deadline {
     derive(Serialize, Deserialize),
     serde(rename_all = "snake_case")
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum FieldKind {
     Text,
     Date,
@@ -264,6 +275,7 @@ pub enum FieldKind {
     derive(Serialize, Deserialize),
     serde(tag = "kind", content = "condition", rename_all = "snake_case")
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Requirement {
     Always,
     Conditional(String),
@@ -272,6 +284,7 @@ pub enum Requirement {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldSpec {
     pub key: String,
     pub label: String,
@@ -310,6 +323,7 @@ impl FieldSpec {
     derive(Serialize, Deserialize),
     serde(rename_all = "snake_case")
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum PaperForm {
     Original,
     Copy,
@@ -318,6 +332,7 @@ pub enum PaperForm {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MaterialSpec {
     pub code: String,
     pub name: String,
@@ -360,6 +375,7 @@ impl MaterialSpec {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Manifest {
     pub matter: String,
     pub name: String,

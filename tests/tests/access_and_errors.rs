@@ -568,6 +568,63 @@ async fn generated_operations_state_the_roles_their_routes_enforce() {
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
 
+    // Roles the handlers refine further are still named from the route table: the online
+    // service may upload files and read its cases; staff only read files.
+    assert_eq!(
+        op("/api/v1/files", "post")["x-roles"],
+        json!(["admin", "clerk", "department", "applicant"])
+    );
+    assert_eq!(
+        op("/api/v1/files/{sha256}", "get")["x-roles"],
+        json!(["admin", "clerk", "department"])
+    );
+    let (s, b) = host
+        .get(
+            &format!("/api/v1/files/{}", "0".repeat(64)),
+            &host.applicant_token(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+
+    // A write command takes an Idempotency-Key and says what a key can answer.
+    let window = op("/api/v1/cases/{id}/window", "post");
+    let takes_key = window["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header");
+    assert!(takes_key, "{window:#}");
+    for (status, says) in [
+        ("409", "idempotency_in_progress"),
+        ("422", "idempotency_key_reused"),
+    ] {
+        let description = window["responses"][status]["description"].as_str().unwrap();
+        assert!(description.contains(says), "{status}: {description}");
+    }
+
+    // Every operation of the API describes what it answers: no success answer is a bare
+    // object (this document itself aside), and the document has no hand-written part left.
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            assert!(op["x-roles"].is_array(), "{method} {path}");
+            for (status, answer) in op["responses"].as_object().unwrap() {
+                let Some(content) = answer["content"].as_object() else {
+                    continue;
+                };
+                for (media, body) in content {
+                    let schema = &body["schema"];
+                    let bare = schema["type"] == "object"
+                        && schema.get("properties").is_none()
+                        && schema.get("additionalProperties").is_none();
+                    assert!(
+                        !bare || path == "/api/v1/openapi.json",
+                        "{method} {path} {status} {media} is a bare object"
+                    );
+                }
+            }
+        }
+    }
+
     // Every schema an operation names is defined.
     let text = doc.to_string();
     for name in text.split("#/components/schemas/").skip(1) {

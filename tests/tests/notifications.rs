@@ -111,12 +111,17 @@ async fn webhooks_are_signed_retried_and_deduplicable_and_sms_are_logged() {
         "materials": app_body["materials"],
         "delivery": { "mode": "together" },
     });
-    // Only 出生医学证明签发 has rules here; the others' missing rules make intake unavailable.
+    // Only 出生医学证明签发 has rules here; the others' missing rules make intake unavailable,
+    // a state of the catalog (409) and not a fault of the server (5xx).
     let (s, b) = host
         .post("/api/v1/cases", &host.tokens.clerk, &intake)
         .await;
-    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{b}");
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
     assert_eq!(b["error"]["code"], "rules_unavailable");
+    assert_eq!(
+        b["error"]["details"]["matters"][0], "vaccination-certificate",
+        "{b}"
+    );
     for m in lianban_e2e::NEWBORN.iter().skip(1) {
         host.install(m, plugin(m)).await;
     }

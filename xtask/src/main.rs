@@ -123,12 +123,33 @@ fn guests() -> Result<(), String> {
     python_example()
 }
 
-/// componentize-py, pinned: the version the Python example was written and checked against.
-const COMPONENTIZE_PY: &str = "componentize-py==0.25.1";
+/// A Python tool in a virtual environment of its own under `target/python/<name>`, installed
+/// from `xtask/python/<name>.lock`: every package pinned with its hashes (made from
+/// `<name>.in` with `pip-compile --generate-hashes`). Reinstalled when the lock changes.
+/// Needs `python3` (3.10 or later; `PYTHON` overrides) with `venv`. Returns the `bin` folder.
+fn python_tool(name: &str) -> Result<PathBuf, String> {
+    let root = root();
+    let lock = root.join(format!("xtask/python/{name}.lock"));
+    let venv = root.join(format!("target/python/{name}"));
+    let installed = venv.join("installed.lock");
+    let wanted = std::fs::read(&lock).map_err(|e| format!("{}: {e}", lock.display()))?;
+    if std::fs::read(&installed).ok().as_deref() == Some(wanted.as_slice()) {
+        return Ok(venv.join("bin"));
+    }
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let mut c = Command::new(&python);
+    c.args(["-m", "venv", "--clear"]).arg(&venv);
+    run(c).map_err(|e| format!("{name} needs python3 with venv ({python}): {e}"))?;
+    let mut c = Command::new(venv.join("bin/pip"));
+    c.args(["install", "--quiet", "--require-hashes", "--no-deps", "-r"])
+        .arg(&lock);
+    run(c)?;
+    std::fs::write(&installed, wanted).map_err(|e| format!("{}: {e}", installed.display()))?;
+    Ok(venv.join("bin"))
+}
 
-/// The Python example (`examples/senior-card-py`), built with componentize-py from PyPI in a
-/// virtual environment under `target/`. Needs `python3` (3.10 or later; `PYTHON` overrides)
-/// on the PATH. Rebuilt only when its source or the WIT changed.
+/// The Python example (`examples/senior-card-py`), built with componentize-py from PyPI
+/// (`python_tool`). Rebuilt only when its source or the WIT changed.
 fn python_example() -> Result<(), String> {
     let root = root();
     let src = root.join("examples/senior-card-py");
@@ -137,18 +158,7 @@ fn python_example() -> Result<(), String> {
     if is_newer(&out, &[&src.join("app.py"), &wit.join("rules.wit")]) {
         return Ok(());
     }
-    let venv = root.join("target/componentize-py");
-    let tool = venv.join("bin/componentize-py");
-    if !tool.exists() {
-        let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-        let mut c = Command::new(&python);
-        c.args(["-m", "venv"]).arg(&venv);
-        run(c)
-            .map_err(|e| format!("the Python example needs python3 with venv ({python}): {e}"))?;
-        let mut c = Command::new(venv.join("bin/pip"));
-        c.args(["install", "--quiet", COMPONENTIZE_PY]);
-        run(c)?;
-    }
+    let tool = python_tool("componentize-py")?.join("componentize-py");
     // Exactly what componentize-py makes of it: the host tells the rules API from the
     // component itself, as it would for any vendor's toolchain.
     let mut c = Command::new(&tool);
@@ -185,6 +195,8 @@ fn demo(extra: &[String]) -> Result<(), String> {
 
 fn test() -> Result<(), String> {
     guests()?;
+    // The contract test (`tests/tests/contract.rs`) runs schemathesis from here.
+    python_tool("schemathesis")?;
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--", "--check"]);
     run(fmt)?;

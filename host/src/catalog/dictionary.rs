@@ -20,7 +20,6 @@ pub struct FieldEntry {
     pub key: String,
     /// zh-CN label shown on the one form.
     pub label: String,
-    #[schema(value_type = crate::http::schemas::FieldKindSchema)]
     pub kind: FieldKind,
     #[serde(default)]
     pub choices: Vec<String>,
@@ -34,7 +33,6 @@ pub struct MaterialEntry {
     pub code: String,
     pub name: String,
     /// The paper form usually asked for; a matter may ask for a stricter one.
-    #[schema(value_type = crate::http::schemas::PaperFormSchema)]
     pub paper: PaperForm,
     /// The 电子证照 type that replaces the paper, if one exists.
     #[serde(default)]

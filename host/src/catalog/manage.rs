@@ -38,7 +38,7 @@ type Result<T> = std::result::Result<T, CatalogError>;
 
 /// A matter as the lead department lists it: which base catalog entry, and which matters must
 /// be decided first. Its name, department and level come from the base catalog.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MatterInput {
     pub code: String,
@@ -47,7 +47,7 @@ pub struct MatterInput {
     pub prerequisites: Vec<String>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DraftInput {
     /// The revision this edit was made on: 0 for a new draft.
@@ -65,7 +65,7 @@ pub struct DraftInput {
     pub fees: String,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchInput {
     pub code: String,

@@ -24,7 +24,7 @@ use crate::clock::Clock;
 use crate::store::{CatalogStore, StoreResult};
 use publication::{Batch, PublishedVersion};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Department {
     pub code: String,
     pub name: String,
@@ -41,7 +41,7 @@ pub enum Level {
 }
 
 /// A matter as it takes part in a one-thing.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MatterRef {
     pub code: String,
     /// Its entry in the provincial base catalog (see `base`).
@@ -54,7 +54,7 @@ pub struct MatterRef {
     pub prerequisites: Vec<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OneThing {
     pub code: String,
     pub name: String,
@@ -79,7 +79,7 @@ pub struct OneThing {
 
 /// Where an application is handed in: the 一件事一次办 window of the service hall (第十条)
 /// and the online service.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ApplyAt {
     pub window: String,
     pub address: String,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::OneThing;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DraftState {
     /// The lead department is writing it.
@@ -22,7 +22,7 @@ pub enum DraftState {
     Approved,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Draft {
     pub one_thing: OneThing,
     /// Counts edits; a filing names the revision it filed, and an edit must name the revision
@@ -37,7 +37,7 @@ pub struct Draft {
     pub returned_because: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Decision {
     pub approved: bool,
     pub by: String,
@@ -46,7 +46,7 @@ pub struct Decision {
 }
 
 /// One filing with the bureau (备案), kept for good with the bureau's answer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Filing {
     pub one_thing: String,
     pub seq: u64,
@@ -59,7 +59,7 @@ pub struct Filing {
 }
 
 /// A version of a one-thing as a batch published it. Immutable.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PublishedVersion {
     pub one_thing: String,
     pub version: u32,
@@ -73,7 +73,7 @@ pub struct PublishedVersion {
 }
 
 /// A named batch of publications (第六条).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Batch {
     pub code: String,
     pub name: String,
@@ -113,7 +113,7 @@ impl Batch {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BatchEntry {
     pub one_thing: String,
     pub name: String,

@@ -27,28 +27,28 @@ const RESULT_BACK_DAYS: u32 = 1;
 /// An online application is confirmed by the window within this many working days (第十四条).
 const ONLINE_INTAKE_DAYS: u32 = 1;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct DepartmentRef {
     pub code: String,
     pub name: String,
 }
 
 /// A rules version the guide was generated from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RulesRef {
     pub matter: String,
     pub version: String,
     pub sha256: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct MatterText {
     pub matter: String,
     pub name: String,
     pub lines: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct GuideMaterial {
     #[serde(flatten)]
     pub material: MergedMaterial,
@@ -56,7 +56,7 @@ pub struct GuideMaterial {
     pub needed_by: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct MatterTime {
     pub matter: String,
     pub name: String,
@@ -69,7 +69,7 @@ pub struct MatterTime {
 }
 
 /// 办理时限, all in working days.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct TimeLimits {
     pub matters: Vec<MatterTime>,
     /// The matters on the longest chain of promised times, first to last.
@@ -85,13 +85,13 @@ pub struct TimeLimits {
     pub whole_legal_days: Option<u32>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Step {
     pub title: String,
     pub detail: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NodeKind {
     Intake,
@@ -99,7 +99,7 @@ pub enum NodeKind {
     Delivery,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct FlowNode {
     pub id: String,
     pub kind: NodeKind,
@@ -111,20 +111,20 @@ pub struct FlowNode {
     pub row: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Arrow {
     pub from: String,
     pub to: String,
 }
 
 /// 流程图: intake, the matters by their prerequisites, delivery.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Flow {
     pub nodes: Vec<FlowNode>,
     pub arrows: Vec<Arrow>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Guide {
     pub code: String,
     pub name: String,

@@ -52,7 +52,8 @@ pub async fn year(
 #[utoipa::path(put, path = "/calendar/{year}", tag = "calendar",
     summary = "Load (or replace) a year's official notice",
     params(("year" = u16, Path, description = "the year the notice is for")),
-    request_body(content = YearFile, description = "the notice in holiday-cn format"),
+    request_body(content = YearFile, description = "the notice in holiday-cn format",
+        example = super::examples::calendar_year),
     responses(
         (status = 200, description = "every year the calendar now has", body = Vec<YearSummary>),
         (status = 422, description = "`calendar_invalid`: the notice is not a valid year, or is for another year", body = ErrorBody),

@@ -9,6 +9,7 @@ use lianban_sdk::{Capability, Certificate};
 use serde::{Deserialize, Serialize};
 
 use super::blocking;
+use super::contract::ErrorBody;
 use super::error::ApiError;
 use super::extract::{Caller, Json as JsonBody, Path};
 use super::matters::{may_read, unknown_matter};
@@ -18,7 +19,7 @@ use crate::elicense::check_request;
 use crate::registry::Grant;
 use crate::store::ElicenseStore;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GrantRequest {
     /// The full set granted from now on; an empty list withdraws everything.
@@ -28,7 +29,7 @@ pub struct GrantRequest {
 }
 
 /// What a matter is granted, and what its versions ask for.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Granted {
     matter: String,
     capabilities: BTreeSet<Capability>,
@@ -48,6 +49,13 @@ fn granted(app: &AppState, matter: &str) -> Granted {
 }
 
 /// GET /api/v1/matters/{code}/capabilities — admin, or the matter's department.
+#[utoipa::path(get, path = "/matters/{code}/capabilities", tag = "rules",
+    summary = "What a matter's rules are granted (a department: only its own matters)",
+    params(("code" = String, Path, description = "the matter's code in the catalog", example = "birth-registration")),
+    responses(
+        (status = 200, description = "the grant", body = Granted),
+        (status = 404, description = "`unknown_matter`", body = ErrorBody),
+    ))]
 pub async fn show(
     State(app): State<AppState>,
     caller: Caller,
@@ -64,6 +72,15 @@ pub async fn show(
 
 /// PUT /api/v1/matters/{code}/capabilities — admin. Replaces the grant; withdrawing takes
 /// effect on the next rules call, the active version included.
+#[utoipa::path(put, path = "/matters/{code}/capabilities", tag = "rules",
+    summary = "Replace a matter's grant; a withdrawal holds from the next rules call",
+    params(("code" = String, Path, description = "the matter's code in the catalog", example = "birth-registration")),
+    request_body = GrantRequest,
+    responses(
+        (status = 200, description = "the grant", body = Granted),
+        (status = 404, description = "`unknown_matter`", body = ErrorBody),
+        (status = 422, description = "`unknown_capability`", body = ErrorBody),
+    ))]
 pub async fn put(
     State(app): State<AppState>,
     caller: Caller,
@@ -109,6 +126,13 @@ fn invalid(e: lianban_sdk::ElicenseError) -> ApiError {
 }
 
 /// PUT /api/v1/elicenses — admin. Adds or replaces a certificate in the platform's store.
+#[utoipa::path(put, path = "/elicenses", tag = "elicenses",
+    summary = "Add or replace a certificate in the platform's certificate store",
+    request_body(content = Certificate, example = super::examples::certificate),
+    responses(
+        (status = 200, description = "the certificate as stored", body = Certificate),
+        (status = 422, description = "`invalid_certificate`", body = ErrorBody),
+    ))]
 pub async fn put_certificate(
     State(app): State<AppState>,
     caller: Caller,
@@ -132,6 +156,13 @@ pub async fn put_certificate(
 }
 
 /// GET /api/v1/elicenses/{kind}/{holder} — admin: what a rule would find.
+#[utoipa::path(get, path = "/elicenses/{kind}/{holder}", tag = "elicenses",
+    summary = "The certificates a rule would find for a holder",
+    params(("kind" = String, Path, description = "the kind of certificate, as material specs name it", example = "结婚证"), ("holder" = String, Path, description = "公民身份号码 or 统一社会信用代码 of the holder", example = "410702199205050027")),
+    responses(
+        (status = 200, description = "the certificates", body = Vec<Certificate>),
+        (status = 422, description = "`invalid_certificate`: not a kind or a holder number a rule could ask for", body = ErrorBody),
+    ))]
 pub async fn certificates(
     State(app): State<AppState>,
     caller: Caller,
@@ -145,6 +176,13 @@ pub async fn certificates(
 }
 
 /// DELETE /api/v1/elicenses/{kind}/{holder}/{number} — admin: a revoked certificate.
+#[utoipa::path(delete, path = "/elicenses/{kind}/{holder}/{number}", tag = "elicenses",
+    summary = "Remove a revoked certificate",
+    params(("kind" = String, Path, description = "the kind of certificate, as material specs name it", example = "结婚证"), ("holder" = String, Path, description = "公民身份号码 or 统一社会信用代码 of the holder", example = "410702199205050027"), ("number" = String, Path, description = "the certificate number (证照编号)")),
+    responses(
+        (status = 204, description = "removed"),
+        (status = 404, description = "`unknown_certificate`", body = ErrorBody),
+    ))]
 pub async fn remove_certificate(
     State(app): State<AppState>,
     caller: Caller,

@@ -1,5 +1,5 @@
 //! `/cases`: intake at the window and online, the window's and the departments' commands, the
-//! audit trail, and the departments' work queues.
+//! audit trail, the correction notice, and the archive record and results of a case.
 
 use std::sync::Arc;
 
@@ -8,10 +8,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{Html, IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use super::contract::ErrorBody;
 use super::error::ApiError;
-use super::extract::{Caller, Json as JsonBody, Path, Query};
+use super::extract::{Caller, Json as JsonBody, Path};
 use super::idempotency::{self, AnswerCommitted, FirstRequest, Idempotent};
 use super::{blocking, with_slot};
 use crate::app::AppState;
@@ -33,7 +34,7 @@ fn actor(p: &Principal) -> Actor {
 }
 
 /// A case with its running clocks.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CaseView {
     /// The committed state as the store holds it, shared rather than copied.
     #[serde(flatten)]
@@ -108,6 +109,16 @@ fn with_clocks(case: &[u8], clocks: &[RunningClock]) -> Option<Vec<u8>> {
 }
 
 /// POST /api/v1/cases — the window (channel `window`) or the online service (`online`).
+#[utoipa::path(post, path = "/cases", tag = "cases",
+    summary = "Take in an application: at the window (channel `window`) or online (`online`, the online service's token)",
+    request_body(content = IntakeRequest, example = super::examples::intake),
+    responses(
+        (status = 201, description = "the case as committed, with its running clocks", body = CaseView),
+        (status = 403, description = "`forbidden`: the channel does not match the caller", body = ErrorBody),
+        (status = 409, description = "`wrong_state` (`details.command`, `details.state`), `contended`: retry, `rules_unavailable`: matters without rules in service (`details.matters`)", body = ErrorBody),
+        (status = 422, description = "`invalid_command`, `reason_required`, `invalid_application`, `unknown_one_thing`", body = ErrorBody),
+        (status = 503, description = "`shutting_down`", body = ErrorBody),
+    ))]
 pub async fn create(
     State(app): State<AppState>,
     caller: Caller,
@@ -155,6 +166,14 @@ fn may_read(app: &AppState, principal: &Principal, case: &Case) -> Result<(), Ap
 }
 
 /// GET /api/v1/cases/{id}
+#[utoipa::path(get, path = "/cases/{id}", tag = "cases",
+    summary = "A case with its running clocks (a department: once one of its items was sent to it); the read is recorded",
+    params(("id" = String, Path, description = "the case number")),
+    responses(
+        (status = 200, description = "the case", body = CaseView),
+        (status = 403, description = "`forbidden`: no item of this case was sent to the department", body = ErrorBody),
+        (status = 404, description = "`unknown_case`", body = ErrorBody),
+    ))]
 pub async fn show(
     State(app): State<AppState>,
     caller: Caller,
@@ -172,6 +191,18 @@ pub async fn show(
 
 /// PUT /api/v1/cases/{id}/application — the window or the online service: the corrected form
 /// and materials after a correction notice.
+#[utoipa::path(put, path = "/cases/{id}/application", tag = "cases",
+    summary = "The corrected form and materials after a correction notice",
+    params(("id" = String, Path, description = "the case number")),
+    request_body = ApplicationUpdate,
+    responses(
+        (status = 200, description = "the case as committed", body = CaseView),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`unknown_case`", body = ErrorBody),
+        (status = 409, description = "`wrong_state` (`details.command`, `details.state`), `contended`: retry, `rules_unavailable`: matters without rules in service (`details.matters`)", body = ErrorBody),
+        (status = 422, description = "`invalid_command`, `reason_required`, `invalid_application`", body = ErrorBody),
+        (status = 503, description = "`shutting_down`", body = ErrorBody),
+    ))]
 pub async fn update_application(
     State(app): State<AppState>,
     caller: Caller,
@@ -192,6 +223,18 @@ pub async fn update_application(
 /// POST /api/v1/cases/{id}/window — the window: confirm an online submission, receive a
 /// result, deliver, archive, or withdraw on the applicant's request. The online service may
 /// withdraw too.
+#[utoipa::path(post, path = "/cases/{id}/window", tag = "cases",
+    summary = "A window command: confirm an online submission, receive a result, deliver, archive, withdraw (the online service: withdraw only)",
+    params(("id" = String, Path, description = "the case number")),
+    request_body = WindowAction,
+    responses(
+        (status = 200, description = "the case as committed", body = CaseView),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`unknown_case`, `unknown_item`", body = ErrorBody),
+        (status = 409, description = "`wrong_state` (`details.command`, `details.state`), `contended`: retry, `rules_unavailable`: matters without rules in service (`details.matters`)", body = ErrorBody),
+        (status = 422, description = "`invalid_command`, `reason_required`, `invalid_application`", body = ErrorBody),
+        (status = 503, description = "`shutting_down`", body = ErrorBody),
+    ))]
 pub async fn window(
     State(app): State<AppState>,
     caller: Caller,
@@ -222,6 +265,18 @@ pub async fn window(
 
 /// POST /api/v1/cases/{id}/items/{matter} — the department that handles the matter:
 /// confirm receipt, accept, reject, suspend, resume, decide, return the result.
+#[utoipa::path(post, path = "/cases/{id}/items/{matter}", tag = "cases",
+    summary = "A department command on its item: confirm receipt, accept, reject, suspend, resume, decide, return the result",
+    params(("id" = String, Path, description = "the case number"), ("matter" = String, Path, description = "the matter's code", example = "birth-registration")),
+    request_body = DepartmentAction,
+    responses(
+        (status = 200, description = "the case as committed", body = CaseView),
+        (status = 403, description = "`forbidden`: the item is another department's", body = ErrorBody),
+        (status = 404, description = "`unknown_case`, `unknown_item`", body = ErrorBody),
+        (status = 409, description = "`wrong_state` (`details.command`, `details.state`), `contended`: retry, `rules_unavailable`: matters without rules in service (`details.matters`)", body = ErrorBody),
+        (status = 422, description = "`invalid_command`, `reason_required`, `invalid_application`", body = ErrorBody),
+        (status = 503, description = "`shutting_down`", body = ErrorBody),
+    ))]
 pub async fn item(
     State(app): State<AppState>,
     caller: Caller,
@@ -246,7 +301,7 @@ pub async fn item(
     .await
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AuditView {
     events: Vec<Event>,
     /// Both chains verified, each against its head.
@@ -258,6 +313,13 @@ pub struct AuditView {
 }
 
 /// GET /api/v1/cases/{id}/events — the bureau and the window: the audit trail, verified.
+#[utoipa::path(get, path = "/cases/{id}/events", tag = "cases",
+    summary = "The audit trail and the chain of reads, each verified against its head",
+    params(("id" = String, Path, description = "the case number")),
+    responses(
+        (status = 200, description = "the trail", body = AuditView),
+        (status = 404, description = "`unknown_case`", body = ErrorBody),
+    ))]
 pub async fn events(
     State(app): State<AppState>,
     caller: Caller,
@@ -279,6 +341,13 @@ pub async fn events(
 }
 
 /// GET /api/v1/cases/{id}/notice — the latest one-time correction notice, printable.
+#[utoipa::path(get, path = "/cases/{id}/notice", tag = "cases",
+    summary = "The latest one-time correction notice (一次性告知书), printable",
+    params(("id" = String, Path, description = "the case number")),
+    responses(
+        (status = 200, description = "the notice", content_type = "text/html", body = String),
+        (status = 404, description = "`unknown_case`, `no_notice`", body = ErrorBody),
+    ))]
 pub async fn notice(
     State(app): State<AppState>,
     caller: Caller,
@@ -298,116 +367,9 @@ pub async fn notice(
     )))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct QueueQuery {
-    #[serde(default)]
-    status: Option<ItemStatus>,
-}
-
-#[derive(Serialize)]
-pub struct QueueEntry {
-    case_id: String,
-    one_thing: String,
-    matter: String,
-    status: ItemStatus,
-    distributed_at: Option<String>,
-    clocks: Vec<RunningClock>,
-}
-
-/// GET /api/v1/departments/{code}/items — the department itself: its items, optionally by
-/// status (e.g. `?status=distributed` for what waits for acceptance).
-pub async fn queue(
-    State(app): State<AppState>,
-    caller: Caller,
-    Path(code): Path<String>,
-    Query(q): Query<QueueQuery>,
-) -> Result<Json<Vec<QueueEntry>>, ApiError> {
-    let principal = caller.need(Need::Department)?;
-    if principal.department() != Some(code.as_str()) {
-        return Err(ApiError::forbidden(
-            "只能查看本部门的待办",
-            "you may only see your own department's items",
-        ));
-    }
-    blocking(move || {
-        let today = app.clock.today();
-        let calendar = app.calendar.current();
-        let mut out = Vec::new();
-        for (case, matter) in app.workflow.department_items(&code)? {
-            let Some(item) = case.item(&matter) else {
-                continue;
-            };
-            if q.status.is_some_and(|s| s != item.status) {
-                continue;
-            }
-            let clocks = running(&case, today, &calendar)
-                .into_iter()
-                .filter(|c| c.matter.as_deref() == Some(matter.as_str()))
-                .collect();
-            out.push(QueueEntry {
-                case_id: case.id.clone(),
-                one_thing: case.one_thing.clone(),
-                status: item.status,
-                distributed_at: item.distributed_at.clone(),
-                matter,
-                clocks,
-            });
-        }
-        Ok(out)
-    })
-    .await
-    .map(Json)
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SupervisionQuery {
-    #[serde(default)]
-    state: Option<crate::workflow::clocks::ClockState>,
-}
-
-#[derive(Serialize)]
-pub struct SupervisedClock {
-    case_id: String,
-    one_thing: String,
-    #[serde(flatten)]
-    clock: RunningClock,
-}
-
-/// GET /api/v1/supervision/clocks — admin: every running clock of every open case, optionally
-/// only `?state=overdue` or `?state=warning` (电子监察, 第二十四条).
-pub async fn supervision(
-    State(app): State<AppState>,
-    caller: Caller,
-    Query(q): Query<SupervisionQuery>,
-) -> Result<Json<Vec<SupervisedClock>>, ApiError> {
-    caller.need(Need::Admin)?;
-    blocking(move || {
-        let today = app.clock.today();
-        let calendar = app.calendar.current();
-        let mut out = Vec::new();
-        for case in app.workflow.store().open_cases()? {
-            for clock in running(&case, today, &calendar) {
-                if q.state.is_some_and(|s| s != clock.state) {
-                    continue;
-                }
-                out.push(SupervisedClock {
-                    case_id: case.id.clone(),
-                    one_thing: case.one_thing.clone(),
-                    clock,
-                });
-            }
-        }
-        Ok(out)
-    })
-    .await
-    .map(Json)
-}
-
 /// The archive record (第十八条): every material with its file hashes and whether the window
 /// keeps the original, every result, every event, and the rule versions that judged the case.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ArchiveRecord {
     case_id: String,
     one_thing: String,
@@ -421,7 +383,7 @@ pub struct ArchiveRecord {
     archived_at: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ResultEntry {
     matter: String,
     status: ItemStatus,
@@ -432,6 +394,14 @@ pub struct ResultEntry {
 
 /// GET /api/v1/cases/{id}/archive — the bureau and the window: the archive record of an
 /// archived case.
+#[utoipa::path(get, path = "/cases/{id}/archive", tag = "cases",
+    summary = "The archive record of an archived case (第十八条); the read is recorded",
+    params(("id" = String, Path, description = "the case number")),
+    responses(
+        (status = 200, description = "the record", body = ArchiveRecord),
+        (status = 404, description = "`unknown_case`", body = ErrorBody),
+        (status = 409, description = "`not_archived`", body = ErrorBody),
+    ))]
 pub async fn archive_record(
     State(app): State<AppState>,
     caller: Caller,
@@ -481,6 +451,14 @@ pub async fn archive_record(
 
 /// GET /api/v1/cases/{id}/results — the online service, for applicants who chose self-print
 /// (第十七条): the electronic results that have reached the window.
+#[utoipa::path(get, path = "/cases/{id}/results", tag = "cases",
+    summary = "The electronic results that reached the window, for applicants who chose self-print (第十七条)",
+    params(("id" = String, Path, description = "the case number")),
+    responses(
+        (status = 200, description = "the results", body = Vec<ResultEntry>),
+        (status = 404, description = "`unknown_case`", body = ErrorBody),
+        (status = 409, description = "`not_self_print`", body = ErrorBody),
+    ))]
 pub async fn results(
     State(app): State<AppState>,
     caller: Caller,

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::blocking;
+use super::contract::ErrorBody;
 use super::error::ApiError;
 use super::extract::{Caller, Json as JsonBody, Path};
 use crate::app::AppState;
@@ -16,11 +17,23 @@ use crate::catalog::publication::{Batch, Draft, Filing, PublishedVersion};
 use crate::catalog::{BatchInput, DraftInput};
 
 /// GET /api/v1/catalog/batches — public: the list as published, batch by batch.
+#[utoipa::path(get, path = "/catalog/batches", tag = "catalog",
+    summary = "The list of one-things as published, batch by batch (第九条)",
+    responses((status = 200, description = "oldest first", body = Vec<Batch>)))]
 pub async fn batches(State(app): State<AppState>) -> Result<Json<Vec<Batch>>, ApiError> {
     blocking(move || Ok(app.catalog.batches()?)).await.map(Json)
 }
 
 /// POST /api/v1/catalog/batches — admin.
+#[utoipa::path(post, path = "/catalog/batches", tag = "catalog",
+    summary = "Publish a batch of approved one-things",
+    request_body = BatchInput,
+    responses(
+        (status = 201, description = "the batch", body = Batch),
+        (status = 404, description = "`unknown_one_thing`", body = ErrorBody),
+        (status = 409, description = "`batch_exists`", body = ErrorBody),
+        (status = 422, description = "`batch_invalid`: the problems in `details.problems` (for example a one-thing not approved)", body = ErrorBody),
+    ))]
 pub async fn publish(
     State(app): State<AppState>,
     caller: Caller,
@@ -43,6 +56,9 @@ fn department_of(caller: &Caller) -> Result<Option<String>, ApiError> {
 }
 
 /// GET /api/v1/catalog/drafts — the bureau sees every draft, a department those it leads.
+#[utoipa::path(get, path = "/catalog/drafts", tag = "catalog",
+    summary = "Drafts: the bureau sees every one, a department those it leads",
+    responses((status = 200, description = "the drafts", body = Vec<Draft>)))]
 pub async fn drafts(
     State(app): State<AppState>,
     caller: Caller,
@@ -65,6 +81,14 @@ pub async fn drafts(
 }
 
 /// GET /api/v1/catalog/drafts/{code} — the bureau or the lead department.
+#[utoipa::path(get, path = "/catalog/drafts/{code}", tag = "catalog",
+    summary = "One draft (the bureau, or the lead department)",
+    params(("code" = String, Path, description = "the one-thing's code", example = "newborn")),
+    responses(
+        (status = 200, description = "the draft", body = Draft),
+        (status = 403, description = "`forbidden`: not the lead department", body = ErrorBody),
+        (status = 404, description = "`no_draft`", body = ErrorBody),
+    ))]
 pub async fn draft(
     State(app): State<AppState>,
     caller: Caller,
@@ -100,6 +124,16 @@ fn lead_department(caller: &Caller) -> Result<(String, String), ApiError> {
 }
 
 /// PUT /api/v1/catalog/drafts/{code} — the lead department: creates or edits the draft.
+#[utoipa::path(put, path = "/catalog/drafts/{code}", tag = "catalog",
+    summary = "Create or edit a draft (the lead department)",
+    params(("code" = String, Path, description = "the one-thing's code", example = "newborn")),
+    request_body = DraftInput,
+    responses(
+        (status = 200, description = "the draft at its new revision", body = Draft),
+        (status = 403, description = "`forbidden`: another department leads it", body = ErrorBody),
+        (status = 409, description = "`draft_under_filing`, `draft_wrong_state`", body = ErrorBody),
+        (status = 422, description = "`one_thing_invalid`: the problems in `details.problems`", body = ErrorBody),
+    ))]
 pub async fn save_draft(
     State(app): State<AppState>,
     caller: Caller,
@@ -117,13 +151,24 @@ pub async fn save_draft(
     .map(Json)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FilingBody {
     revision: u64,
 }
 
 /// POST /api/v1/catalog/drafts/{code}/filing — the lead department files the draft (备案).
+#[utoipa::path(post, path = "/catalog/drafts/{code}/filing", tag = "catalog",
+    summary = "File a draft with the bureau (备案)",
+    params(("code" = String, Path, description = "the one-thing's code", example = "newborn")),
+    request_body = FilingBody,
+    responses(
+        (status = 201, description = "the filing", body = Filing),
+        (status = 403, description = "`forbidden`: another department leads it", body = ErrorBody),
+        (status = 404, description = "`no_draft`", body = ErrorBody),
+        (status = 409, description = "`draft_revision_stale` (`details.current_revision`), `draft_under_filing`, `draft_wrong_state`", body = ErrorBody),
+        (status = 422, description = "`one_thing_invalid`", body = ErrorBody),
+    ))]
 pub async fn file(
     State(app): State<AppState>,
     caller: Caller,
@@ -141,7 +186,7 @@ pub async fn file(
     .map(|f| (StatusCode::CREATED, Json(f)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionBody {
     approve: bool,
@@ -150,6 +195,16 @@ pub struct DecisionBody {
 }
 
 /// POST /api/v1/catalog/drafts/{code}/decision — admin: approve, or return with a reason.
+#[utoipa::path(post, path = "/catalog/drafts/{code}/decision", tag = "catalog",
+    summary = "Approve a filed draft, or return it with a reason",
+    params(("code" = String, Path, description = "the one-thing's code", example = "newborn")),
+    request_body = DecisionBody,
+    responses(
+        (status = 200, description = "the filing with the answer", body = Filing),
+        (status = 404, description = "`no_draft`", body = ErrorBody),
+        (status = 409, description = "`draft_wrong_state`: nothing is filed", body = ErrorBody),
+        (status = 422, description = "`reason_required`: a return needs a reason", body = ErrorBody),
+    ))]
 pub async fn decide(
     State(app): State<AppState>,
     caller: Caller,
@@ -167,7 +222,7 @@ pub async fn decide(
     .map(Json)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct History {
     versions: Vec<PublishedVersion>,
     filings: Vec<Filing>,
@@ -177,6 +232,13 @@ pub struct History {
 
 /// GET /api/v1/catalog/one-things/{code}/history — any staff: every published version and
 /// every filing with the bureau's answer.
+#[utoipa::path(get, path = "/catalog/one-things/{code}/history", tag = "catalog",
+    summary = "Every published version of a one-thing and every filing with the bureau's answer",
+    params(("code" = String, Path, description = "the one-thing's code", example = "newborn")),
+    responses(
+        (status = 200, description = "the history", body = History),
+        (status = 404, description = "`unknown_one_thing`", body = ErrorBody),
+    ))]
 pub async fn history(
     State(app): State<AppState>,
     caller: Caller,

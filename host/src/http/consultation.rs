@@ -42,7 +42,7 @@ pub(super) fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAdd
 /// POST /api/v1/consultation/proposals — public.
 #[utoipa::path(post, path = "/consultation/proposals", tag = "consultation",
     summary = "Propose a one-thing or comment on one (第七条); 5 per client address an hour",
-    request_body = NewProposal,
+    request_body(content = NewProposal, example = super::examples::proposal),
     responses(
         (status = 201, description = "the proposal as the public sees it", body = PublicProposal),
         (status = 422, description = "`proposal_invalid`: the problems in `details.problems`", body = ErrorBody),

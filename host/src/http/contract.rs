@@ -3,18 +3,15 @@
 //! returns), and the route table states who may call it (`guarded`). From that one statement
 //! the role is both enforced, before the handler runs, and written into the document as
 //! `x-roles` with the answers every guarded or body-taking route can give.
-//!
-//! Handlers not converted yet are still described by the hand-written `openapi.json`; the
-//! served document is that one with every generated operation put in its place.
 
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::IntoResponse;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::SecurityRequirement;
-use utoipa::openapi::{OpenApi, Ref, RefOr, ResponseBuilder};
+use utoipa::openapi::{Ref, RefOr, ResponseBuilder};
 use utoipa_axum::router::UtoipaMethodRouter;
 
 use super::error::ApiError;
@@ -57,8 +54,8 @@ pub(super) fn guarded(
     (schemas, mut paths, router): UtoipaMethodRouter<AppState>,
 ) -> UtoipaMethodRouter<AppState> {
     for item in paths.paths.values_mut() {
-        for op in operations(item) {
-            describe(op, access);
+        for (write, op) in operations(item) {
+            describe(op, access, write);
         }
     }
     let router = match access {
@@ -76,6 +73,14 @@ pub(super) fn guarded(
     (schemas, paths, router)
 }
 
+/// The routes of `routes`, taking bodies of up to `max` bytes instead of the API's default.
+pub(super) fn body_limit(
+    max: usize,
+    (schemas, paths, router): UtoipaMethodRouter<AppState>,
+) -> UtoipaMethodRouter<AppState> {
+    (schemas, paths, router.layer(DefaultBodyLimit::max(max)))
+}
+
 /// Resolves the caller and checks the need; the handler's `Caller` finds the principal again
 /// without a second look-up.
 async fn admit(app: &AppState, need: Need, request: Request) -> Result<Request, ApiError> {
@@ -88,16 +93,39 @@ async fn admit(app: &AppState, need: Need, request: Request) -> Result<Request, 
     Ok(Request::from_parts(parts, body))
 }
 
-fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+/// Each operation of `item`, and whether it writes (and so honours `Idempotency-Key`).
+fn operations(item: &mut PathItem) -> impl Iterator<Item = (bool, &mut Operation)> {
     [
-        &mut item.get,
-        &mut item.put,
-        &mut item.post,
-        &mut item.delete,
-        &mut item.patch,
+        (false, &mut item.get),
+        (true, &mut item.put),
+        (true, &mut item.post),
+        (true, &mut item.delete),
+        (true, &mut item.patch),
     ]
     .into_iter()
-    .filter_map(Option::as_mut)
+    .filter_map(|(write, op)| op.as_mut().map(|op| (write, op)))
+}
+
+/// The `Idempotency-Key` header a write command takes (`idempotency.rs`).
+fn idempotency_key() -> utoipa::openapi::path::Parameter {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(utoipa::openapi::Required::False)
+        .description(Some(
+            "Retrying with the same key within 24 hours replays the first answer instead of \
+             running the command again. 1 to 128 visible ASCII characters.",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(128))
+                .pattern(Some("^[!-~]+$")),
+        ))
+        .build()
 }
 
 fn error_response(description: &str) -> RefOr<utoipa::openapi::Response> {
@@ -115,7 +143,7 @@ fn error_response(description: &str) -> RefOr<utoipa::openapi::Response> {
 }
 
 /// Roles, security and the answers that come from the route's kind rather than its handler.
-fn describe(op: &mut Operation, access: Access) {
+fn describe(op: &mut Operation, access: Access, write: bool) {
     let mut also: Vec<(&str, &str)> = Vec::new();
     let roles: Vec<&str> = match access {
         Access::Public => Vec::new(),
@@ -151,42 +179,35 @@ fn describe(op: &mut Operation, access: Access) {
     } else if !op.parameters.as_ref().is_none_or(Vec::is_empty) {
         also.push(("400", "a parameter is malformed"));
     }
+    if write && matches!(access, Access::Token(_)) {
+        op.parameters
+            .get_or_insert_with(Vec::new)
+            .push(idempotency_key());
+        also.extend([
+            ("400", "`invalid_idempotency_key`"),
+            (
+                "409",
+                "`idempotency_in_progress`: a request with this key is still running",
+            ),
+            ("413", "the body is larger than the route takes"),
+            (
+                "422",
+                "`idempotency_key_reused`: the key came with another body",
+            ),
+        ]);
+    }
     for (status, description) in also {
-        op.responses
-            .responses
-            .entry(status.to_owned())
-            .or_insert_with(|| error_response(description));
-    }
-}
-
-/// The served document: the hand-written one with every generated operation, and the
-/// generated schemas, put in.
-pub(super) fn document(hand_written: &str, generated: &OpenApi) -> String {
-    let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(hand_written) else {
-        return hand_written.to_owned();
-    };
-    let Ok(generated) = serde_json::to_value(generated) else {
-        return hand_written.to_owned();
-    };
-    if let Some(paths) = generated["paths"].as_object() {
-        for (path, ops) in paths {
-            let Some(ops) = ops.as_object() else { continue };
-            let entry = &mut doc["paths"][path];
-            if !entry.is_object() {
-                *entry = serde_json::json!({});
+        match op.responses.responses.get_mut(status) {
+            // The handler's own answer with this status: it can also come for this reason.
+            Some(RefOr::T(response)) if !response.description.contains(description) => {
+                response.description = format!("{}; or {description}", response.description);
             }
-            for (method, op) in ops {
-                entry[method] = op.clone();
+            Some(_) => {}
+            None => {
+                op.responses
+                    .responses
+                    .insert(status.to_owned(), error_response(description));
             }
         }
     }
-    if let Ok(error) = serde_json::to_value(<ErrorBody as utoipa::PartialSchema>::schema()) {
-        doc["components"]["schemas"]["Error"] = error;
-    }
-    if let Some(schemas) = generated["components"]["schemas"].as_object() {
-        for (name, schema) in schemas {
-            doc["components"]["schemas"][name] = schema.clone();
-        }
-    }
-    serde_json::to_string_pretty(&doc).unwrap_or_else(|_| hand_written.to_owned())
 }

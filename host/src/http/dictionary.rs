@@ -13,7 +13,6 @@ use super::blocking;
 use super::contract::ErrorBody;
 use super::error::ApiError;
 use super::extract::{Json as JsonBody, Path};
-use super::schemas::{FieldKindSchema, PaperFormSchema};
 use crate::app::AppState;
 use crate::catalog::{Dictionary, FieldEntry, MaterialEntry};
 use crate::keys::is_key;
@@ -32,7 +31,6 @@ pub async fn show(State(app): State<AppState>) -> Result<Json<Dictionary>, ApiEr
 #[serde(deny_unknown_fields)]
 pub struct FieldBody {
     label: String,
-    #[schema(value_type = FieldKindSchema)]
     kind: FieldKind,
     #[serde(default)]
     choices: Vec<String>,
@@ -135,7 +133,6 @@ pub async fn put_field(
 #[serde(deny_unknown_fields)]
 pub struct MaterialBody {
     name: String,
-    #[schema(value_type = PaperFormSchema)]
     paper: PaperForm,
     #[serde(default)]
     elicense: Option<String>,

@@ -424,15 +424,19 @@ impl From<ServiceError> for ApiError {
             ServiceError::Forbidden(msg) => ApiError::forbidden(msg, en),
             ServiceError::Invalid(msg) => ApiError::unprocessable("invalid_application", msg, en),
             ServiceError::Input(i) => i.into(),
+            // A state of the catalog, not a fault of the server: the one-thing cannot take
+            // cases until the bureau puts rules into service for these matters. A 5xx would
+            // page whoever watches the server, and tell clients to retry what will not change.
             ServiceError::RulesUnavailable(matters) => ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
+                StatusCode::CONFLICT,
                 "rules_unavailable",
                 format!(
                     "以下事项的审查规则暂不可用，暂时无法收件：{}",
                     matters.join("、")
                 ),
                 en,
-            ),
+            )
+            .with_details(json!({ "matters": matters })),
             ServiceError::Contended => ApiError::new(
                 StatusCode::CONFLICT,
                 "contended",

@@ -7,6 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::blocking;
+use super::contract::ErrorBody;
 use super::error::ApiError;
 use super::extract::{Caller, Path};
 use crate::app::AppState;
@@ -20,6 +21,16 @@ use sha2::Digest;
 /// are never used as paths. Each caller (token) may upload `file_quota_bytes_per_day` a day
 /// (China Standard Time), refused uploads included: the quota bounds what one caller can make
 /// the host receive and keep.
+#[utoipa::path(post, path = "/files", tag = "files",
+    summary = "Upload a material scan or a result document (PDF, JPEG, PNG or OFD, told from its content)",
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the file, any content type"),
+    responses(
+        (status = 201, description = "the stored file, named by its hash", body = StoredFile),
+        (status = 413, description = "`payload_too_large`: larger than `--max-file-bytes`", body = ErrorBody),
+        (status = 415, description = "`file_type_not_allowed`", body = ErrorBody),
+        (status = 422, description = "`empty_file`", body = ErrorBody),
+        (status = 429, description = "`file_quota_exceeded`: the caller's uploads today reached `--file-quota-bytes-per-day`", body = ErrorBody),
+    ))]
 pub async fn upload(
     State(app): State<AppState>,
     _caller: Caller,
@@ -98,6 +109,16 @@ fn department_may_read(app: &AppState, department: &str, sha256: &str) -> Result
 
 /// GET /api/v1/files/{sha256} — the window and the bureau; a department for files of cases
 /// it handles (第十八条: departments work from the electronic materials).
+#[utoipa::path(get, path = "/files/{sha256}", tag = "files",
+    summary = "A stored file (a department: only files of cases it handles; not the online service)",
+    params(("sha256" = String, Path, description = "SHA-256 of the file, lowercase hex")),
+    responses(
+        (status = 200, description = "the file, with its content type", content(
+            (Vec<u8> = "application/pdf"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"),
+            (Vec<u8> = "application/ofd"), (Vec<u8> = "application/octet-stream"))),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`unknown_file`", body = ErrorBody),
+    ))]
 pub async fn download(
     State(app): State<AppState>,
     caller: Caller,

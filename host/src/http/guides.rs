@@ -7,6 +7,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 
 use super::blocking;
+use super::contract::ErrorBody;
 use super::error::ApiError;
 use super::extract::Path;
 use crate::app::AppState;
@@ -39,6 +40,13 @@ pub(crate) fn current(app: &AppState, code: &str) -> Result<Guide, ApiError> {
 }
 
 /// GET /api/v1/one-things/{code}/guide — public.
+#[utoipa::path(get, path = "/one-things/{code}/guide", tag = "guides",
+    summary = "The guide of a one-thing (第八条): conditions, materials, time limits, fees, the flow",
+    params(("code" = String, Path, description = "the one-thing's code in the catalog", example = "newborn")),
+    responses(
+        (status = 200, description = "the guide", body = Guide),
+        (status = 404, description = "`unknown_one_thing`", body = ErrorBody),
+    ))]
 pub async fn json(
     State(app): State<AppState>,
     Path(code): Path<String>,
@@ -47,6 +55,13 @@ pub async fn json(
 }
 
 /// GET /api/v1/one-things/{code}/guide.html — public.
+#[utoipa::path(get, path = "/one-things/{code}/guide.html", tag = "guides",
+    summary = "The guide as a printable page",
+    params(("code" = String, Path, description = "the one-thing's code in the catalog", example = "newborn")),
+    responses(
+        (status = 200, description = "the page", content_type = "text/html", body = String),
+        (status = 404, description = "`unknown_one_thing`", body = ErrorBody),
+    ))]
 pub async fn html(
     State(app): State<AppState>,
     Path(code): Path<String>,
@@ -57,6 +72,13 @@ pub async fn html(
 }
 
 /// GET /api/v1/one-things/{code}/flow.svg — public.
+#[utoipa::path(get, path = "/one-things/{code}/flow.svg", tag = "guides",
+    summary = "The flow chart of a one-thing",
+    params(("code" = String, Path, description = "the one-thing's code in the catalog", example = "newborn")),
+    responses(
+        (status = 200, description = "the chart", content_type = "image/svg+xml", body = String),
+        (status = 404, description = "`unknown_one_thing`", body = ErrorBody),
+    ))]
 pub async fn flow(
     State(app): State<AppState>,
     Path(code): Path<String>,

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::blocking;
+use super::contract::ErrorBody;
 use super::error::ApiError;
 use super::extract::{Binary, Caller, Json as JsonBody, Path, Query};
 use crate::app::AppState;
@@ -41,6 +42,21 @@ pub(super) fn unknown_matter(matter: &str) -> ApiError {
 }
 
 /// POST /api/v1/matters/{code}/versions — the matter's department. Body: the component.
+#[utoipa::path(post, path = "/matters/{code}/versions", tag = "rules",
+    summary = "Upload a rules component for one of the department's own matters",
+    params(("code" = String, Path, description = "the matter's code in the catalog", example = "birth-registration")),
+    request_body(description = "the component", content(
+        (Vec<u8> = "application/wasm"), (Vec<u8> = "application/octet-stream"))),
+    responses(
+        (status = 201, description = "the new version, not yet active", body = PluginVersion),
+        (status = 413, description = "`payload_too_large`: larger than `--max-upload-bytes`", body = ErrorBody),
+        (status = 200, description = "this component was uploaded before; its version", body = PluginVersion),
+        (status = 403, description = "`forbidden`: the matter belongs to another department", body = ErrorBody),
+        (status = 404, description = "`unknown_matter`", body = ErrorBody),
+        (status = 409, description = "`plugin_version_exists` (another component under this version number), `version_quota_exceeded`", body = ErrorBody),
+        (status = 422, description = "not a component, an unsupported API, a failed compile or first run, or an invalid manifest; `details` says which", body = ErrorBody),
+        (status = 503, description = "`compiler_busy`, or the service is shutting down", body = ErrorBody),
+    ))]
 pub async fn upload(
     State(app): State<AppState>,
     caller: Caller,
@@ -66,6 +82,13 @@ pub async fn upload(
 }
 
 /// GET /api/v1/matters/{code}/versions — admin, or the matter's department.
+#[utoipa::path(get, path = "/matters/{code}/versions", tag = "rules",
+    summary = "Every version uploaded for a matter (a department: only its own matters)",
+    params(("code" = String, Path, description = "the matter's code in the catalog", example = "birth-registration")),
+    responses(
+        (status = 200, description = "the versions, oldest first", body = Vec<PluginVersion>),
+        (status = 404, description = "`unknown_matter`", body = ErrorBody),
+    ))]
 pub async fn versions(
     State(app): State<AppState>,
     caller: Caller,
@@ -81,6 +104,13 @@ pub async fn versions(
 }
 
 /// GET /api/v1/matters/{code}/versions/{sha256} — admin, or the matter's department.
+#[utoipa::path(get, path = "/matters/{code}/versions/{sha256}", tag = "rules",
+    summary = "One version of a matter's rules (a department: only its own matters)",
+    params(("code" = String, Path, description = "the matter's code in the catalog", example = "birth-registration"), ("sha256" = String, Path, description = "SHA-256 of the component, lowercase hex")),
+    responses(
+        (status = 200, description = "the version", body = PluginVersion),
+        (status = 404, description = "`unknown_matter`, `unknown_version`", body = ErrorBody),
+    ))]
 pub async fn version(
     State(app): State<AppState>,
     caller: Caller,
@@ -103,6 +133,14 @@ pub async fn version(
 
 /// DELETE /api/v1/matters/{code}/versions/{sha256} — admin, or the matter's department.
 /// Removes a version that was never in service (see `registry/quota.rs`).
+#[utoipa::path(delete, path = "/matters/{code}/versions/{sha256}", tag = "rules",
+    summary = "Remove a version that was never in service (a department: only its own matters)",
+    params(("code" = String, Path, description = "the matter's code in the catalog", example = "birth-registration"), ("sha256" = String, Path, description = "SHA-256 of the component, lowercase hex")),
+    responses(
+        (status = 204, description = "removed"),
+        (status = 404, description = "`unknown_matter`, `unknown_version`", body = ErrorBody),
+        (status = 409, description = "`version_was_active`, `version_scheduled`", body = ErrorBody),
+    ))]
 pub async fn delete_version(
     State(app): State<AppState>,
     caller: Caller,
@@ -118,6 +156,13 @@ pub async fn delete_version(
 }
 
 /// GET /api/v1/matters/{code}/active — any staff: which version judges this matter now.
+#[utoipa::path(get, path = "/matters/{code}/active", tag = "rules",
+    summary = "The version that judges this matter now",
+    params(("code" = String, Path, description = "the matter's code in the catalog", example = "birth-registration")),
+    responses(
+        (status = 200, description = "the active version", body = PluginVersion),
+        (status = 404, description = "`unknown_matter`, `no_active_version`", body = ErrorBody),
+    ))]
 pub async fn active(
     State(app): State<AppState>,
     caller: Caller,
@@ -139,7 +184,7 @@ pub async fn active(
         })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActivateRequest {
     sha256: String,
@@ -148,6 +193,15 @@ pub struct ActivateRequest {
 }
 
 /// PUT /api/v1/matters/{code}/active — admin. Hot swap to the given version.
+#[utoipa::path(put, path = "/matters/{code}/active", tag = "rules",
+    summary = "Put a version into service now (hot swap)",
+    params(("code" = String, Path, description = "the matter's code in the catalog", example = "birth-registration")),
+    request_body = ActivateRequest,
+    responses(
+        (status = 200, description = "the activation as recorded", body = Activation),
+        (status = 404, description = "`unknown_matter`, `unknown_version`", body = ErrorBody),
+        (status = 409, description = "`capability_not_granted`, `replay_not_reviewed`, `replay_outdated`", body = ErrorBody),
+    ))]
 pub async fn activate(
     State(app): State<AppState>,
     caller: Caller,
@@ -169,6 +223,14 @@ pub async fn activate(
 }
 
 /// POST /api/v1/matters/{code}/rollback — admin. Back to the version active before this one.
+#[utoipa::path(post, path = "/matters/{code}/rollback", tag = "rules",
+    summary = "Back to the version that was active before this one",
+    params(("code" = String, Path, description = "the matter's code in the catalog", example = "birth-registration")),
+    responses(
+        (status = 200, description = "the activation as recorded", body = Activation),
+        (status = 404, description = "`unknown_matter`", body = ErrorBody),
+        (status = 409, description = "`nothing_to_roll_back`, `capability_not_granted`", body = ErrorBody),
+    ))]
 pub async fn rollback(
     State(app): State<AppState>,
     caller: Caller,
@@ -187,6 +249,13 @@ pub async fn rollback(
 }
 
 /// GET /api/v1/matters/{code}/activations — admin, or the matter's department.
+#[utoipa::path(get, path = "/matters/{code}/activations", tag = "rules",
+    summary = "Every activation and rollback of a matter (a department: only its own matters)",
+    params(("code" = String, Path, description = "the matter's code in the catalog", example = "birth-registration")),
+    responses(
+        (status = 200, description = "oldest first", body = Vec<Activation>),
+        (status = 404, description = "`unknown_matter`", body = ErrorBody),
+    ))]
 pub async fn activations(
     State(app): State<AppState>,
     caller: Caller,
@@ -201,7 +270,7 @@ pub async fn activations(
     .map(Json)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleRequest {
     sha256: String,
@@ -246,6 +315,16 @@ impl ScheduleRequest {
 
 /// POST /api/v1/matters/{code}/schedules — admin. The version becomes active on its own at
 /// the given moment (a regulation's effective date); the same version again moves it.
+#[utoipa::path(post, path = "/matters/{code}/schedules", tag = "rules",
+    summary = "Have a version become active on its own at a moment (a regulation's effective date)",
+    params(("code" = String, Path, description = "the matter's code in the catalog", example = "birth-registration")),
+    request_body = ScheduleRequest,
+    responses(
+        (status = 201, description = "the schedule", body = Schedule),
+        (status = 404, description = "`unknown_matter`, `unknown_version`", body = ErrorBody),
+        (status = 409, description = "`capability_not_granted`, `replay_not_reviewed`", body = ErrorBody),
+        (status = 422, description = "`invalid_schedule`, `schedule_in_past`", body = ErrorBody),
+    ))]
 pub async fn schedule(
     State(app): State<AppState>,
     caller: Caller,
@@ -268,6 +347,13 @@ pub async fn schedule(
 }
 
 /// GET /api/v1/matters/{code}/schedules — admin, or the matter's department.
+#[utoipa::path(get, path = "/matters/{code}/schedules", tag = "rules",
+    summary = "A matter's pending schedules (a department: only its own matters)",
+    params(("code" = String, Path, description = "the matter's code in the catalog", example = "birth-registration")),
+    responses(
+        (status = 200, description = "soonest first", body = Vec<Schedule>),
+        (status = 404, description = "`unknown_matter`", body = ErrorBody),
+    ))]
 pub async fn schedules(
     State(app): State<AppState>,
     caller: Caller,
@@ -283,6 +369,13 @@ pub async fn schedules(
 }
 
 /// DELETE /api/v1/matters/{code}/schedules/{sha256} — admin. Cancels a pending schedule.
+#[utoipa::path(delete, path = "/matters/{code}/schedules/{sha256}", tag = "rules",
+    summary = "Cancel a pending schedule",
+    params(("code" = String, Path, description = "the matter's code in the catalog", example = "birth-registration"), ("sha256" = String, Path, description = "SHA-256 of the component, lowercase hex")),
+    responses(
+        (status = 204, description = "cancelled"),
+        (status = 404, description = "`unknown_schedule`", body = ErrorBody),
+    ))]
 pub async fn unschedule(
     State(app): State<AppState>,
     caller: Caller,
@@ -296,8 +389,9 @@ pub async fn unschedule(
     .await
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ReplayQuery {
     /// How many of the most recent inputs; at most what the host keeps.
     #[serde(default)]
@@ -311,6 +405,15 @@ pub struct ReplayQuery {
 /// POST /api/v1/matters/{code}/versions/{sha256}/replay?limit=N&live_elicense=true — admin.
 /// Runs the version beside the one in service on the N most recent inputs (default 100) and
 /// reports what would change; with live certificates only when asked.
+#[utoipa::path(post, path = "/matters/{code}/versions/{sha256}/replay", tag = "rules",
+    summary = "Run a version beside the one in service on recent inputs and report what would change",
+    params(("code" = String, Path, description = "the matter's code in the catalog", example = "birth-registration"), ("sha256" = String, Path, description = "SHA-256 of the component, lowercase hex"), ReplayQuery),
+    responses(
+        (status = 200, description = "the report", body = ReplayReport),
+        (status = 404, description = "`unknown_matter`, `unknown_version`", body = ErrorBody),
+        (status = 409, description = "`capability_not_granted`", body = ErrorBody),
+        (status = 503, description = "the service is shutting down", body = ErrorBody),
+    ))]
 pub async fn replay(
     State(app): State<AppState>,
     caller: Caller,
@@ -338,6 +441,13 @@ pub async fn replay(
 }
 
 /// GET /api/v1/matters/{code}/versions/{sha256}/replay — admin. The latest replay report.
+#[utoipa::path(get, path = "/matters/{code}/versions/{sha256}/replay", tag = "rules",
+    summary = "The latest replay report of a version",
+    params(("code" = String, Path, description = "the matter's code in the catalog", example = "birth-registration"), ("sha256" = String, Path, description = "SHA-256 of the component, lowercase hex")),
+    responses(
+        (status = 200, description = "the report", body = ReplayReport),
+        (status = 404, description = "`no_replay`", body = ErrorBody),
+    ))]
 pub async fn latest_replay(
     State(app): State<AppState>,
     caller: Caller,
@@ -361,6 +471,13 @@ pub async fn latest_replay(
 
 /// POST /api/v1/matters/{code}/versions/{sha256}/replay/review — admin. Records that the
 /// latest report was read.
+#[utoipa::path(post, path = "/matters/{code}/versions/{sha256}/replay/review", tag = "rules",
+    summary = "Record that the latest replay report was read",
+    params(("code" = String, Path, description = "the matter's code in the catalog", example = "birth-registration"), ("sha256" = String, Path, description = "SHA-256 of the component, lowercase hex")),
+    responses(
+        (status = 200, description = "the report, reviewed", body = ReplayReport),
+        (status = 404, description = "`no_replay`", body = ErrorBody),
+    ))]
 pub async fn review_replay(
     State(app): State<AppState>,
     caller: Caller,

@@ -12,6 +12,12 @@ use crate::app::AppState;
 /// The Prometheus text exposition. Public like `/healthz`: it names matters, rule versions and
 /// route templates, never an applicant or a case; deployments that want it private scrape it
 /// on an internal interface.
+#[utoipa::path(get, path = "/metrics", tag = "platform",
+    summary = "Prometheus metrics: rules calls, latency, fuel and failures per version; API requests by route and status",
+    responses(
+        (status = 200, description = "the OpenMetrics text exposition", content_type = "application/openmetrics-text", body = String),
+        (status = 503, description = "the exposition could not be written this time"),
+    ))]
 pub async fn scrape(State(app): State<AppState>) -> Response {
     match app.registry.runtime().metrics().encode() {
         Ok(text) => (

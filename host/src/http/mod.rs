@@ -10,6 +10,7 @@ mod consultation;
 mod contract;
 mod dictionary;
 pub mod error;
+mod examples;
 mod extract;
 mod files;
 mod guides;
@@ -21,7 +22,7 @@ mod notifications;
 mod one_things;
 mod openapi;
 mod prechecks;
-pub mod schemas;
+mod queues;
 mod server;
 
 use std::any::Any;
@@ -32,13 +33,13 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, put};
+use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::Need;
-use contract::{Access, guarded};
+use contract::{Access, body_limit, guarded};
 
 pub use error::ApiError;
 pub use server::HttpLimits;
@@ -50,122 +51,96 @@ use crate::app::AppState;
 pub fn router(state: AppState) -> Router {
     let upload_limit = state.config.max_upload_bytes.saturating_add(1);
     let file_limit = state.config.max_file_bytes.saturating_add(1);
+    let any = Access::Token(Need::Any);
     let staff = Access::Token(Need::Staff);
+    let clerk = Access::Token(Need::Clerk);
     let admin = Access::Token(Need::Admin);
+    let department = Access::Token(Need::Department);
+    let admin_or_department = Access::Token(Need::AdminOrDepartment);
+    let clerk_or_applicant = Access::Token(Need::ClerkOrApplicant);
+    let public = Access::Public;
+    let route = |access, routes| guarded(&state, access, routes);
     let api = OpenApiRouter::new()
-        .routes(guarded(&state, staff, routes!(calendar::years)))
-        .routes(guarded(&state, staff, routes!(calendar::working_days)))
-        .routes(guarded(&state, staff, routes!(calendar::year)))
-        .routes(guarded(&state, admin, routes!(calendar::load_year)))
-        .routes(guarded(&state, Access::Public, routes!(dictionary::show)))
-        .routes(guarded(&state, admin, routes!(dictionary::put_field)))
-        .routes(guarded(&state, admin, routes!(dictionary::put_material)))
-        .routes(guarded(&state, admin, routes!(notifications::set_webhook)))
-        .routes(guarded(&state, admin, routes!(notifications::sent)))
-        .routes(guarded(&state, admin, routes!(notifications::dead)))
-        .routes(guarded(&state, admin, routes!(notifications::retry)))
-        .routes(guarded(&state, staff, routes!(base_catalog::list)))
-        .routes(guarded(&state, admin, routes!(base_catalog::import)))
-        .routes(guarded(&state, staff, routes!(base_catalog::imports)))
-        .routes(guarded(&state, staff, routes!(one_things::list)))
-        .routes(guarded(
-            &state,
-            Access::Public,
-            routes!(consultation::ranking),
+        // The working-day calendar and the data dictionary.
+        .routes(route(staff, routes!(calendar::years)))
+        .routes(route(staff, routes!(calendar::working_days)))
+        .routes(route(staff, routes!(calendar::year)))
+        .routes(route(admin, routes!(calendar::load_year)))
+        .routes(route(public, routes!(dictionary::show)))
+        .routes(route(admin, routes!(dictionary::put_field)))
+        .routes(route(admin, routes!(dictionary::put_material)))
+        // Messages that leave the platform.
+        .routes(route(admin, routes!(notifications::set_webhook)))
+        .routes(route(admin, routes!(notifications::sent)))
+        .routes(route(admin, routes!(notifications::dead)))
+        .routes(route(admin, routes!(notifications::retry)))
+        // The catalog: base matters, one-things, their drafts, batches and guides.
+        .routes(route(staff, routes!(base_catalog::list)))
+        .routes(route(admin, routes!(base_catalog::import)))
+        .routes(route(staff, routes!(base_catalog::imports)))
+        .routes(route(staff, routes!(one_things::list)))
+        .routes(route(staff, routes!(one_things::show)))
+        .routes(route(public, routes!(catalog::batches)))
+        .routes(route(admin, routes!(catalog::publish)))
+        .routes(route(admin_or_department, routes!(catalog::drafts)))
+        .routes(route(admin_or_department, routes!(catalog::draft)))
+        .routes(route(department, routes!(catalog::save_draft)))
+        .routes(route(department, routes!(catalog::file)))
+        .routes(route(admin, routes!(catalog::decide)))
+        .routes(route(staff, routes!(catalog::history)))
+        .routes(route(public, routes!(guides::json)))
+        .routes(route(public, routes!(guides::html)))
+        .routes(route(public, routes!(guides::flow)))
+        // Public consultation on the list (第七条).
+        .routes(route(public, routes!(consultation::ranking)))
+        .routes(route(public, routes!(consultation::propose)))
+        .routes(route(public, routes!(consultation::show)))
+        .routes(route(clerk_or_applicant, routes!(consultation::support)))
+        .routes(route(admin, routes!(consultation::reply)))
+        .routes(route(admin, routes!(consultation::inbox)))
+        // Rules: versions, activation, schedules, replays, capabilities, certificates.
+        .routes(route(clerk, routes!(prechecks::create)))
+        .routes(body_limit(
+            upload_limit,
+            route(department, routes!(matters::upload)),
         ))
-        .routes(guarded(
-            &state,
-            Access::Public,
-            routes!(consultation::propose),
+        .routes(route(admin_or_department, routes!(matters::versions)))
+        .routes(route(admin_or_department, routes!(matters::version)))
+        .routes(route(admin_or_department, routes!(matters::delete_version)))
+        .routes(route(admin, routes!(matters::replay)))
+        .routes(route(admin, routes!(matters::latest_replay)))
+        .routes(route(admin, routes!(matters::review_replay)))
+        .routes(route(staff, routes!(matters::active)))
+        .routes(route(admin, routes!(matters::activate)))
+        .routes(route(admin, routes!(matters::rollback)))
+        .routes(route(admin_or_department, routes!(matters::activations)))
+        .routes(route(admin_or_department, routes!(matters::schedules)))
+        .routes(route(admin, routes!(matters::schedule)))
+        .routes(route(admin, routes!(matters::unschedule)))
+        .routes(route(admin_or_department, routes!(capabilities::show)))
+        .routes(route(admin, routes!(capabilities::put)))
+        .routes(route(admin, routes!(capabilities::put_certificate)))
+        .routes(route(admin, routes!(capabilities::certificates)))
+        .routes(route(admin, routes!(capabilities::remove_certificate)))
+        // Cases, from intake to archive, and the files they carry.
+        .routes(route(clerk_or_applicant, routes!(cases::create)))
+        .routes(route(any, routes!(cases::show)))
+        .routes(route(
+            clerk_or_applicant,
+            routes!(cases::update_application),
         ))
-        .routes(guarded(&state, Access::Public, routes!(consultation::show)))
-        .routes(guarded(
-            &state,
-            Access::Token(Need::ClerkOrApplicant),
-            routes!(consultation::support),
-        ))
-        .routes(guarded(&state, admin, routes!(consultation::reply)))
-        .routes(guarded(&state, admin, routes!(consultation::inbox)))
-        .route(
-            "/catalog/batches",
-            get(catalog::batches).post(catalog::publish),
-        )
-        .route("/catalog/drafts", get(catalog::drafts))
-        .route(
-            "/catalog/drafts/{code}",
-            get(catalog::draft).put(catalog::save_draft),
-        )
-        .route("/catalog/drafts/{code}/filing", post(catalog::file))
-        .route("/catalog/drafts/{code}/decision", post(catalog::decide))
-        .route("/catalog/one-things/{code}/history", get(catalog::history))
-        .route("/one-things/{code}", get(one_things::show))
-        .route("/one-things/{code}/guide", get(guides::json))
-        .route("/one-things/{code}/guide.html", get(guides::html))
-        .route("/one-things/{code}/flow.svg", get(guides::flow))
-        .route("/prechecks", post(prechecks::create))
-        .route(
-            "/matters/{code}/versions",
-            get(matters::versions)
-                .post(matters::upload)
-                .layer(DefaultBodyLimit::max(upload_limit)),
-        )
-        .route(
-            "/matters/{code}/versions/{sha256}",
-            get(matters::version).delete(matters::delete_version),
-        )
-        .route(
-            "/matters/{code}/versions/{sha256}/replay",
-            get(matters::latest_replay).post(matters::replay),
-        )
-        .route(
-            "/matters/{code}/versions/{sha256}/replay/review",
-            post(matters::review_replay),
-        )
-        .route(
-            "/matters/{code}/active",
-            get(matters::active).put(matters::activate),
-        )
-        .route("/matters/{code}/rollback", post(matters::rollback))
-        .route("/matters/{code}/activations", get(matters::activations))
-        .route(
-            "/matters/{code}/schedules",
-            get(matters::schedules).post(matters::schedule),
-        )
-        .route(
-            "/matters/{code}/schedules/{sha256}",
-            delete(matters::unschedule),
-        )
-        .route(
-            "/matters/{code}/capabilities",
-            get(capabilities::show).put(capabilities::put),
-        )
-        .route("/elicenses", put(capabilities::put_certificate))
-        .route(
-            "/elicenses/{kind}/{holder}",
-            get(capabilities::certificates),
-        )
-        .route(
-            "/elicenses/{kind}/{holder}/{number}",
-            delete(capabilities::remove_certificate),
-        )
-        .route("/cases", post(cases::create))
-        .route("/cases/{id}", get(cases::show))
-        .route("/cases/{id}/application", put(cases::update_application))
-        .route("/cases/{id}/window", post(cases::window))
-        .route("/cases/{id}/items/{matter}", post(cases::item))
-        .route("/cases/{id}/events", get(cases::events))
-        .route("/cases/{id}/notice", get(cases::notice))
-        .route("/cases/{id}/archive", get(cases::archive_record))
-        .route("/cases/{id}/results", get(cases::results))
-        .route("/departments/{code}/items", get(cases::queue))
-        .route(
-            "/files",
-            post(files::upload).layer(DefaultBodyLimit::max(file_limit)),
-        )
-        .route("/files/{sha256}", get(files::download))
-        .route("/supervision/clocks", get(cases::supervision));
+        .routes(route(clerk_or_applicant, routes!(cases::window)))
+        .routes(route(department, routes!(cases::item)))
+        .routes(route(clerk, routes!(cases::events)))
+        .routes(route(clerk_or_applicant, routes!(cases::notice)))
+        .routes(route(clerk, routes!(cases::archive_record)))
+        .routes(route(clerk_or_applicant, routes!(cases::results)))
+        .routes(route(department, routes!(queues::queue)))
+        .routes(route(admin, routes!(queues::supervision)))
+        .routes(body_limit(file_limit, route(any, routes!(files::upload))))
+        .routes(route(staff, routes!(files::download)));
     let (api, generated) = api.split_for_parts();
-    let document = openapi::Document::new(&generated);
+    let document = openapi::Document::new(generated);
     let api = api
         .route(
             "/openapi.json",

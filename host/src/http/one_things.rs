@@ -6,6 +6,7 @@ use axum::extract::State;
 use serde::Serialize;
 
 use super::blocking;
+use super::contract::ErrorBody;
 use super::error::ApiError;
 use super::extract::{Caller, Path};
 use crate::app::AppState;
@@ -46,7 +47,7 @@ pub async fn list(State(app): State<AppState>) -> Result<Json<Vec<OneThingSummar
     .map(Json)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct MatterView {
     #[serde(flatten)]
     matter: MatterRef,
@@ -58,7 +59,7 @@ pub struct MatterView {
     promised_days: Option<u32>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct OneThingView {
     code: String,
     name: String,
@@ -74,6 +75,13 @@ pub struct OneThingView {
 }
 
 /// GET /api/v1/one-things/{code} — any staff.
+#[utoipa::path(get, path = "/one-things/{code}", tag = "catalog",
+    summary = "A one-thing with its matters, their active rules, and the one form and set of materials they make",
+    params(("code" = String, Path, description = "the one-thing's code in the catalog", example = "newborn")),
+    responses(
+        (status = 200, description = "the one-thing", body = OneThingView),
+        (status = 404, description = "`unknown_one_thing`", body = ErrorBody),
+    ))]
 pub async fn show(
     State(app): State<AppState>,
     caller: Caller,

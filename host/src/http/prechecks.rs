@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 
+use super::contract::ErrorBody;
 use super::error::ApiError;
 use super::extract::{Caller, Json as JsonBody};
 use crate::app::AppState;
@@ -10,6 +11,15 @@ use crate::auth::Need;
 use crate::precheck::{self, PrecheckReport, PrecheckRequest};
 
 /// POST /api/v1/prechecks — clerk or admin.
+#[utoipa::path(post, path = "/prechecks", tag = "prechecks",
+    summary = "Check one merged application against the rules of every matter of its one-thing",
+    request_body(content = PrecheckRequest, description = "one form and one set of materials for the whole one-thing (一表申请)",
+        example = super::examples::precheck),
+    responses(
+        (status = 200, description = "each matter's findings and deadlines; `ready` when nothing blocks", body = PrecheckReport),
+        (status = 422, description = "`invalid_application` (too many or too long values, a bad key, a repeated material), `unknown_one_thing`", body = ErrorBody),
+        (status = 503, description = "the service is shutting down", body = ErrorBody),
+    ))]
 pub async fn create(
     State(app): State<AppState>,
     caller: Caller,

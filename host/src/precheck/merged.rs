@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use lianban_sdk::{FieldKind, FieldSpec, Manifest, MaterialSpec, PaperForm, Requirement};
 use serde::Serialize;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct MergedField {
     pub key: String,
     pub label: String,
@@ -18,7 +18,7 @@ pub struct MergedField {
     pub matters: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "kind", content = "conditions", rename_all = "snake_case")]
 pub enum MergedRequirement {
     Always,
@@ -26,7 +26,7 @@ pub enum MergedRequirement {
     Optional,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct MergedMaterial {
     pub code: String,
     pub name: String,
@@ -42,7 +42,7 @@ pub struct MergedMaterial {
 
 /// Two matters describe the same dictionary key or material code differently. Reported, not
 /// resolved: the departments must agree on the dictionary.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Conflict {
     /// `field` or `material`.
     pub kind: &'static str,
@@ -50,13 +50,13 @@ pub struct Conflict {
     pub differences: Vec<ConflictSide>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ConflictSide {
     pub matter: String,
     pub description: String,
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct Merged {
     pub fields: Vec<MergedField>,
     pub materials: Vec<MergedMaterial>,

@@ -85,7 +85,7 @@ pub fn validate(request: &PrecheckRequest) -> Result<(), InputError> {
     Ok(())
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MatterStatus {
     /// The rules answered; see the findings.
@@ -98,7 +98,7 @@ pub enum MatterStatus {
     NoActiveRules,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct FailureSummary {
     pub code: &'static str,
     pub export: &'static str,
@@ -109,7 +109,7 @@ pub struct FailureSummary {
     pub stderr: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct MatterReport {
     pub matter: String,
     pub name: String,
@@ -131,14 +131,14 @@ pub struct MatterReport {
     pub fuel_used: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct JudgedBy {
     pub matter: String,
     pub version: String,
     pub sha256: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PrecheckReport {
     pub one_thing: String,
     pub one_thing_name: String,

@@ -5,7 +5,7 @@ use lianban_sdk::{Finding, Severity, Subject};
 use serde::{Deserialize, Serialize};
 
 /// One line of the notice.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NoticeItem {
     pub severity: Severity,
     pub subject: Subject,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{ActivePlugin, Registry, RegistryError, Schedule};
 
 /// A version becoming the active one of its matter.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Activation {
     pub matter: String,
     pub sha256: String,

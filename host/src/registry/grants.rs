@@ -18,7 +18,7 @@ use super::{PluginVersion, Registry, RegistryError};
 use crate::runtime::Imports;
 
 /// The capabilities granted to one matter, as last set by an administrator.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Grant {
     pub matter: String,
     pub capabilities: BTreeSet<Capability>,

@@ -34,7 +34,7 @@ use crate::runtime::{Limits, LoadError, Plugin, PluginIdent, RuleFailure, Runtim
 use crate::store::{PluginStore, StoreError};
 
 /// One uploaded version of a matter's rules.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PluginVersion {
     pub matter: String,
     pub department: String,

@@ -22,7 +22,7 @@ use crate::runtime::Plugin;
 use crate::store::PluginStore;
 
 /// One application as a matter's rules received it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RecordedInput {
     pub seq: u64,
     pub recorded_at: String,
@@ -31,7 +31,7 @@ pub struct RecordedInput {
 }
 
 /// What one version would change on one recorded input.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct InputChange {
     pub seq: u64,
     pub recorded_at: String,
@@ -48,7 +48,7 @@ pub struct InputChange {
     pub failure: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReplayTotals {
     pub inputs: usize,
     pub inputs_changed: usize,
@@ -60,7 +60,7 @@ pub struct ReplayTotals {
 }
 
 /// The latest replay of a candidate version, and whether an administrator reviewed it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReplayReport {
     pub matter: String,
     pub candidate: String,

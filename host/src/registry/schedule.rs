@@ -13,13 +13,14 @@ use serde::{Deserialize, Serialize};
 use super::{Activation, Gate, Registry, RegistryError};
 
 /// A version waiting for its moment.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Schedule {
     pub matter: String,
     pub sha256: String,
     pub version: String,
     /// When it becomes active, with the offset it was given in (China Standard Time when
     /// given as a date).
+    #[schema(value_type = String, format = DateTime)]
     pub at: DateTime<FixedOffset>,
     pub scheduled_by: String,
     pub scheduled_at: String,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 /// Budgets for one plugin. The defaults suit a Rust rule of a few hundred kilobytes; a plugin
 /// written in an interpreted language needs more memory and fuel, which is why every budget
 /// can be set per plugin (see the registry) within the engine-wide ceilings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Limits {
     /// Linear memory of one instance, bytes.
     pub memory_bytes: usize,

@@ -26,7 +26,7 @@ use crate::store::Head;
 /// Hash of the (absent) event before the first.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Event {
     /// 1, 2, 3 … within the chain.
     pub seq: u64,
@@ -119,7 +119,7 @@ impl Event {
 }
 
 /// Where a chain is broken.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Broken {
     /// Sequence number expected at the break.
     pub seq: u64,

@@ -8,7 +8,18 @@ use serde::Serialize;
 
 use super::model::{Case, CaseStatus, Due, ItemStatus};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ClockState {
     Normal,
@@ -21,7 +32,7 @@ pub enum ClockState {
     Provisional,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     /// Online submission: the window confirms or sends the notice (第十四条).
@@ -34,7 +45,7 @@ pub enum Stage {
     ResultReturn,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RunningClock {
     pub stage: Stage,
     pub matter: Option<String>,

@@ -41,7 +41,7 @@ impl Ctx<'_> {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "command", rename_all = "snake_case")]
 pub enum Command {
     /// Record a one-time correction notice (第十四条). Window intake of an incomplete
@@ -169,7 +169,7 @@ impl Command {
 }
 
 /// An SMS to the applicant (第十五条 短信告知, 第十七条 通知). Rendered from zh-CN templates.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "template", rename_all = "snake_case")]
 pub enum Sms {
     Receipt {
@@ -242,7 +242,7 @@ pub enum Effect {
 /// The audit record of one command: who, what, why, and the state before and after; for a
 /// decision also its outcome and the result documents (with their files' sha256), which an
 /// inspector checks against what was handed over.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Change {
     pub command: String,
     pub matter: Option<String>,

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::precheck::{JudgedBy, NoticeItem};
 
 /// How the applicant wants the results (第十七条).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "mode", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Delivery {
     /// All results together at the window once every matter is done.
     Together,
@@ -30,7 +30,8 @@ pub enum Delivery {
 }
 
 /// The applicant as the case records them; the mobile number receives the SMS notices.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Applicant {
     pub name: String,
     pub id_number: String,
@@ -39,7 +40,8 @@ pub struct Applicant {
 
 /// A material received with the case. Scans are stored by content hash; the paper original,
 /// if shown at the window, stays there (第十八条).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CaseMaterial {
     pub code: String,
     pub form: lianban_sdk::MaterialForm,
@@ -58,7 +60,7 @@ pub struct CaseMaterial {
     pub original_kept_at_window: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseStatus {
     /// Submitted online; the window must confirm receipt or send the notice within one working
@@ -78,7 +80,7 @@ pub enum CaseStatus {
     Withdrawn,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemStatus {
     /// Waiting for a prerequisite matter's approval (前置事项).
@@ -100,7 +102,7 @@ pub enum ItemStatus {
     Withdrawn,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Approve,
@@ -118,7 +120,7 @@ impl Outcome {
 }
 
 /// Why the decision clock stopped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SuspensionKind {
     /// 检验检测
@@ -129,7 +131,7 @@ pub enum SuspensionKind {
     Hearing,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Suspension {
     pub kind: SuspensionKind,
     pub reason: String,
@@ -139,7 +141,7 @@ pub struct Suspension {
 }
 
 /// A result document of a decision: a stored file, or an electronic certificate number.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ResultDocument {
     pub name: String,
     #[serde(default)]
@@ -148,7 +150,7 @@ pub struct ResultDocument {
     pub elicense_number: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Decision {
     pub outcome: Outcome,
     #[serde(default)]
@@ -159,7 +161,7 @@ pub struct Decision {
 }
 
 /// When something is due, in working days, and whether the calendar could say for sure.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Due {
     pub from: Date,
     pub working_days: u32,
@@ -175,7 +177,7 @@ impl Due {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Item {
     pub matter: String,
     pub name: String,
@@ -252,7 +254,7 @@ impl Item {
 }
 
 /// The receipt (收件回执, 第十四条).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Receipt {
     pub number: String,
     pub received_on: Date,
@@ -263,13 +265,13 @@ pub struct Receipt {
 }
 
 /// A one-time correction notice (一次性告知书).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CorrectionNotice {
     pub issued_at: String,
     pub items: Vec<NoticeItem>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Case {
     pub id: String,
     pub one_thing: String,
@@ -327,5 +329,35 @@ impl Case {
 
     pub fn all_finished(&self) -> bool {
         self.items.iter().all(|i| i.is_finished())
+    }
+}
+
+#[cfg(test)]
+mod input_tests {
+    use super::*;
+
+    /// What a client sends inside an intake is held to its shape like the intake itself: a
+    /// misspelt key is an error, never silently dropped (found by the contract test, which sent
+    /// an applicant and a delivery full of invented keys and had them taken).
+    #[test]
+    fn unknown_keys_inside_an_application_are_refused() {
+        let applicant = serde_json::json!({
+            "name": "李芳", "id_number": "410702199205050027", "mobile": "13812345678",
+            "mobil": "13812345678",
+        });
+        assert!(serde_json::from_value::<Applicant>(applicant).is_err());
+        // (serde checks the keys of the modes with fields; a mode without any, `together`
+        // for example, still ignores what else comes with it.)
+        let mail = serde_json::json!({
+            "mode": "mail", "address": "a", "recipient": "r", "mobile": "m", "adress": "a",
+        });
+        assert!(serde_json::from_value::<Delivery>(mail).is_err());
+        let material = serde_json::json!({ "code": "c", "form": "scan", "pages": 1, "file": "x" });
+        assert!(serde_json::from_value::<CaseMaterial>(material).is_err());
+        let fine = serde_json::json!({ "mode": "self_print" });
+        assert_eq!(
+            serde_json::from_value::<Delivery>(fine).ok(),
+            Some(Delivery::SelfPrint)
+        );
     }
 }

@@ -87,7 +87,7 @@ pub struct Remember<'a> {
 }
 
 /// The body of an intake (window) or a submission (online).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IntakeRequest {
     pub one_thing: String,
@@ -101,7 +101,7 @@ pub struct IntakeRequest {
 }
 
 /// A corrected application.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApplicationUpdate {
     #[serde(default)]
@@ -111,7 +111,7 @@ pub struct ApplicationUpdate {
 }
 
 /// What a department does with one of its items.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum DepartmentAction {
     ConfirmReceipt,
@@ -135,7 +135,7 @@ pub enum DepartmentAction {
 }
 
 /// What the window does with a case.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum WindowAction {
     /// Online submissions: run the pre-check and either receive or send the notice.

@@ -164,6 +164,10 @@ struct ServeArgs {
     /// Connections served at once; more wait in the listen backlog.
     #[arg(long, default_value_t = 1024)]
     max_connections: usize,
+    /// On a stop, how long requests in flight may take to finish before their connections are
+    /// dropped, seconds.
+    #[arg(long, default_value_t = 30)]
+    shutdown_grace_secs: u64,
     /// The key that seals compiled artifacts (default: keys/artifact.key in the data folder;
     /// created on first start).
     #[arg(long)]
@@ -196,6 +200,7 @@ impl ServeArgs {
         config.http.header_read = std::time::Duration::from_secs(self.header_read_timeout_secs);
         config.http.body_read = std::time::Duration::from_secs(self.body_read_timeout_secs);
         config.http.max_connections = self.max_connections;
+        config.http.shutdown_grace = std::time::Duration::from_secs(self.shutdown_grace_secs);
         if let Some(key) = &self.artifact_key {
             config.artifact_key = key.clone();
         }
@@ -392,4 +397,37 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .enable_all()
         .build()
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The server's limits given on the command line are the ones it runs with.
+    #[test]
+    fn the_server_limits_flags_reach_the_config() {
+        let cli = Cli::try_parse_from([
+            "lianban",
+            "serve",
+            "--header-read-timeout-secs",
+            "3",
+            "--body-read-timeout-secs",
+            "40",
+            "--max-connections",
+            "64",
+            "--shutdown-grace-secs",
+            "5",
+        ]);
+        let Ok(Cli {
+            command: Command::Serve(args),
+        }) = cli
+        else {
+            panic!("the flags do not parse");
+        };
+        let http = args.config().http;
+        assert_eq!(http.header_read, std::time::Duration::from_secs(3));
+        assert_eq!(http.body_read, std::time::Duration::from_secs(40));
+        assert_eq!(http.max_connections, 64);
+        assert_eq!(http.shutdown_grace, std::time::Duration::from_secs(5));
+    }
 }

@@ -68,8 +68,11 @@ async fn the_api_answers_as_its_contract_says() {
             SEED,
             "--max-examples",
             EXAMPLES,
+            // One worker: with two, CPython 3.11's parser, run by hypothesis from both threads
+            // at once, crashed schemathesis once ("AST constructor recursion depth mismatch")
+            // before any request was wrong. One worker also keeps a seed's run reproducible.
             "--workers",
-            "2",
+            "1",
             "--report-dir",
         ])
         .arg(host.data.join("schemathesis-report"))

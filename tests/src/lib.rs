@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub mod journey;
+
 use lianban::auth::Role;
 use lianban::clock::FixedClock;
 use lianban::runtime::{Limits, LoadError, Plugin, PluginIdent, Runtime, declared_api};

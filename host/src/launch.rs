@@ -5,6 +5,7 @@ use std::path::Path;
 
 use crate::app::AppState;
 use crate::auth::Role;
+use crate::auth::tokens::{DEFAULT_LIFETIME_DAYS, NewToken};
 use crate::catalog::seed_demo;
 use crate::store::ElicenseStore;
 
@@ -126,11 +127,19 @@ pub fn prepare_demo(state: &AppState, plugin_dir: &Path) -> Result<DemoReport, S
             .map(|d| (Role::Department(d.clone()), "演示部门")),
     );
     for (role, name) in roles {
-        let token = state
+        let issued = state
             .auth
-            .issue(name, role.clone(), &now)
+            .issue(
+                NewToken {
+                    name: name.into(),
+                    role: role.clone(),
+                    lifetime_days: DEFAULT_LIFETIME_DAYS,
+                    created_by: "演示".into(),
+                },
+                state.clock.now(),
+            )
             .map_err(|e| e.to_string())?;
-        report.tokens.push((role, token));
+        report.tokens.push((role, issued.secret));
     }
     Ok(report)
 }

@@ -29,7 +29,8 @@ enum Command {
         #[arg(long, default_value = "target/wasm32-wasip2/guest")]
         plugins: PathBuf,
     },
-    /// Manage access tokens (run while the server is stopped: one process owns the database).
+    /// Create the first administrator token (with the server stopped: one process owns the
+    /// database). A running host issues, rotates and revokes tokens through `/api/v1/tokens`.
     Token {
         #[command(subcommand)]
         command: TokenCommand,
@@ -75,15 +76,16 @@ enum PluginCommand {
         #[arg(long)]
         host: String,
         /// The department's token.
-        #[arg(long)]
-        token: String,
+        #[command(flatten)]
+        token: TokenSource,
     },
     /// Ask a host for a shadow replay of an uploaded version (administrator token).
     Replay {
         #[arg(long)]
         host: String,
-        #[arg(long)]
-        token: String,
+        /// The administrator's token.
+        #[command(flatten)]
+        token: TokenSource,
         #[arg(long)]
         matter: String,
         #[arg(long)]
@@ -110,7 +112,37 @@ enum TokenCommand {
         /// Who will use the token.
         #[arg(long)]
         name: String,
+        /// Days until the token expires (1 to 366).
+        #[arg(long, default_value_t = lianban::auth::tokens::DEFAULT_LIFETIME_DAYS)]
+        expires_in_days: u32,
     },
+}
+
+/// Where a client command finds its bearer token: never on the command line, where `ps` and
+/// the shell's history would show it to others.
+#[derive(Args)]
+struct TokenSource {
+    /// A file holding the token (one line). Without it, the LIANBAN_TOKEN variable is read.
+    #[arg(long)]
+    token_file: Option<PathBuf>,
+}
+
+impl TokenSource {
+    fn read(&self) -> Result<String, String> {
+        let token = match &self.token_file {
+            Some(path) => {
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?
+            }
+            None => std::env::var("LIANBAN_TOKEN").map_err(|_| {
+                "no token: set LIANBAN_TOKEN or pass --token-file <file>".to_owned()
+            })?,
+        };
+        let token = token.trim();
+        if token.is_empty() {
+            return Err("the token is empty".into());
+        }
+        Ok(token.to_owned())
+    }
 }
 
 #[derive(Args)]
@@ -299,6 +331,7 @@ fn plugin(command: PluginCommand) -> Result<(), String> {
             host,
             token,
         } => {
+            let token = token.read()?;
             let bytes =
                 std::fs::read(&component).map_err(|e| format!("{}: {e}", component.display()))?;
             let version = runtime()?
@@ -315,6 +348,7 @@ fn plugin(command: PluginCommand) -> Result<(), String> {
             limit,
             live_elicense,
         } => {
+            let token = token.read()?;
             let report = runtime()?
                 .block_on(devkit::replay(
                     &host,
@@ -378,15 +412,29 @@ fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| e.to_string())
         }
         Command::Token {
-            command: TokenCommand::Create { data, role, name },
+            command:
+                TokenCommand::Create {
+                    data,
+                    role,
+                    name,
+                    expires_in_days,
+                },
         } => {
             let state =
                 lianban::open(Config::new(&data), clock.clone()).map_err(|e| e.to_string())?;
-            let token = state
+            let issued = state
                 .auth
-                .issue(&name, role, &clock.stamp())
+                .issue(
+                    lianban::auth::tokens::NewToken {
+                        name,
+                        role,
+                        lifetime_days: expires_in_days,
+                        created_by: "命令行".into(),
+                    },
+                    clock.now(),
+                )
                 .map_err(|e| e.to_string())?;
-            println!("{token}");
+            println!("{}", issued.secret);
             Ok(())
         }
     }
@@ -429,5 +477,33 @@ mod tests {
         assert_eq!(http.body_read, std::time::Duration::from_secs(40));
         assert_eq!(http.max_connections, 64);
         assert_eq!(http.shutdown_grace, std::time::Duration::from_secs(5));
+    }
+
+    /// A client command takes its token from a file, trimmed; a token given as an argument is
+    /// refused by the parser, so it never reaches `ps` or the shell's history.
+    #[test]
+    fn client_tokens_come_from_a_file_or_the_environment_never_the_command_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("dept.token");
+        std::fs::write(&file, "lb_secret\n").unwrap();
+        let source = TokenSource {
+            token_file: Some(file.clone()),
+        };
+        assert_eq!(source.read().unwrap(), "lb_secret");
+        std::fs::write(&file, "  \n").unwrap();
+        assert!(source.read().is_err());
+        let missing = TokenSource {
+            token_file: Some(dir.path().join("none")),
+        };
+        assert!(missing.read().is_err());
+        let push = ["lianban", "plugin", "push", "x.wasm", "--host", "http://h"];
+        let replay = [
+            "lianban", "plugin", "replay", "--host", "http://h", "--matter", "m", "--sha256", "s",
+        ];
+        for args in [&push[..], &replay[..]] {
+            assert!(Cli::try_parse_from(args).is_ok(), "{args:?}");
+            let with_token = [args, &["--token", "lb_x"]].concat();
+            assert!(Cli::try_parse_from(with_token).is_err(), "{args:?}");
+        }
     }
 }

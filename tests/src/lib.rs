@@ -30,6 +30,24 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// A machine token issued straight through the host's state (as `lianban token create` does),
+/// living the default 90 days from the test clock's day.
+pub fn issue_token(state: &AppState, name: &str, role: Role) -> String {
+    state
+        .auth
+        .issue(
+            lianban::auth::tokens::NewToken {
+                name: name.into(),
+                role,
+                lifetime_days: lianban::auth::tokens::DEFAULT_LIFETIME_DAYS,
+                created_by: "test".into(),
+            },
+            state.clock.now(),
+        )
+        .unwrap()
+        .secret
+}
+
 /// Where `cargo xtask test` puts the components (one cargo invocation builds them all).
 pub fn guests_dir() -> PathBuf {
     std::env::var_os("LIANBAN_GUESTS")
@@ -215,7 +233,7 @@ impl TestHost {
                 help: None,
             })
             .unwrap();
-        let issue = |name: &str, role: Role| state.auth.issue(name, role, "test").unwrap();
+        let issue = |name: &str, role: Role| issue_token(&state, name, role);
         let mut departments = BTreeMap::new();
         for m in NEWBORN
             .iter()
@@ -392,10 +410,7 @@ impl TestHost {
 
     /// A token of the online service (政务服务网 / 豫事办).
     pub fn applicant_token(&self) -> String {
-        self.state
-            .auth
-            .issue("豫事办", Role::Applicant, "test")
-            .unwrap()
+        issue_token(&self.state, "豫事办", Role::Applicant)
     }
 
     /// Uploads [`PDF`] as `token` and returns its sha256, for a material's `files`.

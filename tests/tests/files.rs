@@ -72,11 +72,7 @@ async fn each_caller_has_a_daily_quota() {
     assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{b}");
     assert_eq!(b["error"]["code"], "file_quota_exceeded");
     // Another caller has a quota of its own.
-    let other = host
-        .state
-        .auth
-        .issue("另一窗口", Role::Clerk, "test")
-        .unwrap();
+    let other = lianban_e2e::issue_token(&host.state, "另一窗口", Role::Clerk);
     let (s, _) = upload_file(&host, &other, &scan(3)).await;
     assert_eq!(s, StatusCode::CREATED);
     // And the next day the first caller may upload again.

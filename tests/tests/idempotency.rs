@@ -74,11 +74,7 @@ async fn a_retried_rollback_rolls_back_once() {
     assert_eq!(body["error"]["code"], "idempotency_key_reused");
 
     // Keys belong to their caller: another administrator's key is a new command.
-    let other = host
-        .state
-        .auth
-        .issue("另一位管理员", Role::Admin, "test")
-        .unwrap();
+    let other = lianban_e2e::issue_token(&host.state, "另一位管理员", Role::Admin);
     let (s, _, replayed) = rollback(&host, &other, "rollback-2026-11-27-1", &json!({})).await;
     assert_eq!(s, StatusCode::OK);
     assert!(!replayed);

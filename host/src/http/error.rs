@@ -11,6 +11,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::auth::Refusal as TokenRefusal;
 use crate::calendar::CalendarError;
 use crate::catalog::CatalogError;
 use crate::catalog::publication::Refusal;
@@ -62,6 +63,25 @@ impl ApiError {
         )
     }
 
+    /// A token presented but not accepted: the holder is told why, since they hold it.
+    pub fn refused(refusal: TokenRefusal) -> ApiError {
+        match refusal {
+            TokenRefusal::Unknown => ApiError::unauthenticated(),
+            TokenRefusal::Expired => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "token_expired",
+                "访问令牌已过期，请向管理员申请新的令牌",
+                "the bearer token has expired; ask the administrator for a new one",
+            ),
+            TokenRefusal::Revoked => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "token_revoked",
+                "访问令牌已被吊销",
+                "the bearer token has been revoked",
+            ),
+        }
+    }
+
     pub fn forbidden(zh: impl Into<String>, en: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::FORBIDDEN, "forbidden", zh, en)
     }
@@ -101,6 +121,18 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, Json(self.body(false))).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            // RFC 6750 §3: how to authenticate, and for a refused token that it was the token.
+            let challenge = if self.code == "unauthenticated" {
+                "Bearer realm=\"lianban\""
+            } else {
+                "Bearer realm=\"lianban\", error=\"invalid_token\""
+            };
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static(challenge),
+            );
+        }
         // Kept for `localize`, which knows the request's language.
         response.extensions_mut().insert(self);
         response

@@ -160,7 +160,7 @@ pub async fn idempotent(State(app): State<AppState>, request: Request, next: Nex
     };
     let known = {
         let app = app.clone();
-        super::blocking(move || Ok(app.auth.resolve(&token)?.is_some())).await
+        super::blocking(move || Ok(app.auth.resolve(&token, app.clock.now())?.is_ok())).await
     };
     match known {
         Ok(true) => {}

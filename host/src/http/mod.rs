@@ -24,6 +24,7 @@ mod openapi;
 mod prechecks;
 mod queues;
 mod server;
+mod tokens;
 
 use std::any::Any;
 use std::future::Future;
@@ -138,7 +139,11 @@ pub fn router(state: AppState) -> Router {
         .routes(route(department, routes!(queues::queue)))
         .routes(route(admin, routes!(queues::supervision)))
         .routes(body_limit(file_limit, route(any, routes!(files::upload))))
-        .routes(route(staff, routes!(files::download)));
+        .routes(route(staff, routes!(files::download)))
+        // Machine tokens, kept by the bureau while the host runs.
+        .routes(route(admin, routes!(tokens::issue, tokens::list)))
+        .routes(route(admin, routes!(tokens::rotate)))
+        .routes(route(admin, routes!(tokens::revoke)));
     let (api, generated) = api.split_for_parts();
     let document = openapi::Document::new(generated);
     let api = api

@@ -6,6 +6,8 @@
 //! concurrent workflow commands share transactions too (see `batch.rs`).
 
 mod batch;
+#[cfg(test)]
+pub(crate) mod conformance;
 mod flush;
 mod sled;
 
@@ -15,9 +17,11 @@ pub use self::sled::{SledStore, open_waiting_for_lock};
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use serde::{Deserialize, Serialize};
 
-use crate::auth::Principal;
+use crate::auth::tokens::MachineToken;
 use crate::catalog::base::{BaseEntry, ImportReport};
 use crate::catalog::publication::{Batch, Draft, Filing, PublishedVersion};
 use crate::catalog::{Department, FieldEntry, MaterialEntry};
@@ -280,8 +284,22 @@ pub trait WebhookStore: Send + Sync {
     fn webhook(&self, department: &str) -> StoreResult<Option<Webhook>>;
 }
 
+/// A token's record with the hash it is kept under and when it was last used.
+#[derive(Clone, Debug)]
+pub struct TokenRow {
+    pub hash: String,
+    pub token: MachineToken,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// Machine tokens, kept by the SHA-256 of the secret, never the secret itself.
 pub trait TokenStore: Send + Sync {
-    /// Tokens are stored by the SHA-256 of the token, never in clear.
-    fn put_token(&self, token_hash: &str, principal: &Principal) -> StoreResult<()>;
-    fn token(&self, token_hash: &str) -> StoreResult<Option<Principal>>;
+    /// Writes the records together and returns once they are on disk (a rotation writes the
+    /// old token's end and its successor; neither may be kept without the other).
+    fn put_tokens(&self, records: &[(&str, &MachineToken)]) -> StoreResult<()>;
+    fn token(&self, hash: &str) -> StoreResult<Option<MachineToken>>;
+    /// Every record; there are few (one per system), so by-id look-ups scan.
+    fn tokens(&self) -> StoreResult<Vec<TokenRow>>;
+    /// Notes a use. Advisory, so it does not wait for the disk.
+    fn touch_token(&self, hash: &str, at: DateTime<Utc>) -> StoreResult<()>;
 }

@@ -29,7 +29,9 @@
 //! | `support_days`       | hash of the supporter `\0` day   | u32 BE supports that day     |
 //! | `meta`               | name                             | host secrets (raw)           |
 //! | `calendar_years`     | year, u16 BE                     | `StoredYear`                 |
-//! | `tokens`             | sha256 of the token (hex)        | `Principal`                  |
+//! | `machine_tokens`     | sha256 of the token (hex)        | `MachineToken`               |
+//! | `token_last_used`    | sha256 of the token (hex)        | `DateTime<Utc>` (advisory)   |
+//! | `tokens`             | sha256 of the token (hex)        | before ids and expiry; migrated on open |
 //! | `idempotency`        | sha256 of caller, method, path, key | `Remembered`              |
 //! | `cases`              | case id                          | `Case`                       |
 //! | `case_heads`         | case id                          | `Head` (last event seq, hash)|
@@ -53,9 +55,8 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 
 use super::{
     Batcher, CalendarStore, FileUsageStore, GroupFlush, IdempotencyStore, PluginStore, Remembered,
-    StoreError, StoreResult, StoredYear, TokenStore, Webhook, WebhookStore,
+    StoreError, StoreResult, StoredYear, Webhook, WebhookStore,
 };
-use crate::auth::Principal;
 use case_cache::CaseCache;
 use unflushed::Unflushed;
 
@@ -90,6 +91,8 @@ pub struct SledStore {
     meta: sled::Tree,
     calendar_years: sled::Tree,
     tokens: sled::Tree,
+    machine_tokens: sled::Tree,
+    token_last_used: sled::Tree,
     idempotency: sled::Tree,
     cases: sled::Tree,
     case_heads: sled::Tree,
@@ -120,6 +123,7 @@ mod consultation;
 mod elicenses;
 mod outbox;
 mod reads;
+mod tokens;
 mod unflushed;
 
 fn key(parts: &[&[u8]]) -> Vec<u8> {
@@ -188,6 +192,8 @@ impl SledStore {
             meta: db.open_tree("meta")?,
             calendar_years: db.open_tree("calendar_years")?,
             tokens: db.open_tree("tokens")?,
+            machine_tokens: db.open_tree("machine_tokens")?,
+            token_last_used: db.open_tree("token_last_used")?,
             idempotency: db.open_tree("idempotency")?,
             cases: db.open_tree("cases")?,
             case_heads: db.open_tree("case_heads")?,
@@ -210,6 +216,7 @@ impl SledStore {
             db,
         };
         store.index_open_cases()?;
+        store.migrate_legacy_tokens(chrono::Utc::now())?;
         Ok(store)
     }
 
@@ -489,16 +496,6 @@ impl CalendarStore for SledStore {
     }
 }
 
-impl TokenStore for SledStore {
-    fn put_token(&self, token_hash: &str, principal: &Principal) -> StoreResult<()> {
-        self.put(&self.tokens, token_hash.as_bytes(), principal)
-    }
-
-    fn token(&self, token_hash: &str) -> StoreResult<Option<Principal>> {
-        self.get(&self.tokens, token_hash.as_bytes())
-    }
-}
-
 impl IdempotencyStore for SledStore {
     fn remembered(&self, scope: &str) -> StoreResult<Option<Remembered>> {
         self.get(&self.idempotency, scope.as_bytes())
@@ -569,7 +566,41 @@ impl WebhookStore for SledStore {
 mod tests {
     use super::*;
     use crate::catalog::Department;
-    use crate::store::CatalogStore;
+    use crate::store::{CatalogStore, conformance};
+
+    #[test]
+    fn tokens_conform() {
+        let dir = tempfile::tempdir().unwrap();
+        conformance::token_store(&SledStore::open(dir.path()).unwrap());
+    }
+
+    /// A database from before tokens had ids and an expiry keeps its tokens, now with both.
+    #[test]
+    fn legacy_tokens_are_migrated_once() {
+        use crate::store::TokenStore;
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let db = sled::open(dir.path()).unwrap();
+            let old = db.open_tree("tokens").unwrap();
+            old.insert(
+                "ab".repeat(32),
+                br#"{"name":"old","role":"clerk","created_at":"2026-01-01T00:00:00+08:00"}"#
+                    .as_slice(),
+            )
+            .unwrap();
+            db.flush().unwrap();
+        }
+        let rows = SledStore::open(dir.path()).unwrap().tokens().unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].hash, "ab".repeat(32));
+        assert_eq!(rows[0].token.role, crate::auth::Role::Clerk);
+        assert_eq!(rows[0].token.id, "tk_abababababababab");
+        let days = (rows[0].token.expires_at - rows[0].token.created_at).num_days();
+        assert_eq!(days, crate::auth::tokens::LEGACY_LIFETIME_DAYS);
+        // Reopening finds nothing left to migrate and keeps the record as it was.
+        let again = SledStore::open(dir.path()).unwrap().tokens().unwrap();
+        assert_eq!(again[0].token, rows[0].token);
+    }
 
     /// The lingering lock shows up only now and then (it did in the end-to-end restart tests
     /// under CI load); this runs the close-and-reopen cycle often enough to catch a regression.

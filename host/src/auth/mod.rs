@@ -1,19 +1,18 @@
-//! Bearer tokens and roles.
+//! Who is calling, and what each kind of caller may do.
 //!
-//! Roles: `admin` (the bureau: activates and rolls back rule versions, loads calendar years),
-//! `clerk` (the window: pre-checks, reads the catalog), `department:<code>` (a department:
-//! uploads rule versions for its own matters). Tokens are random, shown once when created,
-//! and stored only as their SHA-256.
+//! Roles: `admin` (the bureau: activates and rolls back rule versions, loads calendar years,
+//! issues tokens), `clerk` (the window: pre-checks, intake, delivery), `department:<code>` (a
+//! department: its own items and rule versions), `applicant` (the online service). `permits`
+//! is the whole policy; the route table states one `Need` per route (`http/contract.rs`).
+
+pub mod tokens;
+
+pub use tokens::{Auth, Refusal, token_hash};
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
 
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-
-use crate::store::{StoreResult, TokenStore};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
@@ -73,7 +72,8 @@ impl TryFrom<String> for Role {
 pub struct Principal {
     pub name: String,
     pub role: Role,
-    pub created_at: String,
+    /// The machine token the caller presented.
+    pub token_id: String,
 }
 
 /// What an endpoint requires. Each route states one; `permits` is the whole policy.
@@ -132,45 +132,6 @@ impl Principal {
 
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
-    }
-}
-
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-pub struct Auth {
-    store: Arc<dyn TokenStore>,
-}
-
-impl Auth {
-    pub fn new(store: Arc<dyn TokenStore>) -> Auth {
-        Auth { store }
-    }
-
-    /// Creates a token for `name` with `role`; the token itself is returned once and never
-    /// stored.
-    pub fn issue(&self, name: &str, role: Role, now: &str) -> StoreResult<String> {
-        let mut bytes = [0u8; 32];
-        rand::rng().fill_bytes(&mut bytes);
-        let token = format!("lb_{}", hex::encode(bytes));
-        self.store.put_token(
-            &token_hash(&token),
-            &Principal {
-                name: name.to_owned(),
-                role,
-                created_at: now.to_owned(),
-            },
-        )?;
-        Ok(token)
-    }
-
-    pub fn resolve(&self, token: &str) -> StoreResult<Option<Principal>> {
-        // Malformed tokens are never looked up, so the store only sees well-shaped keys.
-        if token.len() != 67 || !token.starts_with("lb_") {
-            return Ok(None);
-        }
-        self.store.token(&token_hash(token))
     }
 }
 

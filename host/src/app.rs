@@ -70,6 +70,8 @@ pub struct Config {
     /// The file holding the key of the audit chains' hashes (`workflow/audit.rs`), outside the
     /// database for the same reason. Created on first start.
     pub audit_key: PathBuf,
+    /// The identity providers people sign in with, and their sessions' lifetimes.
+    pub identity: crate::identity::config::IdentityConfig,
 }
 
 impl Config {
@@ -98,6 +100,7 @@ impl Config {
             sweep_every: std::time::Duration::from_secs(600),
             replay_inputs: 200,
             require_replay_review: false,
+            identity: Default::default(),
         }
     }
 }
@@ -123,6 +126,8 @@ pub enum OpenError {
     DeliveryCa(String),
     #[error("cannot seal the audit chains: {0}")]
     Audit(String),
+    #[error("cannot set up sign-in: {0}")]
+    Identity(String),
     #[error("cannot read or create the artifact key {path}: {source}")]
     ArtifactKey {
         path: PathBuf,
@@ -147,6 +152,7 @@ pub struct Services {
     pub workflow: Arc<Workflow>,
     pub outbox: Arc<Outbox>,
     pub consultation: Arc<Consultation>,
+    pub identity: Arc<crate::identity::Identity>,
 }
 
 pub type AppState = Arc<Services>;
@@ -263,9 +269,14 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
                 other => StoreError::Corrupt(other.to_string()),
             },
         })?;
+    let identity = config
+        .identity
+        .build(store.clone(), clock.clone())
+        .map_err(|e| OpenError::Identity(e.to_string()))?;
     let slots = config.runtime.instance_slots as usize;
     Ok(Arc::new(Services {
         consultation: Arc::new(consultation),
+        identity: Arc::new(identity),
         auth: Auth::new(store.clone()),
         eval_slots: Arc::new(Semaphore::new(slots.max(1))),
         config,

@@ -1,5 +1,5 @@
 //! The background work `serve` starts beside the API, in one place: the outbox, scheduled
-//! activations, the clocks' pass, and the sweep of expired idempotent answers.
+//! activations, the clocks' pass, and the sweep of expired idempotent answers and sessions.
 //!
 //! Each job finishes the pass it is in when told to stop, so that nothing holds the database
 //! once `serve` returns. Every delivery attempt of the outbox is recorded durably, so a stop
@@ -96,8 +96,9 @@ async fn supervise(state: AppState, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Forgets idempotent answers older than their retention, every `sweep_every`: a host that
-/// runs for months keeps a day of them, not every key it was ever sent.
+/// Forgets idempotent answers older than their retention and sessions that have ended, every
+/// `sweep_every`: a host that runs for months keeps a day of answers, not every key it was
+/// ever sent, and no session nobody can use.
 async fn sweep_idempotent_answers(state: AppState, mut stop: watch::Receiver<bool>) {
     loop {
         if stopping(state.config.sweep_every, &mut stop).await {
@@ -105,13 +106,23 @@ async fn sweep_idempotent_answers(state: AppState, mut stop: watch::Receiver<boo
         }
         let app = state.clone();
         let swept = tokio::task::spawn_blocking(move || {
-            app.store
-                .forget_before(app.clock.now().timestamp() - RETENTION_SECS)
+            let answers = app
+                .store
+                .forget_before(app.clock.now().timestamp() - RETENTION_SECS);
+            (answers, app.identity.purge_expired())
         })
         .await;
-        match swept {
-            Ok(Ok(n)) if n > 0 => tracing::info!(count = n, "expired idempotent answers forgotten"),
-            Ok(Err(e)) => tracing::error!(error = %e, "idempotency sweep failed"),
+        let Ok((answers, sessions)) = swept else {
+            continue;
+        };
+        match answers {
+            Ok(n) if n > 0 => tracing::info!(count = n, "expired idempotent answers forgotten"),
+            Err(e) => tracing::error!(error = %e, "idempotency sweep failed"),
+            _ => {}
+        }
+        match sessions {
+            Ok(n) if n > 0 => tracing::info!(count = n, "ended sessions removed"),
+            Err(e) => tracing::error!(error = %e, "session sweep failed"),
             _ => {}
         }
     }

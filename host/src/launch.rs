@@ -143,3 +143,40 @@ pub fn prepare_demo(state: &AppState, plugin_dir: &Path) -> Result<DemoReport, S
     }
     Ok(report)
 }
+
+/// The people of the demo's identity provider (`tests/oidc/demo-people.json`), as the demo
+/// prints them and puts the staff among them into the directory.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct DemoPeople {
+    pub staff: std::collections::BTreeMap<String, DemoPerson>,
+    #[serde(default)]
+    pub citizens: std::collections::BTreeMap<String, DemoPerson>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct DemoPerson {
+    pub name: String,
+    #[serde(default)]
+    pub roles: Vec<Role>,
+}
+
+/// Reads the demo's people and puts its staff into the directory, each under their login
+/// (the demo provider's `sub`).
+pub fn seed_demo_people(state: &AppState, file: &Path) -> Result<DemoPeople, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let people: DemoPeople =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+    for (login, person) in &people.staff {
+        state
+            .identity
+            .put_staff(&crate::identity::model::StaffMember {
+                subject: login.clone(),
+                name: person.name.clone(),
+                roles: person.roles.clone(),
+                updated_at: state.clock.now(),
+                updated_by: "演示".into(),
+            })
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(people)
+}

@@ -15,6 +15,7 @@ pub mod elicense;
 pub mod files;
 pub mod guide;
 pub mod http;
+pub mod identity;
 mod jobs;
 pub mod keys;
 pub mod launch;

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+mod cli;
+
 use clap::{Args, Parser, Subcommand};
 use lianban::auth::Role;
 use lianban::clock::{Clock, SystemClock};
@@ -28,6 +30,10 @@ enum Command {
         /// Directory with the built demo plugins (`lianban_plugin_<matter>.wasm`).
         #[arg(long, default_value = "target/wasm32-wasip2/guest")]
         plugins: PathBuf,
+        /// The demo identity provider's people (`tests/oidc/demo-people.json`): its staff go
+        /// into the directory, and the demo prints who to sign in as instead of tokens.
+        #[arg(long)]
+        demo_people: Option<PathBuf>,
     },
     /// Create the first administrator token (with the server stopped: one process owns the
     /// database). A running host issues, rotates and revokes tokens through `/api/v1/tokens`.
@@ -212,6 +218,8 @@ struct ServeArgs {
     /// created on first start). Keep a copy apart from the database's backups.
     #[arg(long)]
     audit_key: Option<PathBuf>,
+    #[command(flatten)]
+    identity: cli::identity::IdentityArgs,
 }
 
 impl ServeArgs {
@@ -370,43 +378,33 @@ fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Plugin { command } => plugin(command),
         Command::Serve(args) => {
-            let state = lianban::open(args.config(), clock).map_err(|e| e.to_string())?;
+            let mut config = args.config();
+            args.identity.apply(&mut config)?;
+            let state = lianban::open(config, clock).map_err(|e| e.to_string())?;
             runtime()?
                 .block_on(launch::serve_until_signalled(state, args.listen))
                 .map_err(|e| e.to_string())
         }
-        Command::Demo { serve, plugins } => {
-            let state = lianban::open(serve.config(), clock).map_err(|e| e.to_string())?;
+        Command::Demo {
+            serve,
+            plugins,
+            demo_people,
+        } => {
+            let mut config = serve.config();
+            serve.identity.apply(&mut config)?;
+            let state = lianban::open(config, clock).map_err(|e| e.to_string())?;
             let report = launch::prepare_demo(&state, &plugins)?;
-            println!("红旗区“一件事一次办”演示平台");
-            if report.seeded_catalog {
-                println!("  已写入演示事项清单（两批，五件事）和基本目录");
-            }
-            if !report.activated.is_empty() {
-                println!("  已上传并启用规则：{}", report.activated.join("、"));
-            }
-            if !report.missing.is_empty() {
-                println!(
-                    "  未找到以下事项的规则组件（目录 {}）：{}",
-                    plugins.display(),
-                    report.missing.join("、")
-                );
-            }
-            println!("  访问令牌（Authorization: Bearer <令牌>）：");
-            for (role, token) in &report.tokens {
-                println!("    {role:<32} {token}");
-            }
-            println!(
-                "  接口：http://{}/api/v1  文档：http://{}/api/v1/openapi.json",
-                serve.listen, serve.listen
-            );
-            let one_things = state.catalog.one_things().map_err(|e| e.to_string())?;
-            for ot in one_things {
-                println!(
-                    "  办事指南：{:<16} http://{}/api/v1/one-things/{}/guide.html",
-                    ot.name, serve.listen, ot.code
-                );
-            }
+            let people = demo_people
+                .map(|file| launch::seed_demo_people(&state, &file))
+                .transpose()?;
+            cli::demo::print(
+                &state,
+                &serve.data,
+                serve.listen,
+                &plugins,
+                &report,
+                people.as_ref(),
+            )?;
             runtime()?
                 .block_on(launch::serve_until_signalled(state, serve.listen))
                 .map_err(|e| e.to_string())

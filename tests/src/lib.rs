@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub mod identity;
 pub mod journey;
 
 use lianban::auth::Role;
@@ -212,6 +213,29 @@ impl TestHost {
 
     /// Opens (or reopens) `data`; tokens are issued anew.
     pub async fn start_in(data: PathBuf, config: Option<Config>) -> TestHost {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        TestHost::start_on(listener, data, config).await
+    }
+
+    /// A fresh host serving on `listener`, bound beforehand so that its address can go into
+    /// the configuration (an identity provider's callbacks) before the host starts.
+    pub async fn start_listening(
+        listener: tokio::net::TcpListener,
+        edit: impl FnOnce(&mut Config),
+    ) -> TestHost {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::new(dir.path());
+        edit(&mut config);
+        let mut host = TestHost::start_on(listener, dir.path().to_path_buf(), Some(config)).await;
+        host._tempdir = Some(dir);
+        host
+    }
+
+    async fn start_on(
+        listener: tokio::net::TcpListener,
+        data: PathBuf,
+        config: Option<Config>,
+    ) -> TestHost {
         let clock = Arc::new(FixedClock::at_noon(TODAY));
         let config = config.unwrap_or_else(|| Config::new(&data));
         let state = tokio::task::spawn_blocking({
@@ -252,7 +276,6 @@ impl TestHost {
             clerk: issue("窗口人员", Role::Clerk),
             departments,
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(lianban::serve(listener, state.clone(), async {

@@ -1,11 +1,12 @@
 //! The authorization walk: every operation of the served OpenAPI document, called by every
-//! kind of caller, answers as the document's `x-roles` say. The route table is the one place
+//! kind of caller (anonymous, refused tokens, each role by token, a clerk signed in with a
+//! session cookie), answers as the document's `x-roles` say. The route table is the one place
 //! the rule is written (`host/src/http/mod.rs`); this holds the running host to it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::Duration;
 use lianban::clock::Clock;
-use lianban_e2e::TestHost;
+use lianban_e2e::identity::{Browser, host_with_provider};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -13,6 +14,8 @@ use serde_json::{Value, json};
 struct Kind {
     label: &'static str,
     token: Option<String>,
+    /// Signed in through the identity provider instead: the browser and its CSRF token.
+    session: Option<(Browser, String)>,
     role: Option<&'static str>,
     /// For refused tokens: the 401's code.
     refused_as: &'static str,
@@ -30,7 +33,9 @@ fn placeholder(param: &Value) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_answers_every_kind_of_caller_as_its_roles_say() {
-    let host = TestHost::start().await;
+    let people = json!({ "staff": { "wang": { "name": "王敏" } }, "citizens": {} });
+    let (host, _provider) =
+        host_with_provider(&people, &[("wang", "王敏", &["clerk"])], |_, _| {}).await;
     let admin = host.tokens.admin.clone();
     let issue = |role: &str, days: u32| {
         let host = &host;
@@ -67,48 +72,63 @@ async fn every_route_answers_every_kind_of_caller_as_its_roles_say() {
         Kind {
             label: "anonymous",
             token: None,
+            session: None,
             role: None,
             refused_as: "unauthenticated",
         },
         Kind {
             label: "expired token",
             token: Some(expiring["secret"].as_str().unwrap().into()),
+            session: None,
             role: None,
             refused_as: "token_expired",
         },
         Kind {
             label: "revoked token",
             token: Some(revoked["secret"].as_str().unwrap().into()),
+            session: None,
             role: None,
             refused_as: "token_revoked",
         },
         Kind {
             label: "administrator",
             token: Some(admin.clone()),
+            session: None,
             role: Some("admin"),
             refused_as: "",
         },
         Kind {
             label: "clerk",
             token: Some(host.tokens.clerk.clone()),
+            session: None,
             role: Some("clerk"),
             refused_as: "",
         },
         Kind {
             label: "department X",
             token: Some(host.tokens.department("public-security").into()),
+            session: None,
             role: Some("department"),
             refused_as: "",
         },
         Kind {
             label: "department Y",
             token: Some(host.tokens.department("health").into()),
+            session: None,
             role: Some("department"),
+            refused_as: "",
+        },
+        Kind {
+            label: "clerk signed in",
+            token: None,
+            session: Some(Browser::signed_in(&host, "staff", "wang").await),
+            role: Some("clerk"),
             refused_as: "",
         },
         Kind {
             label: "online service",
             token: Some(host.applicant_token()),
+            session: None,
             role: Some("applicant"),
             refused_as: "",
         },
@@ -140,9 +160,20 @@ async fn every_route_answers_every_kind_of_caller_as_its_roles_say() {
                 }
             }
             for kind in &kinds {
-                let mut request = host.client.request(method.clone(), host.url(&url));
+                // Signing out mid-walk would end the walk's session; `sign_in.rs` covers it.
+                if kind.session.is_some() && url == "/api/v1/session/logout" {
+                    continue;
+                }
+                let client = kind
+                    .session
+                    .as_ref()
+                    .map_or(&host.client, |(b, _)| &b.client);
+                let mut request = client.request(method.clone(), host.url(&url));
                 if let Some(token) = &kind.token {
                     request = request.bearer_auth(token);
+                }
+                if let Some((_, csrf)) = &kind.session {
+                    request = request.header("X-CSRF-Token", csrf);
                 }
                 if method != reqwest::Method::GET {
                     request = request.json(&json!({}));
@@ -154,7 +185,10 @@ async fn every_route_answers_every_kind_of_caller_as_its_roles_say() {
                 let code = body["error"]["code"].as_str().unwrap_or("");
                 let route_refused =
                     status == StatusCode::FORBIDDEN && body["error"]["details"]["roles"].is_array();
-                let expected = if roles.is_empty() {
+                let expected = if roles == ["session"] {
+                    // A signed-in person's own routes: no token opens them.
+                    (status == StatusCode::UNAUTHORIZED) == kind.session.is_none()
+                } else if roles.is_empty() {
                     // Public: no one is turned away for who they are.
                     status != StatusCode::UNAUTHORIZED && !route_refused
                 } else {

@@ -148,6 +148,25 @@ fn python_tool(name: &str) -> Result<PathBuf, String> {
     Ok(venv.join("bin"))
 }
 
+/// The OpenID provider the sign-in tests and the demo run (`tests/oidc`): `oidc-provider` from
+/// the npm registry, installed with `npm ci` from the committed `package-lock.json` (every
+/// package pinned with its integrity hash). Reinstalled when the lock changes. Needs `node`
+/// and `npm` (Node.js 20 or later).
+fn identity_provider() -> Result<(), String> {
+    let dir = root().join("tests/oidc");
+    let lock = dir.join("package-lock.json");
+    let installed = dir.join("node_modules/.installed.lock");
+    let wanted = std::fs::read(&lock).map_err(|e| format!("{}: {e}", lock.display()))?;
+    if std::fs::read(&installed).ok().as_deref() == Some(wanted.as_slice()) {
+        return Ok(());
+    }
+    let mut c = Command::new("npm");
+    c.args(["ci", "--no-audit", "--no-fund", "--ignore-scripts"])
+        .current_dir(&dir);
+    run(c).map_err(|e| format!("the test identity provider needs Node.js with npm: {e}"))?;
+    std::fs::write(&installed, wanted).map_err(|e| format!("{}: {e}", installed.display()))
+}
+
 /// The Python example (`examples/senior-card-py`), built with componentize-py from PyPI
 /// (`python_tool`). Rebuilt only when its source or the WIT changed.
 fn python_example() -> Result<(), String> {
@@ -181,6 +200,11 @@ fn is_newer(out: &Path, inputs: &[&Path]) -> bool {
 
 fn demo(extra: &[String]) -> Result<(), String> {
     guests()?;
+    identity_provider()?;
+    let listen = extra
+        .windows(2)
+        .find(|w| w[0] == "--listen")
+        .map_or("127.0.0.1:8080", |w| w[1].as_str());
     let mut c = cargo();
     c.args(["run", "--package", "lianban", "--", "demo"]);
     c.args([
@@ -189,14 +213,97 @@ fn demo(extra: &[String]) -> Result<(), String> {
         "--plugins",
         "target/wasm32-wasip2/guest",
     ]);
+    // People sign in through the bundled OpenID provider; only on the loopback address,
+    // where the host may run without HTTPS.
+    let provider = if listen.starts_with("127.0.0.1:") || listen.starts_with("localhost:") {
+        let base = format!("http://{listen}");
+        let provider = DemoProvider::start(&base)?;
+        let dir = root().join("target/demo");
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        for kind in ["staff", "citizens"] {
+            let file = dir.join(format!("{kind}.secret"));
+            std::fs::write(&file, format!("lianban-{kind}-secret")).map_err(|e| e.to_string())?;
+            c.arg(format!("--{kind}-client-secret-file")).arg(file);
+        }
+        c.args(["--public-url", &base]);
+        c.args(["--staff-issuer", &provider.staff]);
+        c.args(["--citizens-issuer", &provider.citizens]);
+        c.args(["--demo-people", "tests/oidc/demo-people.json"]);
+        Some(provider)
+    } else {
+        None
+    };
     c.args(extra);
-    run(c)
+    let result = run(c);
+    drop(provider);
+    result
+}
+
+/// The demo's identity provider (`tests/oidc/provider.mjs` with the demo people), stopped
+/// when dropped.
+struct DemoProvider {
+    child: std::process::Child,
+    staff: String,
+    citizens: String,
+}
+
+impl DemoProvider {
+    fn start(host_base: &str) -> Result<DemoProvider, String> {
+        use std::io::BufRead;
+        let dir = root().join("tests/oidc");
+        let mut child = Command::new("node")
+            .arg(dir.join("provider.mjs"))
+            .arg(host_base)
+            .arg(dir.join("demo-people.json"))
+            .env("LIANBAN_EXIT_WITH_STDIN", "1")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| format!("the demo identity provider needs Node.js: {e}"))?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let issuers = loop {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(json) = line.strip_prefix("LIANBAN_ISSUERS ") {
+                        break json.to_owned();
+                    }
+                }
+                _ => return Err("the demo identity provider stopped before it listened".into()),
+            }
+        };
+        // Its notices keep coming; read them so its pipe never fills.
+        std::thread::spawn(move || lines.for_each(drop));
+        let issuers: serde_json::Value =
+            serde_json::from_str(&issuers).map_err(|e| format!("{issuers}: {e}"))?;
+        let field = |name: &str| {
+            issuers[name]
+                .as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| format!("no {name} issuer in {issuers}"))
+        };
+        Ok(DemoProvider {
+            staff: field("staff")?,
+            citizens: field("citizens")?,
+            child,
+        })
+    }
+}
+
+impl Drop for DemoProvider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 fn test() -> Result<(), String> {
     guests()?;
-    // The contract test (`tests/tests/contract.rs`) runs schemathesis from here.
+    // The contract test (`tests/tests/contract.rs`) runs schemathesis from here, and the
+    // sign-in tests a real OpenID provider.
     python_tool("schemathesis")?;
+    identity_provider()?;
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--", "--check"]);
     run(fmt)?;

@@ -72,8 +72,8 @@ impl TryFrom<String> for Role {
 pub struct Principal {
     pub name: String,
     pub role: Role,
-    /// The machine token the caller presented.
-    pub token_id: String,
+    /// The credential presented: a machine token's id (`tk_…`) or a session's (`ss_…`).
+    pub credential: String,
 }
 
 /// What an endpoint requires. Each route states one; `permits` is the whole policy.

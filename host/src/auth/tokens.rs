@@ -187,7 +187,7 @@ impl Auth {
         Ok(Ok(Principal {
             name: token.name,
             role: token.role,
-            token_id: token.id,
+            credential: token.id,
         }))
     }
 

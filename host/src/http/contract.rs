@@ -15,7 +15,7 @@ use utoipa::openapi::{Ref, RefOr, ResponseBuilder};
 use utoipa_axum::router::UtoipaMethodRouter;
 
 use super::error::ApiError;
-use super::extract::Caller;
+use super::extract::{Caller, SignedIn};
 use crate::app::AppState;
 use crate::auth::Need;
 
@@ -24,8 +24,10 @@ use crate::auth::Need;
 pub(super) enum Access {
     /// Anyone, without a token.
     Public,
-    /// A token whose role meets the need.
+    /// A token, or a signed-in person's session, whose role meets the need.
     Token(Need),
+    /// A signed-in person's session (`/session`): what it is and how it ends.
+    Session,
 }
 
 /// The API's error body: `{"error": {"code", "message", "details"}}`.
@@ -60,6 +62,20 @@ pub(super) fn guarded(
     }
     let router = match access {
         Access::Public => router,
+        Access::Session => router.route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            |State(app): State<AppState>, request: Request, next: Next| async move {
+                let (mut parts, body) = request.into_parts();
+                match <SignedIn as axum::extract::FromRequestParts<AppState>>::from_request_parts(
+                    &mut parts, &app,
+                )
+                .await
+                {
+                    Ok(_) => next.run(Request::from_parts(parts, body)).await,
+                    Err(e) => e.into_response(),
+                }
+            },
+        )),
         Access::Token(need) => router.route_layer(middleware::from_fn_with_state(
             state.clone(),
             move |State(app): State<AppState>, request: Request, next: Next| async move {
@@ -148,13 +164,28 @@ fn describe(op: &mut Operation, access: Access, write: bool) {
     let roles: Vec<&str> = match access {
         Access::Public => Vec::new(),
         Access::Token(need) => {
+            op.security = Some(vec![
+                SecurityRequirement::new("bearer", Vec::<String>::new()),
+                SecurityRequirement::new("session", Vec::<String>::new()),
+            ]);
+            also.push(("401", "no token or session, or not a valid one"));
+            also.push((
+                "403",
+                "the role may not do this; `csrf_failed`: a write with the session cookie lacks X-CSRF-Token",
+            ));
+            need.roles().to_vec()
+        }
+        Access::Session => {
             op.security = Some(vec![SecurityRequirement::new(
-                "bearer",
+                "session",
                 Vec::<String>::new(),
             )]);
-            also.push(("401", "no token, or not a valid one"));
-            also.push(("403", "the token's role may not do this"));
-            need.roles().to_vec()
+            also.push(("401", "not signed in, or the session has ended"));
+            also.push((
+                "403",
+                "`csrf_failed`: a write with the session cookie lacks X-CSRF-Token",
+            ));
+            vec!["session"]
         }
     };
     let extensions = op.extensions.get_or_insert_with(Default::default);
@@ -179,7 +210,7 @@ fn describe(op: &mut Operation, access: Access, write: bool) {
     } else if !op.parameters.as_ref().is_none_or(Vec::is_empty) {
         also.push(("400", "a parameter is malformed"));
     }
-    if write && matches!(access, Access::Token(_)) {
+    if write && matches!(access, Access::Token(_) | Access::Session) {
         op.parameters
             .get_or_insert_with(Vec::new)
             .push(idempotency_key());

@@ -8,8 +8,10 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
+use super::sign_in::{SESSION_COOKIE, read_cookie};
 use crate::app::AppState;
-use crate::auth::{Need, Principal, permits};
+use crate::auth::{Need, Principal, permits, token_hash};
+use crate::identity::ActiveSession;
 
 /// JSON body.
 ///
@@ -191,15 +193,95 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(principal) = parts.extensions.get::<Principal>() {
             return Ok(Caller(principal.clone()));
         }
-        let token = parts
+        if let Some(token) = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(ApiError::unauthenticated)?;
-        match state.auth.resolve(token.trim(), state.clock.now())? {
-            Ok(principal) => Ok(Caller(principal)),
-            Err(refusal) => Err(ApiError::refused(refusal)),
+        {
+            let token = token
+                .strip_prefix("Bearer ")
+                .ok_or_else(ApiError::unauthenticated)?;
+            return match state.auth.resolve(token.trim(), state.clock.now())? {
+                Ok(principal) => Ok(Caller(principal)),
+                Err(refusal) => Err(ApiError::refused(refusal)),
+            };
         }
+        let Some(active) = SignedIn::resolve(parts, state)? else {
+            return Err(ApiError::unauthenticated());
+        };
+        let role = active.role().cloned().ok_or_else(|| {
+            ApiError::forbidden(
+                "您的账号没有可用的角色，请联系数据局管理员",
+                "your account holds no role; ask the bureau's administrator",
+            )
+        })?;
+        Ok(Caller(Principal {
+            name: active.session.name.clone(),
+            role,
+            credential: active.session.id.clone(),
+        }))
+    }
+}
+
+/// A caller signed in with a session cookie.
+pub struct SignedIn(pub ActiveSession);
+
+impl SignedIn {
+    /// The session of the request's cookie, if it is in force. A write made with the cookie
+    /// must carry the session's CSRF token in `X-CSRF-Token`: a page of another site can make
+    /// the browser send the cookie, but cannot read the token.
+    fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<ActiveSession>, ApiError> {
+        if let Some(active) = parts.extensions.get::<ActiveSession>() {
+            return Ok(Some(active.clone()));
+        }
+        let Some(cookie) = read_cookie(&parts.headers, SESSION_COOKIE) else {
+            return Ok(None);
+        };
+        let Some(active) = state.identity.session(cookie)? else {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "session_ended",
+                "登录已过期或已退出，请重新登录",
+                "the session has ended; sign in again",
+            ));
+        };
+        let safe = matches!(
+            parts.method,
+            axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+        );
+        if !safe {
+            let sent = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if token_hash(sent) != token_hash(&active.session.csrf) {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "csrf_failed",
+                    "请求缺少有效的 X-CSRF-Token，请刷新页面后重试",
+                    "the request lacks a valid X-CSRF-Token; reload the page and retry",
+                ));
+            }
+        }
+        parts.extensions.insert(active.clone());
+        Ok(Some(active))
+    }
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        SignedIn::resolve(parts, state)?
+            .map(SignedIn)
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthenticated",
+                    "请先登录",
+                    "sign in first",
+                )
+            })
     }
 }

@@ -24,6 +24,9 @@ mod openapi;
 mod prechecks;
 mod queues;
 mod server;
+mod session;
+mod sign_in;
+mod staff;
 mod tokens;
 
 use std::any::Any;
@@ -60,6 +63,7 @@ pub fn router(state: AppState) -> Router {
     let admin_or_department = Access::Token(Need::AdminOrDepartment);
     let clerk_or_applicant = Access::Token(Need::ClerkOrApplicant);
     let public = Access::Public;
+    let session = Access::Session;
     let route = |access, routes| guarded(&state, access, routes);
     let api = OpenApiRouter::new()
         // The working-day calendar and the data dictionary.
@@ -140,6 +144,16 @@ pub fn router(state: AppState) -> Router {
         .routes(route(admin, routes!(queues::supervision)))
         .routes(body_limit(file_limit, route(any, routes!(files::upload))))
         .routes(route(staff, routes!(files::download)))
+        // People: sign-in through the identity providers, sessions, the staff directory.
+        .routes(route(public, routes!(sign_in::login)))
+        .routes(route(public, routes!(sign_in::callback)))
+        .routes(route(public, routes!(sign_in::backchannel_logout)))
+        .routes(route(session, routes!(session::show)))
+        .routes(route(session, routes!(session::act_as)))
+        .routes(route(session, routes!(session::logout)))
+        .routes(route(admin, routes!(staff::list)))
+        .routes(route(admin, routes!(staff::put, staff::remove)))
+        .routes(route(admin, routes!(staff::log)))
         // Machine tokens, kept by the bureau while the host runs.
         .routes(route(admin, routes!(tokens::issue, tokens::list)))
         .routes(route(admin, routes!(tokens::rotate)))

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::http::header;
 use axum::response::IntoResponse;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{InfoBuilder, OpenApi};
 use utoipa::{OpenApi as _, PartialSchema, ToSchema};
 
@@ -53,6 +53,12 @@ impl Document {
         components.security_schemes.insert(
             "bearer".to_owned(),
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        // A signed-in person's session (`/auth/{issuer}/login`): the cookie, and for writes
+        // the session's `X-CSRF-Token`.
+        components.security_schemes.insert(
+            "session".to_owned(),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("lb_session"))),
         );
         components
             .schemas

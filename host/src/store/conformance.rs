@@ -53,3 +53,76 @@ pub fn token_store(store: &dyn TokenStore) {
     assert_eq!((rows[1].hash.as_str(), &rows[1].token), ("bb", &revoked));
     assert_eq!(rows[1].last_used_at, Some(at(90)));
 }
+
+fn session(id: &str, sid: &str) -> crate::identity::model::Session {
+    crate::identity::model::Session {
+        id: id.into(),
+        issuer: crate::identity::model::Issuer::Staff,
+        subject: "wang".into(),
+        provider_session: Some(sid.into()),
+        name: "王敏".into(),
+        id_number: None,
+        csrf: "c".into(),
+        active_role: Some(Role::Clerk),
+        created_at: at(0),
+        expires_at: at(3600),
+    }
+}
+
+/// Sessions come back with their last use, which a touch moves without rewriting them;
+/// removal takes both; the directory keeps one entry per subject; the log reads newest first.
+pub fn identity_store(store: &dyn super::IdentityStore) {
+    use crate::identity::model::{Issuer, SignInEvent, SignInOutcome, StaffMember};
+    assert!(store.sessions().unwrap().is_empty());
+    store.put_session("h1", &session("ss_1", "p1")).unwrap();
+    store.put_session("h2", &session("ss_2", "p2")).unwrap();
+    assert_eq!(
+        store.session("h1").unwrap(),
+        Some((session("ss_1", "p1"), None))
+    );
+    store.touch_session("h1", at(60)).unwrap();
+    assert_eq!(store.session("h1").unwrap().unwrap().1, Some(at(60)));
+    assert_eq!(store.sessions().unwrap().len(), 2);
+    store.remove_sessions(&["h1".to_owned()]).unwrap();
+    assert_eq!(store.session("h1").unwrap(), None);
+    // A session written again under the same hash starts without the old one's last use.
+    store.put_session("h1", &session("ss_3", "p3")).unwrap();
+    assert_eq!(store.session("h1").unwrap().unwrap().1, None);
+
+    let member = |roles: Vec<Role>| StaffMember {
+        subject: "wang".into(),
+        name: "王敏".into(),
+        roles,
+        updated_at: at(0),
+        updated_by: "管理员".into(),
+    };
+    store.put_staff(&member(vec![Role::Clerk])).unwrap();
+    store.put_staff(&member(vec![Role::Admin])).unwrap();
+    assert_eq!(
+        store.staff_members().unwrap(),
+        vec![member(vec![Role::Admin])]
+    );
+    assert!(store.remove_staff("wang").unwrap());
+    assert!(!store.remove_staff("wang").unwrap());
+    assert_eq!(store.staff("wang").unwrap(), None);
+
+    for (i, outcome) in [SignInOutcome::Failed, SignInOutcome::SignedIn]
+        .into_iter()
+        .enumerate()
+    {
+        store
+            .record_sign_in(&SignInEvent {
+                at: at(i as i64),
+                issuer: Issuer::Staff,
+                subject: None,
+                outcome,
+                reason: None,
+                client: "127.0.0.1".into(),
+            })
+            .unwrap();
+    }
+    let log = store.sign_in_events(10).unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0].outcome, SignInOutcome::SignedIn);
+    assert_eq!(store.sign_in_events(1).unwrap().len(), 1);
+}

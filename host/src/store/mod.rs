@@ -26,6 +26,7 @@ use crate::catalog::base::{BaseEntry, ImportReport};
 use crate::catalog::publication::{Batch, Draft, Filing, PublishedVersion};
 use crate::catalog::{Department, FieldEntry, MaterialEntry};
 use crate::consultation::{Proposal, Reply, SupportOutcome};
+use crate::identity::model::{Session, SignInEvent, StaffMember};
 use crate::registry::{Activation, Grant, PluginVersion, RecordedInput, ReplayReport, Schedule};
 use crate::workflow::Case;
 use crate::workflow::audit::Event;
@@ -302,4 +303,28 @@ pub trait TokenStore: Send + Sync {
     fn tokens(&self) -> StoreResult<Vec<TokenRow>>;
     /// Notes a use. Advisory, so it does not wait for the disk.
     fn touch_token(&self, hash: &str, at: DateTime<Utc>) -> StoreResult<()>;
+}
+
+/// Sessions (by the SHA-256 of their cookie), the staff directory and the sign-in log.
+pub trait IdentityStore: Send + Sync {
+    /// Returns once the session is on disk.
+    fn put_session(&self, hash: &str, session: &Session) -> StoreResult<()>;
+    /// The session and when it was last used.
+    fn session(&self, hash: &str) -> StoreResult<Option<(Session, Option<DateTime<Utc>>)>>;
+    /// Notes a use. Advisory: a use lost in a crash only makes the session look idle sooner.
+    fn touch_session(&self, hash: &str, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Every session with its hash (back-channel logout and the purge scan them).
+    fn sessions(&self) -> StoreResult<Vec<(String, Session)>>;
+    /// Removes the sessions and returns once that is on disk.
+    fn remove_sessions(&self, hashes: &[String]) -> StoreResult<()>;
+
+    fn put_staff(&self, member: &StaffMember) -> StoreResult<()>;
+    fn staff(&self, subject: &str) -> StoreResult<Option<StaffMember>>;
+    fn staff_members(&self) -> StoreResult<Vec<StaffMember>>;
+    /// Whether there was such a member.
+    fn remove_staff(&self, subject: &str) -> StoreResult<bool>;
+
+    fn record_sign_in(&self, event: &SignInEvent) -> StoreResult<()>;
+    /// Newest first.
+    fn sign_in_events(&self, limit: usize) -> StoreResult<Vec<SignInEvent>>;
 }

@@ -32,6 +32,10 @@
 //! | `machine_tokens`     | sha256 of the token (hex)        | `MachineToken`               |
 //! | `token_last_used`    | sha256 of the token (hex)        | `DateTime<Utc>` (advisory)   |
 //! | `tokens`             | sha256 of the token (hex)        | before ids and expiry; migrated on open |
+//! | `sessions`           | sha256 of the session cookie     | `Session`                    |
+//! | `session_last_seen`  | sha256 of the session cookie     | `DateTime<Utc>` (advisory)   |
+//! | `staff`              | the staff provider's subject     | `StaffMember`                |
+//! | `sign_ins`           | u64 BE sequence                  | `SignInEvent`                |
 //! | `idempotency`        | sha256 of caller, method, path, key | `Remembered`              |
 //! | `cases`              | case id                          | `Case`                       |
 //! | `case_heads`         | case id                          | `Head` (last event seq, hash)|
@@ -93,6 +97,10 @@ pub struct SledStore {
     tokens: sled::Tree,
     machine_tokens: sled::Tree,
     token_last_used: sled::Tree,
+    sessions: sled::Tree,
+    session_last_seen: sled::Tree,
+    staff: sled::Tree,
+    sign_ins: sled::Tree,
     idempotency: sled::Tree,
     cases: sled::Tree,
     case_heads: sled::Tree,
@@ -121,6 +129,7 @@ mod cases;
 mod catalog;
 mod consultation;
 mod elicenses;
+mod identity;
 mod outbox;
 mod reads;
 mod tokens;
@@ -194,6 +203,10 @@ impl SledStore {
             tokens: db.open_tree("tokens")?,
             machine_tokens: db.open_tree("machine_tokens")?,
             token_last_used: db.open_tree("token_last_used")?,
+            sessions: db.open_tree("sessions")?,
+            session_last_seen: db.open_tree("session_last_seen")?,
+            staff: db.open_tree("staff")?,
+            sign_ins: db.open_tree("sign_ins")?,
             idempotency: db.open_tree("idempotency")?,
             cases: db.open_tree("cases")?,
             case_heads: db.open_tree("case_heads")?,
@@ -572,6 +585,12 @@ mod tests {
     fn tokens_conform() {
         let dir = tempfile::tempdir().unwrap();
         conformance::token_store(&SledStore::open(dir.path()).unwrap());
+    }
+
+    #[test]
+    fn identity_conforms() {
+        let dir = tempfile::tempdir().unwrap();
+        conformance::identity_store(&SledStore::open(dir.path()).unwrap());
     }
 
     /// A database from before tokens had ids and an expiry keeps its tokens, now with both.

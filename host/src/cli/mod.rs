@@ -1,0 +1,4 @@
+//! Command-line pieces too long for `main.rs`.
+
+pub mod demo;
+pub mod identity;

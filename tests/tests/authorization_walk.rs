@@ -1,6 +1,6 @@
 //! The authorization walk: every operation of the served OpenAPI document, called by every
-//! kind of caller (anonymous, refused tokens, each role by token, a clerk signed in with a
-//! session cookie), answers as the document's `x-roles` say. The route table is the one place
+//! kind of caller (anonymous, refused tokens, each role by token, a clerk and two citizens
+//! signed in with session cookies), answers as the document's `x-roles` say. The route table is the one place
 //! the rule is written (`host/src/http/mod.rs`); this holds the running host to it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -33,7 +33,13 @@ fn placeholder(param: &Value) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_answers_every_kind_of_caller_as_its_roles_say() {
-    let people = json!({ "staff": { "wang": { "name": "王敏" } }, "citizens": {} });
+    let people = json!({
+        "staff": { "wang": { "name": "王敏" } },
+        "citizens": {
+            "li.fang": { "name": "李芳", "id_number": "410702199205050027" },
+            "zhou.min": { "name": "周敏", "id_number": "410702198506120047" }
+        }
+    });
     let (host, _provider) =
         host_with_provider(&people, &[("wang", "王敏", &["clerk"])], |_, _| {}).await;
     let admin = host.tokens.admin.clone();
@@ -126,10 +132,24 @@ async fn every_route_answers_every_kind_of_caller_as_its_roles_say() {
             refused_as: "",
         },
         Kind {
+            label: "applicant A signed in",
+            token: None,
+            session: Some(Browser::signed_in(&host, "citizens", "li.fang").await),
+            role: Some("citizen"),
+            refused_as: "",
+        },
+        Kind {
+            label: "applicant B signed in",
+            token: None,
+            session: Some(Browser::signed_in(&host, "citizens", "zhou.min").await),
+            role: Some("citizen"),
+            refused_as: "",
+        },
+        Kind {
             label: "online service",
             token: Some(host.applicant_token()),
             session: None,
-            role: Some("applicant"),
+            role: Some("online-service"),
             refused_as: "",
         },
     ];

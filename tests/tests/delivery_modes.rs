@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use lianban_e2e::journey::{act, finish, item, sms, window};
-use lianban_e2e::{NEWBORN, TestHost, fixture, intake, plugin};
+use lianban_e2e::{APPLICANT_ID, NEWBORN, TestHost, fixture, intake, plugin};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -98,26 +98,21 @@ async fn self_print_results_appear_as_they_reach_the_window() {
     for m in NEWBORN {
         host.install(m, plugin(m)).await;
     }
-    let online = host.applicant_token();
-    let scan = host.scan(&online).await;
-    let (_, case) = host
+    let online = host.online_service(APPLICANT_ID);
+    let scan = host.scan(&online.token).await;
+    let (_, case) = online
         .post(
             "/api/v1/cases",
-            &online,
             &intake("online", json!({ "mode": "self_print" }), &scan),
         )
         .await;
     let id = case["id"].as_str().unwrap().to_owned();
     window(&host, &id, json!({ "action": "confirm" })).await;
-    let (s, results) = host
-        .get(&format!("/api/v1/cases/{id}/results"), &online)
-        .await;
+    let (s, results) = online.get(&format!("/api/v1/cases/{id}/results")).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(results, json!([]));
     finish(&host, &id, "birth-medical-certificate").await;
-    let (_, results) = host
-        .get(&format!("/api/v1/cases/{id}/results"), &online)
-        .await;
+    let (_, results) = online.get(&format!("/api/v1/cases/{id}/results")).await;
     assert_eq!(results.as_array().unwrap().len(), 1);
     assert_eq!(results[0]["matter"], "birth-medical-certificate");
     assert_eq!(

@@ -87,7 +87,10 @@ async fn generated_operations_state_the_roles_their_routes_enforce() {
         json!(["admin", "clerk", "department"])
     );
     let support = op("/api/v1/consultation/proposals/{id}/supports", "post");
-    assert_eq!(support["x-roles"], json!(["admin", "clerk", "applicant"]));
+    assert_eq!(
+        support["x-roles"],
+        json!(["admin", "clerk", "online-service", "citizen"])
+    );
     for status in ["404", "409", "429"] {
         assert!(support["responses"][status].is_object(), "{support:#}");
     }
@@ -122,7 +125,7 @@ async fn generated_operations_state_the_roles_their_routes_enforce() {
     // service may upload files and read its cases; staff only read files.
     assert_eq!(
         op("/api/v1/files", "post")["x-roles"],
-        json!(["admin", "clerk", "department", "applicant"])
+        json!(["admin", "clerk", "department", "online-service", "citizen"])
     );
     assert_eq!(
         op("/api/v1/files/{sha256}", "get")["x-roles"],

@@ -5,7 +5,9 @@
 
 use chrono::TimeZone;
 use lianban_e2e::journey::{act, finish, finish_after_accept, item, sms, window};
-use lianban_e2e::{NEWBORN, PDF, TestHost, drop_material, intake, plugin, upload_file};
+use lianban_e2e::{
+    APPLICANT_ID, NEWBORN, PDF, TestHost, drop_material, intake, plugin, upload_file,
+};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -319,8 +321,8 @@ async fn online_submission_rejection_and_withdrawal() {
     for m in NEWBORN {
         host.install(m, plugin(m)).await;
     }
-    let online = host.applicant_token();
-    let scan = host.scan(&online).await;
+    let online = host.online_service(APPLICANT_ID);
+    let scan = host.scan(&online.token).await;
 
     // The window may not submit online, nor the online service at the window.
     let (s, _) = host
@@ -331,10 +333,9 @@ async fn online_submission_rejection_and_withdrawal() {
         )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, case) = host
+    let (s, case) = online
         .post(
             "/api/v1/cases",
-            &online,
             &intake("online", json!({ "mode": "self_print" }), &scan),
         )
         .await;
@@ -387,28 +388,25 @@ async fn online_submission_rejection_and_withdrawal() {
     );
 
     // A second case, withdrawn before any decision by the online service.
-    let (_, case) = host
+    let (_, case) = online
         .post(
             "/api/v1/cases",
-            &online,
             &intake("online", json!({ "mode": "self_print" }), &scan),
         )
         .await;
     let id2 = case["id"].as_str().unwrap().to_owned();
-    let (s, case) = host
+    let (s, case) = online
         .post(
             &format!("/api/v1/cases/{id2}/window"),
-            &online,
             &json!({ "action": "withdraw", "reason": "改为线下办理" }),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{case}");
     assert_eq!(case["status"], "withdrawn");
     // The online service may not do the window's other work.
-    let (s, _) = host
+    let (s, _) = online
         .post(
             &format!("/api/v1/cases/{id}/window"),
-            &online,
             &json!({ "action": "archive" }),
         )
         .await;

@@ -2,8 +2,10 @@
 //!
 //! Roles: `admin` (the bureau: activates and rolls back rule versions, loads calendar years,
 //! issues tokens), `clerk` (the window: pre-checks, intake, delivery), `department:<code>` (a
-//! department: its own items and rule versions), `applicant` (the online service). `permits`
-//! is the whole policy; the route table states one `Need` per route (`http/contract.rs`).
+//! department: its own items and rule versions), `online-service` (the 政务服务网 system,
+//! acting for the signed-in person it names), `citizen` (a person signed in with their own
+//! account: their own cases only). `permits` is the whole policy; the route table states one
+//! `Need` per route (`http/contract.rs`); which case is whose is checked by the case routes.
 
 pub mod tokens;
 
@@ -20,8 +22,19 @@ pub enum Role {
     Admin,
     Clerk,
     Department(String),
-    /// The online service (政务服务网 / 豫事办) submitting on behalf of signed-in applicants.
-    Applicant,
+    /// The online service (政务服务网 / 豫事办), a machine acting for the signed-in person it
+    /// names in `X-On-Behalf-Of`.
+    OnlineService,
+    /// A person signed in through the citizens' identity provider.
+    Citizen,
+}
+
+impl Role {
+    /// The online service or a citizen: callers who act for one person and see that person's
+    /// cases only.
+    pub fn is_applicant(&self) -> bool {
+        matches!(self, Role::OnlineService | Role::Citizen)
+    }
 }
 
 impl fmt::Display for Role {
@@ -30,7 +43,8 @@ impl fmt::Display for Role {
             Role::Admin => f.write_str("admin"),
             Role::Clerk => f.write_str("clerk"),
             Role::Department(d) => write!(f, "department:{d}"),
-            Role::Applicant => f.write_str("applicant"),
+            Role::OnlineService => f.write_str("online-service"),
+            Role::Citizen => f.write_str("citizen"),
         }
     }
 }
@@ -42,11 +56,14 @@ impl FromStr for Role {
         match s {
             "admin" => Ok(Role::Admin),
             "clerk" => Ok(Role::Clerk),
-            "applicant" => Ok(Role::Applicant),
+            // `applicant` is what the online service's tokens were called before citizens
+            // could sign in; the tokens stored under it keep working as what they were.
+            "online-service" | "applicant" => Ok(Role::OnlineService),
+            "citizen" => Ok(Role::Citizen),
             _ => match s.strip_prefix("department:") {
                 Some(code) if crate::keys::is_key(code) => Ok(Role::Department(code.to_owned())),
                 _ => Err(format!(
-                    "unknown role {s:?}: use admin, clerk or department:<code>"
+                    "unknown role {s:?}: use admin, clerk, department:<code>, online-service or citizen"
                 )),
             },
         }
@@ -74,14 +91,18 @@ pub struct Principal {
     pub role: Role,
     /// The credential presented: a machine token's id (`tk_…`) or a session's (`ss_…`).
     pub credential: String,
+    /// The person an applicant caller acts for: a citizen themselves, or the person the online
+    /// service names. Their 公民身份号码.
+    pub person: Option<String>,
 }
 
 /// What an endpoint requires. Each route states one; `permits` is the whole policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Need {
-    /// Any valid token, the online service's included; the handler decides what each may see.
+    /// Any valid caller, the online service and citizens included; the handler decides what
+    /// each may see.
     Any,
-    /// Any staff token: not the online service.
+    /// Any member of staff: not the online service, not a citizen.
     Staff,
     /// The window (or the bureau).
     Clerk,
@@ -91,7 +112,8 @@ pub enum Need {
     Department,
     /// The bureau, or a department (for reading its own matters).
     AdminOrDepartment,
-    /// The window, or the online service (submissions and corrections).
+    /// The window, or an applicant (a citizen, or the online service for one): submissions,
+    /// corrections, withdrawals — an applicant's own cases only.
     ClerkOrApplicant,
 }
 
@@ -99,13 +121,13 @@ impl Need {
     /// The roles that meet this need, as the API document names them (`x-roles`).
     pub fn roles(self) -> &'static [&'static str] {
         match self {
-            Need::Any => &["admin", "clerk", "department", "applicant"],
+            Need::Any => &["admin", "clerk", "department", "online-service", "citizen"],
             Need::Staff => &["admin", "clerk", "department"],
             Need::Clerk => &["admin", "clerk"],
             Need::Admin => &["admin"],
             Need::Department => &["department"],
             Need::AdminOrDepartment => &["admin", "department"],
-            Need::ClerkOrApplicant => &["admin", "clerk", "applicant"],
+            Need::ClerkOrApplicant => &["admin", "clerk", "online-service", "citizen"],
         }
     }
 }
@@ -113,12 +135,17 @@ impl Need {
 pub fn permits(role: &Role, need: Need) -> bool {
     match need {
         Need::Any => true,
-        Need::Staff => !matches!(role, Role::Applicant),
+        Need::Staff => !role.is_applicant(),
         Need::Clerk => matches!(role, Role::Clerk | Role::Admin),
         Need::Admin => matches!(role, Role::Admin),
         Need::Department => matches!(role, Role::Department(_)),
         Need::AdminOrDepartment => matches!(role, Role::Admin | Role::Department(_)),
-        Need::ClerkOrApplicant => matches!(role, Role::Clerk | Role::Admin | Role::Applicant),
+        Need::ClerkOrApplicant => {
+            matches!(
+                role,
+                Role::Clerk | Role::Admin | Role::OnlineService | Role::Citizen
+            )
+        }
     }
 }
 
@@ -145,7 +172,8 @@ mod tests {
         let roles = [
             ("admin", Role::Admin),
             ("clerk", Role::Clerk),
-            ("applicant", Role::Applicant),
+            ("online-service", Role::OnlineService),
+            ("citizen", Role::Citizen),
             ("department", Role::Department("tax".into())),
         ];
         for need in [
@@ -169,9 +197,17 @@ mod tests {
 
     #[test]
     fn roles_round_trip() {
-        for r in ["admin", "clerk", "applicant", "department:public-security"] {
+        for r in [
+            "admin",
+            "clerk",
+            "online-service",
+            "citizen",
+            "department:public-security",
+        ] {
             assert_eq!(r.parse::<Role>().unwrap().to_string(), r);
         }
+        // Tokens stored before citizens could sign in name the online service `applicant`.
+        assert_eq!("applicant".parse::<Role>().unwrap(), Role::OnlineService);
         assert!("department:".parse::<Role>().is_err());
         assert!("department:../x".parse::<Role>().is_err());
         assert!("root".parse::<Role>().is_err());
@@ -182,15 +218,16 @@ mod tests {
         let admin = Role::Admin;
         let clerk = Role::Clerk;
         let dept = Role::Department("tax".into());
-        let online = Role::Applicant;
+        let online = Role::OnlineService;
+        let citizen = Role::Citizen;
         let table = [
-            (Need::Any, [true, true, true, true]),
-            (Need::Staff, [true, true, true, false]),
-            (Need::Clerk, [true, true, false, false]),
-            (Need::Admin, [true, false, false, false]),
-            (Need::Department, [false, false, true, false]),
-            (Need::AdminOrDepartment, [true, false, true, false]),
-            (Need::ClerkOrApplicant, [true, true, false, true]),
+            (Need::Any, [true, true, true, true, true]),
+            (Need::Staff, [true, true, true, false, false]),
+            (Need::Clerk, [true, true, false, false, false]),
+            (Need::Admin, [true, false, false, false, false]),
+            (Need::Department, [false, false, true, false, false]),
+            (Need::AdminOrDepartment, [true, false, true, false, false]),
+            (Need::ClerkOrApplicant, [true, true, false, true, true]),
         ];
         for (need, expected) in table {
             let got = [
@@ -198,6 +235,7 @@ mod tests {
                 permits(&clerk, need),
                 permits(&dept, need),
                 permits(&online, need),
+                permits(&citizen, need),
             ];
             assert_eq!(got, expected, "{need:?}");
         }

@@ -110,6 +110,8 @@ pub enum TokenError {
     Overlap,
     #[error("the name must be 1 to 50 characters")]
     Name,
+    #[error("citizens sign in; no token is issued for the citizen role")]
+    CitizenRole,
     #[error("token {0} is no longer in use")]
     Inactive(String),
     #[error("token {0} is the last administrator token in use")]
@@ -149,6 +151,10 @@ impl Auth {
     /// Issues a token; its secret is returned once and never stored.
     pub fn issue(&self, new: NewToken, now: DateTime<Utc>) -> Result<Issued, TokenError> {
         validate_name(&new.name)?;
+        // A citizen is a person who signs in; no token can stand for one.
+        if new.role == Role::Citizen {
+            return Err(TokenError::CitizenRole);
+        }
         if !(1..=MAX_LIFETIME_DAYS).contains(&new.lifetime_days) {
             return Err(TokenError::Lifetime);
         }
@@ -188,6 +194,7 @@ impl Auth {
             name: token.name,
             role: token.role,
             credential: token.id,
+            person: None,
         }))
     }
 

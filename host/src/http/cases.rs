@@ -27,9 +27,43 @@ use crate::workflow::service::{
 use crate::workflow::{Case, Committed, ItemStatus, Remember};
 
 fn actor(p: &Principal) -> Actor {
+    // The online service acts for a person: the trail names both.
+    let name = match (&p.role, &p.person) {
+        (Role::OnlineService, Some(person)) => format!("{}（代 {person}）", p.name),
+        _ => p.name.clone(),
+    };
     Actor {
-        name: p.name.clone(),
+        name,
         role: p.role.to_string(),
+    }
+}
+
+/// The person an applicant caller acts for; the online service must name one.
+fn person(principal: &Principal) -> Result<&str, ApiError> {
+    principal.person.as_deref().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "on_behalf_required",
+            "网上办事服务须在 X-On-Behalf-Of 中写明为哪位已登录的群众办理",
+            "the online service must name the signed-in person it acts for in X-On-Behalf-Of",
+        )
+    })
+}
+
+/// An applicant caller (a citizen, or the online service for the person it names) touches
+/// only that person's cases, as applicant or as their agent (代办). Anyone else's case answers
+/// as if it did not exist: case numbers are sequential, and a 403 would confirm one.
+fn owned(principal: &Principal, case: &Case) -> Result<(), ApiError> {
+    if !principal.role.is_applicant() {
+        return Ok(());
+    }
+    let person = person(principal)?;
+    let theirs = case.applicant.id_number == person
+        || case.agent.as_ref().is_some_and(|a| a.id_number == person);
+    if theirs {
+        Ok(())
+    } else {
+        Err(ServiceError::NotFound(case.id.clone()).into())
     }
 }
 
@@ -127,11 +161,27 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let principal = caller.need(Need::ClerkOrApplicant)?.clone();
     let online = request.channel == lianban_sdk::Channel::Online;
-    if online != (principal.role == Role::Applicant) {
+    if online != principal.role.is_applicant() {
         return Err(ApiError::forbidden(
             "窗口收件使用 window 渠道，网上申报使用 online 渠道",
             "window intake uses channel window; online submissions use channel online",
         ));
+    }
+    if online {
+        // Online, the signed-in person applies for themselves, or as the agent named.
+        let person = person(&principal)?;
+        let theirs = match &request.agent {
+            Some(agent) => agent.id_number == person,
+            None => request.applicant.id_number == person,
+        };
+        if !theirs {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "not_your_application",
+                "只能为本人申请，或以本人为代办人并附委托书为他人申请",
+                "apply for yourself, or for someone else as their agent with the power of attorney",
+            ));
+        }
     }
     with_slot(app, move |app| {
         command(app, first, StatusCode::CREATED, |remember| {
@@ -147,7 +197,8 @@ pub async fn create(
 /// recorded on the case's chain of reads (the audit trail shows who looked).
 fn may_read(app: &AppState, principal: &Principal, case: &Case) -> Result<(), ApiError> {
     match &principal.role {
-        Role::Admin | Role::Clerk | Role::Applicant => {}
+        Role::Admin | Role::Clerk => {}
+        Role::OnlineService | Role::Citizen => owned(principal, case)?,
         Role::Department(d) => {
             let involved = case
                 .items
@@ -212,6 +263,7 @@ pub async fn update_application(
 ) -> Result<Response, ApiError> {
     let principal = caller.need(Need::ClerkOrApplicant)?.clone();
     with_slot(app, move |app| {
+        owned(&principal, app.workflow.case(&id)?.as_ref())?;
         command(app, first, StatusCode::OK, |remember| {
             app.workflow
                 .update_application(&actor(&principal), &id, update, remember)
@@ -245,7 +297,7 @@ pub async fn window(
     let principal = caller.0.clone();
     let allowed = match principal.role {
         Role::Clerk | Role::Admin => true,
-        Role::Applicant => matches!(action, WindowAction::Withdraw { .. }),
+        Role::OnlineService | Role::Citizen => matches!(action, WindowAction::Withdraw { .. }),
         Role::Department(_) => false,
     };
     if !allowed {
@@ -255,6 +307,7 @@ pub async fn window(
         ));
     }
     with_slot(app, move |app| {
+        owned(&principal, app.workflow.case(&id)?.as_ref())?;
         command(app, first, StatusCode::OK, |remember| {
             app.workflow
                 .window(&actor(&principal), &id, action, remember)
@@ -353,8 +406,13 @@ pub async fn notice(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Html<String>, ApiError> {
-    caller.need(Need::ClerkOrApplicant)?;
-    let case = blocking(move || Ok(app.workflow.case(&id)?)).await?;
+    let principal = caller.need(Need::ClerkOrApplicant)?.clone();
+    let case = blocking(move || {
+        let case = app.workflow.case(&id)?;
+        owned(&principal, &case)?;
+        Ok(case)
+    })
+    .await?;
     let notice = case.notices.last().ok_or_else(|| {
         ApiError::not_found(
             "no_notice",
@@ -464,9 +522,10 @@ pub async fn results(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<ResultEntry>>, ApiError> {
-    caller.need(Need::ClerkOrApplicant)?;
+    let principal = caller.need(Need::ClerkOrApplicant)?.clone();
     blocking(move || {
         let case = app.workflow.case(&id)?;
+        owned(&principal, &case)?;
         if case.delivery != crate::workflow::Delivery::SelfPrint {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,

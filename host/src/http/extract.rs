@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use super::error::ApiError;
 use super::sign_in::{SESSION_COOKIE, read_cookie};
 use crate::app::AppState;
-use crate::auth::{Need, Principal, permits, token_hash};
+use crate::auth::{Need, Principal, Role, permits, token_hash};
 use crate::identity::ActiveSession;
 
 /// JSON body.
@@ -201,10 +201,14 @@ impl FromRequestParts<AppState> for Caller {
             let token = token
                 .strip_prefix("Bearer ")
                 .ok_or_else(ApiError::unauthenticated)?;
-            return match state.auth.resolve(token.trim(), state.clock.now())? {
-                Ok(principal) => Ok(Caller(principal)),
-                Err(refusal) => Err(ApiError::refused(refusal)),
+            let mut principal = match state.auth.resolve(token.trim(), state.clock.now())? {
+                Ok(principal) => principal,
+                Err(refusal) => return Err(ApiError::refused(refusal)),
             };
+            if principal.role == Role::OnlineService {
+                principal.person = on_behalf_of(parts, state)?;
+            }
+            return Ok(Caller(principal));
         }
         let Some(active) = SignedIn::resolve(parts, state)? else {
             return Err(ApiError::unauthenticated());
@@ -219,8 +223,28 @@ impl FromRequestParts<AppState> for Caller {
             name: active.session.name.clone(),
             role,
             credential: active.session.id.clone(),
+            person: active.session.id_number.clone(),
         }))
     }
+}
+
+/// The person the online service says it acts for (`X-On-Behalf-Of`: their 公民身份号码, as the
+/// citizens' provider vouched for it to the online service). Well-formed or refused; absent
+/// is allowed here, and refused by the routes that act on a person's cases.
+fn on_behalf_of(parts: &Parts, state: &AppState) -> Result<Option<String>, ApiError> {
+    let Some(value) = parts.headers.get("x-on-behalf-of") else {
+        return Ok(None);
+    };
+    let id = value.to_str().unwrap_or("").trim().to_owned();
+    lianban_sdk::validate::parse_id_number(&id, state.clock.today()).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_on_behalf_of",
+            format!("X-On-Behalf-Of 不是有效的公民身份号码：{e}"),
+            format!("X-On-Behalf-Of is not a valid identity number: {e}"),
+        )
+    })?;
+    Ok(Some(id))
 }
 
 /// A caller signed in with a session cookie.

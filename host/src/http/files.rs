@@ -139,7 +139,7 @@ pub async fn download(
             let allowed = match &principal.role {
                 Role::Clerk | Role::Admin => true,
                 Role::Department(d) => department_may_read(&app, d, &sha256)?,
-                Role::Applicant => false,
+                Role::OnlineService | Role::Citizen => false,
             };
             if !allowed {
                 return Err(ApiError::forbidden(

@@ -81,10 +81,10 @@ pub async fn put(
         let departments = app.catalog.departments()?;
         for role in &input.roles {
             match role {
-                Role::Applicant => {
+                Role::OnlineService | Role::Citizen => {
                     return Err(invalid(
-                        "网上办事服务的角色只能用于机器令牌".into(),
-                        "the online service's role is for machine tokens only".into(),
+                        "工作人员名录只登记 admin、clerk 和部门角色".into(),
+                        "the staff directory holds admin, clerk and department roles only".into(),
                     ));
                 }
                 Role::Department(code) if !departments.contains_key(code) => {

@@ -26,8 +26,8 @@ pub struct IssueRequest {
     /// The system that will use it, or the person running it (1–50 characters).
     #[schema(example = "公安局人口管理系统")]
     name: String,
-    /// `admin`, `clerk`, `department:<code>` (a department of the catalog) or `applicant`
-    /// (the online service).
+    /// `admin`, `clerk`, `department:<code>` (a department of the catalog) or
+    /// `online-service` (the 政务服务网 system, acting for the people it names).
     #[schema(value_type = String, example = "department:public-security")]
     role: Role,
     /// Days until it expires: 1 to 366, 90 when left out.
@@ -239,6 +239,10 @@ impl From<TokenError> for ApiError {
             TokenError::Overlap => invalid(
                 format!("新旧令牌并用时间最长 {MAX_OVERLAP_MINUTES} 分钟"),
                 format!("the overlap is at most {MAX_OVERLAP_MINUTES} minutes"),
+            ),
+            TokenError::CitizenRole => invalid(
+                "群众通过政务服务网账号登录，不签发 citizen 角色的令牌".into(),
+                "citizens sign in; no token is issued for the citizen role".into(),
             ),
             TokenError::Name => invalid(
                 "令牌名称应为 1 至 50 个字，且不含控制字符".into(),

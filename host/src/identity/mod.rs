@@ -294,7 +294,10 @@ impl Identity {
                 if person.id_number.is_none() {
                     return Err(SignInError::NoIdNumber);
                 }
-                (person.name.clone().unwrap_or_default(), Vec::new())
+                (
+                    person.name.clone().unwrap_or_default(),
+                    vec![crate::auth::Role::Citizen],
+                )
             }
         };
         let session = Session {

@@ -58,7 +58,7 @@ impl Identity {
                     return Ok(None);
                 }
             },
-            Issuer::Citizens => Vec::new(),
+            Issuer::Citizens => vec![Role::Citizen],
         };
         self.touch(&hash, now)?;
         Ok(Some(ActiveSession {

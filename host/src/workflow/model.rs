@@ -38,6 +38,18 @@ pub struct Applicant {
     pub mobile: String,
 }
 
+/// Someone applying for another person (代办), with the scan of the power of attorney
+/// (委托书) the person signed. Online, the agent is the one signed in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Agent {
+    pub name: String,
+    pub id_number: String,
+    pub mobile: String,
+    /// The sha256 of the uploaded 委托书 scan (`POST /files`).
+    pub authorization: String,
+}
+
 /// A material received with the case. Scans are stored by content hash; the paper original,
 /// if shown at the window, stays there (第十八条).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -283,6 +295,9 @@ pub struct Case {
     pub channel: Channel,
     pub status: CaseStatus,
     pub applicant: Applicant,
+    /// Who applied for the applicant, when someone did (代办).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<Agent>,
     // The application and the versions that judged it rarely change once a case is open, so
     // they are shared between a case's successive states instead of copied by every command.
     pub fields: Arc<BTreeMap<String, String>>,

@@ -13,7 +13,7 @@ use super::{
 use crate::catalog::OneThing;
 use crate::precheck::{self, PrecheckReport};
 use crate::workflow::machine::{Change, Command, Ctx, apply, state_of};
-use crate::workflow::model::{Applicant, Case, CaseMaterial, Delivery};
+use crate::workflow::model::{Agent, Applicant, Case, CaseMaterial, Delivery};
 use crate::workflow::{NewCase, new_case};
 
 /// The body of an intake (window) or a submission (online).
@@ -23,6 +23,9 @@ pub struct IntakeRequest {
     pub one_thing: String,
     pub channel: Channel,
     pub applicant: Applicant,
+    /// Who applies for the applicant (代办), with the 委托书.
+    #[serde(default)]
+    pub agent: Option<Agent>,
     #[serde(default)]
     pub fields: BTreeMap<String, String>,
     #[serde(default)]
@@ -60,6 +63,31 @@ impl Workflow {
         Ok(())
     }
 
+    /// An agent is a person in their own right, not the applicant, and brings the 委托书.
+    fn validate_agent(&self, agent: &Agent, applicant: &Applicant, today: Date) -> Result<()> {
+        validate_applicant(
+            &Applicant {
+                name: agent.name.clone(),
+                id_number: agent.id_number.clone(),
+                mobile: agent.mobile.clone(),
+            },
+            today,
+        )
+        .map_err(|e| ServiceError::Invalid(format!("代办人：{e}")))?;
+        if agent.id_number == applicant.id_number {
+            return Err(ServiceError::Invalid(
+                "代办人与申请人是同一人，无需代办".into(),
+            ));
+        }
+        if !self.files.exists(&agent.authorization) {
+            return Err(ServiceError::Invalid(format!(
+                "委托书文件 {} 不存在，请先上传",
+                agent.authorization
+            )));
+        }
+        Ok(())
+    }
+
     /// 收件 (第十四条): a window intake is received or given the notice at once; an online
     /// submission waits for the window.
     pub fn intake(
@@ -71,6 +99,9 @@ impl Workflow {
         let today = self.clock.today();
         let one_thing = self.one_thing(&request.one_thing)?;
         validate_applicant(&request.applicant, today)?;
+        if let Some(agent) = &request.agent {
+            self.validate_agent(agent, &request.applicant, today)?;
+        }
         validate_delivery(&request.delivery)?;
         self.validate_application(&request.fields, &request.materials)?;
         let number = self.store.next_number()?;
@@ -93,6 +124,7 @@ impl Workflow {
                 id: format!("YJS-{}-{number:06}", compact(today)),
                 channel: request.channel,
                 applicant: request.applicant,
+                agent: request.agent,
                 fields: request.fields,
                 materials: request.materials,
                 delivery: request.delivery,

@@ -324,7 +324,8 @@ fn test() -> Result<(), String> {
 
 fn bench(extra: &[String]) -> Result<(), String> {
     guests()?;
-    for bench in ["precheck", "lifecycle"] {
+    identity_provider()?;
+    for bench in ["precheck", "lifecycle", "sign_in"] {
         let mut c = cargo();
         c.args(["bench", "--package", "lianban-e2e", "--bench", bench]);
         if !extra.is_empty() {

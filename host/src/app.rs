@@ -1,6 +1,6 @@
 //! Assembly: opens the store and builds every service the routes share.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
@@ -70,6 +70,13 @@ pub struct Config {
     /// The file holding the key of the audit chains' hashes (`workflow/audit.rs`), outside the
     /// database for the same reason. Created on first start.
     pub audit_key: PathBuf,
+    /// The keyring that seals personal data at rest (`privacy/keyring.rs`). Outside the
+    /// database so that a copy of the database alone reveals no one; a deployment keeps it on
+    /// another volume and backs it up apart. Created on first start.
+    pub data_keys: PathBuf,
+    /// The algorithm of the first data key, when the keyring is created; later keys are chosen
+    /// by `lianban keys rotate --algorithm`.
+    pub data_key_algorithm: crate::privacy::Algorithm,
     /// The identity providers people sign in with, and their sessions' lifetimes.
     pub identity: crate::identity::config::IdentityConfig,
 }
@@ -80,6 +87,8 @@ impl Config {
         Config {
             artifact_key: data_dir.join("keys/artifact.key"),
             audit_key: data_dir.join("keys/audit.key"),
+            data_keys: data_dir.join("keys/data.keys"),
+            data_key_algorithm: crate::privacy::Algorithm::Aes256Gcm,
             max_pending_versions: 20,
             data_dir,
             runtime: RuntimeConfig::default(),
@@ -122,6 +131,8 @@ pub enum OpenError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    DataKeys(#[from] crate::privacy::KeyringError),
     #[error("cannot read the delivery CA certificates: {0}")]
     DeliveryCa(String),
     #[error("cannot seal the audit chains: {0}")]
@@ -159,10 +170,21 @@ pub type AppState = Arc<Services>;
 
 /// Opens the data directory and loads the active plugins.
 pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError> {
+    let keys =
+        crate::privacy::Keyring::load_or_create(&config.data_keys, config.data_key_algorithm)?;
+    if keys.current_algorithm() != config.data_key_algorithm {
+        tracing::warn!(
+            configured = %config.data_key_algorithm,
+            current = %keys.current_algorithm(),
+            "the data keyring seals with another algorithm; `lianban keys rotate` changes it"
+        );
+    }
     let store = Arc::new(
-        SledStore::open(&config.data_dir).map_err(|source| OpenError::Store {
-            path: config.data_dir.clone(),
-            source,
+        SledStore::open_with_keys(&config.data_dir, Arc::new(keys)).map_err(|source| {
+            OpenError::Store {
+                path: config.data_dir.clone(),
+                source,
+            }
         })?,
     );
     let key = ArtifactKey::load_or_create(&config.artifact_key).map_err(|source| {
@@ -290,4 +312,29 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
         workflow,
         outbox: Arc::new(outbox),
     }))
+}
+
+/// Rotates the data keys of the database in `data_dir` (with the host stopped: one process
+/// owns the database). The new keyring, holding old and new keys, is written first; then every
+/// sealed value is sealed again under the new key; then the old keys leave the file. A crash
+/// part-way leaves values under either key, all readable, and running it again finishes.
+pub fn rotate_data_keys(
+    data_dir: &Path,
+    keyring: &Path,
+    algorithm: crate::privacy::Algorithm,
+) -> Result<(crate::store::Resealed, crate::privacy::Keyring), String> {
+    if !keyring.exists() {
+        return Err(format!("no keyring at {}", keyring.display()));
+    }
+    let unwritable = |e: std::io::Error| format!("cannot write {}: {e}", keyring.display());
+    let old =
+        crate::privacy::Keyring::load_or_create(keyring, algorithm).map_err(|e| e.to_string())?;
+    let rotated = old.rotate(keyring, algorithm).map_err(unwritable)?;
+    let done = {
+        let store = SledStore::open_with_keys(data_dir, Arc::new(rotated.clone()))
+            .map_err(|e| e.to_string())?;
+        store.reseal_personal_data().map_err(|e| e.to_string())?
+    };
+    let retired = rotated.retire_old(keyring).map_err(unwritable)?;
+    Ok((done, retired))
 }

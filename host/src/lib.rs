@@ -22,6 +22,7 @@ pub mod launch;
 pub mod metrics;
 pub mod notify;
 pub mod precheck;
+pub mod privacy;
 pub mod registry;
 pub mod runtime;
 pub mod secret;

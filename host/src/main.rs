@@ -41,11 +41,22 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The keys that seal personal data at rest (with the server stopped).
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// The department developer kit: test a rule component, push it, replay it.
     Plugin {
         #[command(subcommand)]
         command: PluginCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Make a new data key current, re-encrypt every sealed value, retire the old keys.
+    Rotate(cli::keys::RotateArgs),
 }
 
 #[derive(Subcommand)]
@@ -218,6 +229,14 @@ struct ServeArgs {
     /// created on first start). Keep a copy apart from the database's backups.
     #[arg(long)]
     audit_key: Option<PathBuf>,
+    /// The keyring that seals personal data (default: keys/data.keys in the data folder;
+    /// created on first start). Keep it on another volume, backed up apart from the database.
+    #[arg(long)]
+    data_key_file: Option<PathBuf>,
+    /// The algorithm of the first data key: aes-256-gcm, or sm4-gcm where national
+    /// cryptography is required. Later keys: `lianban keys rotate --algorithm`.
+    #[arg(long, default_value = "aes-256-gcm")]
+    data_key_algorithm: lianban::privacy::Algorithm,
     #[command(flatten)]
     identity: cli::identity::IdentityArgs,
 }
@@ -247,6 +266,10 @@ impl ServeArgs {
         if let Some(key) = &self.audit_key {
             config.audit_key = key.clone();
         }
+        if let Some(keys) = &self.data_key_file {
+            config.data_keys = keys.clone();
+        }
+        config.data_key_algorithm = self.data_key_algorithm;
         config
     }
 }
@@ -377,6 +400,9 @@ fn run(cli: Cli) -> Result<(), String> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     match cli.command {
         Command::Plugin { command } => plugin(command),
+        Command::Keys {
+            command: KeysCommand::Rotate(args),
+        } => cli::keys::rotate(&args).map(|done| say(&done)),
         Command::Serve(args) => {
             let mut config = args.config();
             args.identity.apply(&mut config)?;

@@ -3,7 +3,8 @@
 //! department's read of the case, accept, decide, return and window receipt, then delivery and
 //! archive — 23 commands and 5 reads per case, each flushed before its reply (a read appends to
 //! the case's chain of reads). Reports lifecycles/s, requests/s, p50/p99 per kind (`read` beside
-//! the commands, in the same run), and the store's size on disk per archived case.
+//! the commands, in the same run), the store's size on disk per archived case, and what sealing
+//! a case's personal values costs beside the median command.
 //!
 //! `cargo xtask bench` runs it after the pre-check benchmark; options: `--cases N` (default
 //! 200), `--clients C` (default 16); `--only=lifecycle` runs it alone, any other `--only` skips it.
@@ -172,7 +173,8 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let (timings, elapsed, cpu) = client_rt.block_on(async move {
+    let clerk = tokens["clerk"].clone();
+    let (timings, elapsed, cpu, sample) = client_rt.block_on(async move {
         let client = reqwest::Client::new();
         let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let cpu_before = process_cpu();
@@ -196,9 +198,24 @@ fn main() {
         let cpu = cpu_before
             .zip(process_cpu())
             .map(|(a, b)| b.saturating_sub(a));
-        (all, started.elapsed(), cpu)
+        let elapsed = started.elapsed();
+        // One more case, after the clock stopped, to time the sealing of a real case on.
+        let created: Created = client
+            .post(format!("{base}/api/v1/cases"))
+            .bearer_auth(&clerk)
+            .json(&intake_body())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (all, elapsed, cpu, created.id)
     });
     let after = store.size_on_disk().unwrap();
+    let sample = lianban::store::CaseStore::case(store.as_ref(), &sample)
+        .unwrap()
+        .unwrap();
 
     let commands = timings.len();
     println!(
@@ -251,4 +268,44 @@ fn main() {
         after / 1024,
         (after.saturating_sub(before)) as f64 / 1024.0 / cases as f64
     );
+    sealing_cost(&sample, percentile(&all, 0.5));
+}
+
+/// What sealing the personal values costs a command, measured here beside the commands above:
+/// every command seals its case once as it writes it (reads come from the store's cache, and
+/// open a case only after a restart or an eviction).
+fn sealing_cost(case: &lianban::workflow::Case, command_p50: Duration) {
+    use lianban::privacy::{Algorithm, Keyring};
+    use lianban::workflow::personal::{open_case, seal_case};
+    const BATCH: u32 = 100;
+    println!("\n## Sealing a case's personal values (beside the commands above)");
+    println!("| algorithm | seal µs p50 | open µs p50 | seal per command p50 |");
+    println!("|---|---:|---:|---:|");
+    for algorithm in [Algorithm::Aes256Gcm, Algorithm::Sm4Gcm] {
+        let keys = Keyring::ephemeral(algorithm);
+        let sealed = seal_case(&keys, case);
+        let mut seal = Vec::new();
+        let mut open = Vec::new();
+        for _ in 0..50 {
+            let started = Instant::now();
+            for _ in 0..BATCH {
+                std::hint::black_box(seal_case(&keys, std::hint::black_box(case)));
+            }
+            seal.push(started.elapsed() / BATCH);
+            let started = Instant::now();
+            for _ in 0..BATCH {
+                std::hint::black_box(open_case(&keys, sealed.clone()).unwrap());
+            }
+            open.push(started.elapsed() / BATCH);
+        }
+        seal.sort();
+        open.sort();
+        let seal = percentile(&seal, 0.5);
+        println!(
+            "| {algorithm} | {:.1} | {:.1} | {:.1} % |",
+            seal.as_secs_f64() * 1e6,
+            percentile(&open, 0.5).as_secs_f64() * 1e6,
+            seal.as_secs_f64() / command_p50.as_secs_f64() * 100.0
+        );
+    }
 }

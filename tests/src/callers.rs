@@ -75,6 +75,17 @@ impl TestHost {
         }
     }
 
+    /// The demo platform's electronic certificates, put through the bureau's API.
+    pub async fn put_demo_certificates(&self) {
+        for c in lianban::elicense::demo_certificates() {
+            let value = serde_json::to_value(&c).unwrap();
+            let (status, body) = self
+                .put("/api/v1/elicenses", &self.tokens.admin, &value)
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+    }
+
     /// A token of the online service (政务服务网 / 豫事办).
     pub fn applicant_token(&self) -> String {
         issue_token(&self.state, "豫事办", Role::OnlineService)

@@ -36,19 +36,6 @@ fn without_paper() -> Value {
     app
 }
 
-async fn put_demo_certificates(host: &TestHost) {
-    for c in lianban::elicense::demo_certificates() {
-        let (status, body) = host
-            .put(
-                "/api/v1/elicenses",
-                &host.tokens.admin,
-                &serde_json::to_value(&c).unwrap(),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_0_2_0_plugin_serves_beside_0_1_0_plugins_once_granted() {
     let host = TestHost::start().await;
@@ -139,7 +126,7 @@ async fn a_0_2_0_plugin_serves_beside_0_1_0_plugins_once_granted() {
     assert_eq!(missing, ["mother-id-card", "marriage-certificate"], "{reg}");
 
     // With them, both papers are 免提交 for this matter, and every 0.1.0 matter still answers.
-    put_demo_certificates(&host).await;
+    host.put_demo_certificates().await;
     let (status, report) = host.precheck(&without_paper()).await;
     assert_eq!(status, StatusCode::OK, "{report}");
     let reg = matter(&report, MATTER);
@@ -198,7 +185,7 @@ async fn a_0_2_0_plugin_serves_beside_0_1_0_plugins_once_granted() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reaching_a_certificate_without_the_grant_is_stopped() {
     let host = TestHost::start().await;
-    put_demo_certificates(&host).await;
+    host.put_demo_certificates().await;
     host.install_plugins(NEWBORN).await;
 
     // Withdrawing the grant takes effect on the next call, the active version included.
@@ -273,7 +260,7 @@ fn legacy_registration() -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_component_built_before_0_2_0_keeps_serving_and_hands_over_to_its_successor() {
     let host = TestHost::start().await;
-    put_demo_certificates(&host).await;
+    host.put_demo_certificates().await;
     for m in NEWBORN.iter().filter(|m| **m != MATTER) {
         host.install(m, plugin(m)).await;
     }
@@ -331,7 +318,7 @@ fn probing(mode: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_granted_component_reads_only_the_certificates_of_the_application_it_judges() {
     let host = TestHost::start().await;
-    put_demo_certificates(&host).await;
+    host.put_demo_certificates().await;
     host.install_plugins(NEWBORN.iter().filter(|m| **m != MATTER))
         .await;
     let (status, body) = grant(&host, json!(["elicense"])).await;
@@ -368,7 +355,7 @@ async fn a_granted_component_reads_only_the_certificates_of_the_application_it_j
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shadow_replay_reads_live_certificates_only_when_the_administrator_asks() {
     let host = TestHost::start().await;
-    put_demo_certificates(&host).await;
+    host.put_demo_certificates().await;
     let (status, body) = grant(&host, json!(["elicense"])).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     host.install_plugins(NEWBORN).await;

@@ -115,6 +115,8 @@ pub enum Need {
     /// The window, or an applicant (a citizen, or the online service for one): submissions,
     /// corrections, withdrawals — an applicant's own cases only.
     ClerkOrApplicant,
+    /// The bureau, or an applicant (their own cases only): the record of who read a case.
+    AdminOrApplicant,
 }
 
 impl Need {
@@ -128,6 +130,7 @@ impl Need {
             Need::Department => &["department"],
             Need::AdminOrDepartment => &["admin", "department"],
             Need::ClerkOrApplicant => &["admin", "clerk", "online-service", "citizen"],
+            Need::AdminOrApplicant => &["admin", "online-service", "citizen"],
         }
     }
 }
@@ -145,6 +148,9 @@ pub fn permits(role: &Role, need: Need) -> bool {
                 role,
                 Role::Clerk | Role::Admin | Role::OnlineService | Role::Citizen
             )
+        }
+        Need::AdminOrApplicant => {
+            matches!(role, Role::Admin | Role::OnlineService | Role::Citizen)
         }
     }
 }
@@ -184,6 +190,7 @@ mod tests {
             Need::Department,
             Need::AdminOrDepartment,
             Need::ClerkOrApplicant,
+            Need::AdminOrApplicant,
         ] {
             for (name, role) in &roles {
                 assert_eq!(
@@ -228,6 +235,7 @@ mod tests {
             (Need::Department, [false, false, true, false, false]),
             (Need::AdminOrDepartment, [true, false, true, false, false]),
             (Need::ClerkOrApplicant, [true, true, false, true, true]),
+            (Need::AdminOrApplicant, [true, false, false, true, true]),
         ];
         for (need, expected) in table {
             let got = [

@@ -26,7 +26,7 @@ use crate::workflow::service::{
 };
 use crate::workflow::{Case, Committed, ItemStatus, Remember};
 
-fn actor(p: &Principal) -> Actor {
+pub(super) fn actor(p: &Principal) -> Actor {
     // The online service acts for a person: the trail names both.
     let name = match (&p.role, &p.person) {
         (Role::OnlineService, Some(person)) => format!("{}（代 {person}）", p.name),
@@ -53,7 +53,7 @@ fn person(principal: &Principal) -> Result<&str, ApiError> {
 /// An applicant caller (a citizen, or the online service for the person it names) touches
 /// only that person's cases, as applicant or as their agent (代办). Anyone else's case answers
 /// as if it did not exist: case numbers are sequential, and a 403 would confirm one.
-fn owned(principal: &Principal, case: &Case) -> Result<(), ApiError> {
+pub(super) fn owned(principal: &Principal, case: &Case) -> Result<(), ApiError> {
     if !principal.role.is_applicant() {
         return Ok(());
     }
@@ -76,7 +76,7 @@ pub struct CaseView {
     clocks: Vec<RunningClock>,
 }
 
-fn view(app: &AppState, case: Arc<Case>) -> CaseView {
+pub(super) fn view(app: &AppState, case: Arc<Case>) -> CaseView {
     let clocks = running(&case, app.clock.today(), &app.calendar.current());
     CaseView { case, clocks }
 }
@@ -189,55 +189,6 @@ pub async fn create(
         })
     })
     .await
-}
-
-/// May `principal` read this case? A department reads a case once one of its items was sent
-/// to it (第十四条) — whatever became of the item since; an item that ended before it was ever
-/// sent (withdrawn, cancelled) opens nothing. Each read of personal data, by any role, is
-/// recorded on the case's chain of reads (the audit trail shows who looked).
-fn may_read(app: &AppState, principal: &Principal, case: &Case) -> Result<(), ApiError> {
-    match &principal.role {
-        Role::Admin | Role::Clerk => {}
-        Role::OnlineService | Role::Citizen => owned(principal, case)?,
-        Role::Department(d) => {
-            let involved = case
-                .items
-                .iter()
-                .any(|i| &i.department == d && i.distributed_at.is_some());
-            if !involved {
-                return Err(ApiError::forbidden(
-                    "本部门在该办件中没有待办事项",
-                    "your department has no item in this case",
-                ));
-            }
-        }
-    }
-    app.workflow.record_read(&actor(principal), case)?;
-    Ok(())
-}
-
-/// GET /api/v1/cases/{id}
-#[utoipa::path(get, path = "/cases/{id}", tag = "cases",
-    summary = "A case with its running clocks (a department: once one of its items was sent to it); the read is recorded",
-    params(("id" = String, Path, description = "the case number")),
-    responses(
-        (status = 200, description = "the case", body = CaseView),
-        (status = 403, description = "`forbidden`: no item of this case was sent to the department", body = ErrorBody),
-        (status = 404, description = "`unknown_case`", body = ErrorBody),
-    ))]
-pub async fn show(
-    State(app): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Json<CaseView>, ApiError> {
-    let principal = caller.0.clone();
-    blocking(move || {
-        let case = app.workflow.case(&id)?;
-        may_read(&app, &principal, &case)?;
-        Ok(view(&app, case))
-    })
-    .await
-    .map(Json)
 }
 
 /// PUT /api/v1/cases/{id}/application — the window or the online service: the corrected form
@@ -476,7 +427,7 @@ pub async fn archive_record(
                 "the case is not archived yet",
             ));
         }
-        app.workflow.record_read(&actor(&principal), &case)?;
+        app.workflow.record_read(&actor(&principal), &case, None)?;
         let trail = app.workflow.audit(&id)?;
         let audit_verified = trail.verified();
         let events = trail.events;

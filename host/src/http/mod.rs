@@ -4,6 +4,7 @@ mod base_catalog;
 mod body_limit;
 mod calendar;
 mod capabilities;
+mod case_reads;
 mod cases;
 mod catalog;
 mod consultation;
@@ -62,6 +63,7 @@ pub fn router(state: AppState) -> Router {
     let department = Access::Token(Need::Department);
     let admin_or_department = Access::Token(Need::AdminOrDepartment);
     let clerk_or_applicant = Access::Token(Need::ClerkOrApplicant);
+    let admin_or_applicant = Access::Token(Need::AdminOrApplicant);
     let public = Access::Public;
     let session = Access::Session;
     let route = |access, routes| guarded(&state, access, routes);
@@ -129,7 +131,8 @@ pub fn router(state: AppState) -> Router {
         .routes(route(admin, routes!(capabilities::remove_certificate)))
         // Cases, from intake to archive, and the files they carry.
         .routes(route(clerk_or_applicant, routes!(cases::create)))
-        .routes(route(any, routes!(cases::show)))
+        .routes(route(any, routes!(case_reads::show)))
+        .routes(route(admin_or_applicant, routes!(case_reads::reads)))
         .routes(route(
             clerk_or_applicant,
             routes!(cases::update_application),

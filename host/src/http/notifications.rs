@@ -12,6 +12,7 @@ use super::extract::{Json as JsonBody, Path, Query};
 use crate::app::AppState;
 use crate::store::{OutboxStore, Webhook, WebhookStore};
 use crate::workflow::outbox::OutboxMessage;
+use crate::workflow::personal;
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -24,7 +25,7 @@ pub struct SentQuery {
 }
 
 /// GET /api/v1/outbox/sent — admin: the sent log (SMS and webhooks), newest first. With the
-/// default SMS sink this is where operators read the SMS.
+/// default SMS sink this is where operators read the SMS; numbers are masked.
 #[utoipa::path(get, path = "/outbox/sent", tag = "outbox",
     summary = "The sent log: SMS and webhooks delivered, newest first",
     params(SentQuery),
@@ -34,9 +35,12 @@ pub async fn sent(
     Query(q): Query<SentQuery>,
 ) -> Result<Json<Vec<OutboxMessage>>, ApiError> {
     let limit = q.limit.unwrap_or(100).min(1_000);
-    blocking(move || Ok(app.store.sent_messages(limit)?))
-        .await
-        .map(Json)
+    blocking(move || {
+        let messages = app.store.sent_messages(limit)?;
+        Ok(messages.iter().map(personal::masked_message).collect())
+    })
+    .await
+    .map(Json)
 }
 
 /// GET /api/v1/outbox/dead — admin: messages given up after their last attempt, oldest first,
@@ -50,9 +54,12 @@ pub async fn dead(
     Query(q): Query<SentQuery>,
 ) -> Result<Json<Vec<OutboxMessage>>, ApiError> {
     let limit = q.limit.unwrap_or(100).min(1_000);
-    blocking(move || Ok(app.store.dead_messages(limit)?))
-        .await
-        .map(Json)
+    blocking(move || {
+        let messages = app.store.dead_messages(limit)?;
+        Ok(messages.iter().map(personal::masked_message).collect())
+    })
+    .await
+    .map(Json)
 }
 
 /// POST /api/v1/outbox/dead/{id}/retry — admin: sends a dead letter again (once the receiver
@@ -70,13 +77,14 @@ pub async fn retry(
 ) -> Result<Json<OutboxMessage>, ApiError> {
     let now_ms = chrono::Utc::now().timestamp_millis();
     blocking(move || {
-        app.store.revive_message(id, now_ms)?.ok_or_else(|| {
+        let revived = app.store.revive_message(id, now_ms)?.ok_or_else(|| {
             ApiError::not_found(
                 "unknown_dead_letter",
                 format!("没有编号为 {id} 的投递失败消息"),
                 format!("no dead letter {id}"),
             )
-        })
+        })?;
+        Ok(personal::masked_message(&revived))
     })
     .await
     .map(Json)

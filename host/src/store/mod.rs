@@ -13,7 +13,7 @@ mod sled;
 
 pub use self::batch::Batcher;
 pub use self::flush::GroupFlush;
-pub use self::sled::{SledStore, open_waiting_for_lock};
+pub use self::sled::{Resealed, SledStore, open_waiting_for_lock};
 
 use std::sync::Arc;
 
@@ -207,9 +207,6 @@ pub struct Commit<'a> {
     pub at: &'a str,
     /// Shared, so that the store keeps the committed state for later reads without a copy.
     pub case: &'a Arc<Case>,
-    /// The case as JSON, encoded once by the caller, who answers the client with the same
-    /// bytes; the store keeps exactly these as the case's record.
-    pub json: &'a [u8],
     /// The revision the command was applied to; `None` for a new case. If the stored case
     /// has moved on, the commit fails with `Conflict`: of two concurrent commands one wins.
     pub base_revision: Option<u64>,

@@ -7,6 +7,7 @@ pub mod clocks;
 pub mod machine;
 pub mod model;
 pub mod outbox;
+pub mod personal;
 pub mod print;
 pub mod service;
 

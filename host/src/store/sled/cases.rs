@@ -23,7 +23,7 @@ impl SledStore {
         }
         for item in self.cases.iter() {
             let (id, v) = item?;
-            let case: Case = decode(&v)?;
+            let case = self.decode_case(&v)?;
             if case.status != CaseStatus::Archived {
                 self.open_cases.insert(id, &[][..])?;
             }
@@ -78,11 +78,11 @@ impl SledStore {
                 delivered_at: None,
                 dead_at: None,
             };
-            messages.push((number.to_be_bytes(), encode(&message)?));
+            messages.push((number.to_be_bytes(), self.encode_message(&message)?));
         }
         Ok(Prepared {
             case: commit.case.clone(),
-            record: commit.json.to_vec(),
+            record: self.encode_case(commit.case)?,
             head: head.map(|h| encode(&h)).transpose()?,
             events,
             messages,
@@ -242,10 +242,10 @@ impl CaseStore for SledStore {
         if let Some(case) = self.case_cache.get(id) {
             return Ok(Some(case));
         }
-        let Some(case) = self.get::<Case>(&self.cases, id.as_bytes())? else {
+        let Some(v) = self.cases.get(id.as_bytes())? else {
             return Ok(None);
         };
-        let case = Arc::new(case);
+        let case = Arc::new(self.decode_case(&v)?);
         self.case_cache.committed(case.clone());
         Ok(Some(case))
     }
@@ -343,7 +343,6 @@ pub(super) mod tests {
         store.commit_case(Commit {
             at,
             case: &Arc::new(case.clone()),
-            json: &serde_json::to_vec(case).unwrap(),
             base_revision: base,
             base_head: head,
             events: &[event],
@@ -361,7 +360,6 @@ pub(super) mod tests {
         store.commit_case(Commit {
             at: "2026-11-27T10:00:00+08:00",
             case,
-            json: &serde_json::to_vec(case.as_ref()).unwrap(),
             base_revision: None,
             base_head: None,
             events: &[],

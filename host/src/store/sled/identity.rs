@@ -5,17 +5,45 @@ use chrono::{DateTime, Utc};
 
 use super::{SledStore, decode, encode};
 use crate::identity::model::{Session, SignInEvent, StaffMember};
-use crate::store::{IdentityStore, StoreResult};
+use crate::store::{IdentityStore, StoreError, StoreResult};
+
+impl SledStore {
+    /// Seals (`seal` true) or opens a session's name and vouched identity number: a citizen's
+    /// session is personal data like their case.
+    fn seal_session(&self, session: &mut Session, seal: bool) -> StoreResult<()> {
+        let id = session.id.clone();
+        let apply = |path: &str, value: &mut String| {
+            let at = crate::workflow::personal::context("session", &id, path);
+            self.keys
+                .seal_or_open(seal, &at, value)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))
+        };
+        apply("name", &mut session.name)?;
+        if let Some(id_number) = &mut session.id_number {
+            apply("id_number", id_number)?;
+        }
+        Ok(())
+    }
+
+    fn decode_session(&self, bytes: &[u8]) -> StoreResult<Session> {
+        let mut session = decode(bytes)?;
+        self.seal_session(&mut session, false)?;
+        Ok(session)
+    }
+}
 
 impl IdentityStore for SledStore {
     fn put_session(&self, hash: &str, session: &Session) -> StoreResult<()> {
-        self.put(&self.sessions, hash.as_bytes(), session)
+        let mut sealed = session.clone();
+        self.seal_session(&mut sealed, true)?;
+        self.put(&self.sessions, hash.as_bytes(), &sealed)
     }
 
     fn session(&self, hash: &str) -> StoreResult<Option<(Session, Option<DateTime<Utc>>)>> {
-        let Some(session) = self.get(&self.sessions, hash.as_bytes())? else {
+        let Some(bytes) = self.sessions.get(hash.as_bytes())? else {
             return Ok(None);
         };
+        let session = self.decode_session(&bytes)?;
         Ok(Some((
             session,
             self.get(&self.session_last_seen, hash.as_bytes())?,
@@ -33,7 +61,8 @@ impl IdentityStore for SledStore {
             .iter()
             .map(|item| {
                 let (key, value) = item?;
-                Ok((String::from_utf8_lossy(&key).into_owned(), decode(&value)?))
+                let session = self.decode_session(&value)?;
+                Ok((String::from_utf8_lossy(&key).into_owned(), session))
             })
             .collect()
     }

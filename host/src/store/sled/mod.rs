@@ -11,10 +11,10 @@
 //! | `plugin_active`      | matter                           | `Activation`                 |
 //! | `plugin_activations` | matter `\0` u64 BE sequence      | `Activation` (history)       |
 //! | `plugin_schedules`   | matter `\0` sha256               | `Schedule` (pending)         |
-//! | `replay_inputs`      | matter `\0` u64 BE ring slot     | `RecordedInput` (personal data) |
+//! | `replay_inputs`      | matter `\0` u64 BE ring slot     | `RecordedInput` (fields sealed) |
 //! | `replay_reports`     | matter `\0` sha256               | `ReplayReport` (latest)      |
 //! | `capability_grants`  | matter                           | `Grant`                      |
-//! | `elicenses`          | kind `\0` holder `\0` number      | `Certificate` (personal data) |
+//! | `elicenses`          | kind `\0` blind holder `\0` blind number | `Certificate` (holder, number, facts sealed) |
 //! | `catalog_departments`| department code                  | `Department`                 |
 //! | `catalog_versions`   | one-thing code `\0` u32 BE version | `PublishedVersion`         |
 //! | `catalog_drafts`     | one-thing code                   | `Draft`                      |
@@ -32,18 +32,18 @@
 //! | `machine_tokens`     | sha256 of the token (hex)        | `MachineToken`               |
 //! | `token_last_used`    | sha256 of the token (hex)        | `DateTime<Utc>` (advisory)   |
 //! | `tokens`             | sha256 of the token (hex)        | before ids and expiry; migrated on open |
-//! | `sessions`           | sha256 of the session cookie     | `Session`                    |
+//! | `sessions`           | sha256 of the session cookie     | `Session` (name, id number sealed) |
 //! | `session_last_seen`  | sha256 of the session cookie     | `DateTime<Utc>` (advisory)   |
 //! | `staff`              | the staff provider's subject     | `StaffMember`                |
 //! | `sign_ins`           | u64 BE sequence                  | `SignInEvent`                |
 //! | `idempotency`        | sha256 of caller, method, path, key | `Remembered`              |
-//! | `cases`              | case id                          | `Case`                       |
+//! | `cases`              | case id                          | `Case` (personal values sealed) |
 //! | `case_heads`         | case id                          | `Head` (last event seq, hash)|
 //! | `case_events`        | case id `\0` u64 BE seq          | `Event` (audit hash chain)   |
 //! | `case_reads`         | `e\0` case id `\0` u64 BE seq; `h\0` case id | `Event` (reads chain); `Head` |
 //! | `open_cases`         | case id                          | empty (cases not archived)   |
 //! | `department_items`   | department `\0` case id `\0` matter | empty (index)             |
-//! | `outbox`             | u64 BE message id                | `OutboxMessage` (pending)    |
+//! | `outbox`             | u64 BE message id                | `OutboxMessage` (pending; SMS sealed) |
 //! | `outbox_done`        | u64 BE message id                | `OutboxMessage` (delivered)  |
 //! | `outbox_dead`        | u64 BE message id                | `OutboxMessage` (given up)   |
 //! | `file_usage`         | caller hash `\0` day             | u64 BE bytes uploaded        |
@@ -52,6 +52,7 @@
 //! One process owns the database (sled takes a lock on open).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -64,10 +65,13 @@ use super::{
 use case_cache::CaseCache;
 use unflushed::Unflushed;
 
+use crate::privacy::{Algorithm, Keyring};
 use crate::registry::{Activation, Grant, PluginVersion, RecordedInput, ReplayReport, Schedule};
 
 pub struct SledStore {
     db: sled::Db,
+    /// Seals personal data field by field, and keys the blind index (`personal.rs`).
+    keys: Arc<Keyring>,
     flush: GroupFlush,
     plugin_versions: sled::Tree,
     plugin_names: sled::Tree,
@@ -125,6 +129,8 @@ pub struct SledStore {
 }
 
 mod case_cache;
+mod personal;
+pub use personal::Resealed;
 mod cases;
 mod catalog;
 mod consultation;
@@ -172,9 +178,20 @@ pub fn open_waiting_for_lock(dir: &Path) -> sled::Result<sled::Db> {
 }
 
 impl SledStore {
+    /// Opens the database in `dir` with the data keys in `dir/keys/data.keys` (created with
+    /// an AES-256-GCM key on first use). The host names its key file itself
+    /// ([`SledStore::open_with_keys`]); this is for tools and tests.
     pub fn open(dir: &Path) -> StoreResult<SledStore> {
+        let keys = Keyring::load_or_create(&dir.join("keys/data.keys"), Algorithm::Aes256Gcm)
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        SledStore::open_with_keys(dir, Arc::new(keys))
+    }
+
+    /// Opens the database in `dir`, sealing personal data with `keys` (`personal.rs`).
+    pub fn open_with_keys(dir: &Path, keys: Arc<Keyring>) -> StoreResult<SledStore> {
         let db = open_waiting_for_lock(dir)?;
         let store = SledStore {
+            keys,
             plugin_versions: db.open_tree("plugin_versions")?,
             plugin_names: db.open_tree("plugin_names")?,
             plugin_components: db.open_tree("plugin_components")?,
@@ -230,6 +247,7 @@ impl SledStore {
         };
         store.index_open_cases()?;
         store.migrate_legacy_tokens(chrono::Utc::now())?;
+        store.seal_legacy_personal_data()?;
         Ok(store)
     }
 
@@ -400,12 +418,15 @@ impl PluginStore for SledStore {
 
     fn put_replay_input(&self, matter: &str, slot: u64, input: &RecordedInput) -> StoreResult<()> {
         let k = key(&[matter.as_bytes(), &slot.to_be_bytes()]);
-        self.replay_inputs.insert(k, encode(input)?)?;
+        self.replay_inputs.insert(k, self.encode_input(input)?)?;
         Ok(())
     }
 
     fn replay_inputs(&self, matter: &str) -> StoreResult<Vec<RecordedInput>> {
-        self.scan(&self.replay_inputs, &key(&[matter.as_bytes(), b""]))
+        self.replay_inputs
+            .scan_prefix(key(&[matter.as_bytes(), b""]))
+            .map(|item| self.decode_input(&item?.1))
+            .collect()
     }
 
     fn trim_replay_inputs(&self, matter: &str, keep: u64) -> StoreResult<usize> {

@@ -1,7 +1,7 @@
 //! The outbox in sled: messages committed with their cases (`cases.rs`), due, attempted,
 //! delivered into the sent log or given up as dead letters.
 
-use super::{SledStore, decode, encode};
+use super::SledStore;
 use crate::store::{OutboxStore, StoreResult};
 use crate::workflow::outbox::OutboxMessage;
 
@@ -10,7 +10,7 @@ impl OutboxStore for SledStore {
         let mut due = Vec::new();
         for item in self.outbox.iter() {
             let (_, v) = item?;
-            let m: OutboxMessage = decode(&v)?;
+            let m = self.decode_message(&v)?;
             // Sent only once the commit that wrote it is durable.
             if m.next_attempt_ms <= now_ms && !self.unflushed.message_pending(m.id) {
                 due.push(m);
@@ -30,7 +30,7 @@ impl OutboxStore for SledStore {
         // A dead letter likewise is copied before it leaves.
         for m in messages {
             let k = m.id.to_be_bytes();
-            let v = encode(m)?;
+            let v = self.encode_message(m)?;
             if m.delivered_at.is_some() {
                 self.outbox_done.insert(k, v)?;
             } else if m.dead_at.is_some() {
@@ -54,7 +54,7 @@ impl OutboxStore for SledStore {
             .take(limit)
             .map(|item| {
                 let (_, v) = item?;
-                decode(&v)
+                self.decode_message(&v)
             })
             .collect()
     }
@@ -64,12 +64,12 @@ impl OutboxStore for SledStore {
         let Some(v) = self.outbox_dead.get(k)? else {
             return Ok(None);
         };
-        let mut m: OutboxMessage = decode(&v)?;
+        let mut m = self.decode_message(&v)?;
         m.dead_at = None;
         m.attempts = 0;
         m.next_attempt_ms = now_ms;
         // Into the outbox first: a crash in between leaves it in both, sent once more at worst.
-        self.outbox.insert(k, encode(&m)?)?;
+        self.outbox.insert(k, self.encode_message(&m)?)?;
         self.outbox_dead.remove(k)?;
         self.durable()?;
         Ok(Some(m))
@@ -82,7 +82,7 @@ impl OutboxStore for SledStore {
             .take(limit)
             .map(|item| {
                 let (_, v) = item?;
-                decode(&v)
+                self.decode_message(&v)
             })
             .collect()
     }

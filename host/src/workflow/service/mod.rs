@@ -71,9 +71,8 @@ impl From<StoreError> for ServiceError {
 
 type Result<T> = std::result::Result<T, ServiceError>;
 
-/// A command's committed state with the JSON it was stored as. The reply is built from the
-/// same bytes, so a command encodes its case once rather than once for the store and again
-/// for the client.
+/// A command's committed state with the JSON its reply is built from: the case masked
+/// (`personal.rs`), since a command's answer is not a read of the full values.
 #[derive(Clone, Debug)]
 pub struct Committed {
     pub case: Arc<Case>,
@@ -99,6 +98,14 @@ pub struct Workflow {
     clock: Arc<dyn Clock>,
     /// Keys the audit chains' hashes (`audit.rs`); kept outside the database.
     audit_key: SecretKey,
+}
+
+/// The work for which a reader sees a case's full identity numbers and mobiles (第六项 of
+/// issue 19): `intake` and `delivery` at the window, `review` of one matter in a department.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FullRead {
+    pub purpose: &'static str,
+    pub matter: Option<String>,
 }
 
 /// A case's audit trail as an inspector reads it: the commands and the reads of its personal
@@ -269,7 +276,7 @@ impl Workflow {
                 },
             })
             .collect();
-        let json = serde_json::to_vec(case.as_ref())
+        let json = serde_json::to_vec(&super::personal::masked(&case))
             .map(Bytes::from)
             .map_err(|e| StoreError::Corrupt(format!("case {} not encodable: {e}", case.id)))?;
         let mut committed = Committed {
@@ -281,7 +288,6 @@ impl Workflow {
         self.store.commit_case(Commit {
             at: &at,
             case: &committed.case,
-            json: &committed.json,
             base_revision,
             base_head,
             events: &events,
@@ -293,10 +299,19 @@ impl Workflow {
     }
 
     /// Records, durably, that `actor` read the case's personal data (个人信息保护法: who looked
-    /// at what, and when), on the case's chain of reads. Every role's reads are recorded.
-    pub fn record_read(&self, actor: &Actor, case: &Case) -> Result<()> {
+    /// at what, and when), on the case's chain of reads. Every role's reads are recorded; a
+    /// read of the full identity numbers and mobiles names the work that needed them.
+    pub fn record_read(&self, actor: &Actor, case: &Case, full: Option<&FullRead>) -> Result<()> {
         let at = self.clock.stamp();
         let state = state_of(case, None);
+        let (command, matter, purpose) = match full {
+            Some(f) => (
+                "read_full_personal_data",
+                f.matter.as_deref(),
+                Some(f.purpose),
+            ),
+            None => ("read_personal_data", None, None),
+        };
         self.store.append_read(&case.id, &|last| {
             Event::next(
                 &self.audit_key,
@@ -304,13 +319,7 @@ impl Workflow {
                 &at,
                 &actor.name,
                 &actor.role,
-                Change::new(
-                    "read_personal_data",
-                    None,
-                    None,
-                    state.clone(),
-                    state.clone(),
-                ),
+                Change::new(command, matter, purpose, state.clone(), state.clone()),
             )
         })?;
         Ok(())

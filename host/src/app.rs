@@ -77,6 +77,8 @@ pub struct Config {
     /// The algorithm of the first data key, when the keyring is created; later keys are chosen
     /// by `lianban keys rotate --algorithm`.
     pub data_key_algorithm: crate::privacy::Algorithm,
+    /// How long personal data, recorded inputs and sent messages are kept (`retention.rs`).
+    pub retention: crate::retention::RetentionConfig,
     /// The identity providers people sign in with, and their sessions' lifetimes.
     pub identity: crate::identity::config::IdentityConfig,
 }
@@ -89,6 +91,7 @@ impl Config {
             audit_key: data_dir.join("keys/audit.key"),
             data_keys: data_dir.join("keys/data.keys"),
             data_key_algorithm: crate::privacy::Algorithm::Aes256Gcm,
+            retention: Default::default(),
             max_pending_versions: 20,
             data_dir,
             runtime: RuntimeConfig::default(),

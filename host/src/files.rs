@@ -146,6 +146,21 @@ impl MaterialFiles {
     pub fn exists(&self, sha256: &str) -> bool {
         is_sha256(sha256) && self.dir.exists(sha256)
     }
+
+    /// Deletes a stored file (retention); false when there was none.
+    pub fn remove(&self, sha256: &str) -> Result<bool, FileError> {
+        if !is_sha256(sha256) {
+            return Ok(false);
+        }
+        match self.dir.remove_file(sha256) {
+            Ok(()) => {
+                self.dir.open(".")?.sync_all()?;
+                Ok(true)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
 }
 
 #[cfg(test)]

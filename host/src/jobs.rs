@@ -1,5 +1,6 @@
 //! The background work `serve` starts beside the API, in one place: the outbox, scheduled
-//! activations, the clocks' pass, and the sweep of expired idempotent answers and sessions.
+//! activations, the clocks' pass, the sweep of expired idempotent answers and sessions, and
+//! retention (`retention.rs`).
 //!
 //! Each job finishes the pass it is in when told to stop, so that nothing holds the database
 //! once `serve` returns. Every delivery attempt of the outbox is recorded durably, so a stop
@@ -29,7 +30,8 @@ impl Jobs {
             ),
             tokio::spawn(activate_when_due(state.clone(), stopped.clone())),
             tokio::spawn(supervise(state.clone(), stopped.clone())),
-            tokio::spawn(sweep_idempotent_answers(state.clone(), stopped)),
+            tokio::spawn(sweep_idempotent_answers(state.clone(), stopped.clone())),
+            tokio::spawn(retain(state.clone(), stopped)),
         ];
         Jobs { stop, running }
     }
@@ -124,6 +126,24 @@ async fn sweep_idempotent_answers(state: AppState, mut stop: watch::Receiver<boo
             Ok(n) if n > 0 => tracing::info!(count = n, "ended sessions removed"),
             Err(e) => tracing::error!(error = %e, "session sweep failed"),
             _ => {}
+        }
+    }
+}
+
+/// Retention (`retention.rs`): a pass at start and then every `retention.every`.
+async fn retain(state: AppState, mut stop: watch::Receiver<bool>) {
+    loop {
+        let app = state.clone();
+        match tokio::task::spawn_blocking(move || crate::retention::run(&app)).await {
+            Ok(Ok(report)) if report != Default::default() => {
+                tracing::info!(?report, "retention pass")
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "retention pass failed; retrying"),
+            Err(e) => tracing::error!(error = %e, "retention pass panicked"),
+        }
+        if stopping(state.config.retention.every, &mut stop).await {
+            return;
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod notify;
 pub mod precheck;
 pub mod privacy;
 pub mod registry;
+pub mod retention;
 pub mod runtime;
 pub mod secret;
 pub mod store;

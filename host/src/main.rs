@@ -237,6 +237,16 @@ struct ServeArgs {
     /// cryptography is required. Later keys: `lianban keys rotate --algorithm`.
     #[arg(long, default_value = "aes-256-gcm")]
     data_key_algorithm: lianban::privacy::Algorithm,
+    /// Days after archive before a case's personal values are anonymised (the archive record
+    /// stays).
+    #[arg(long, default_value_t = 3 * 365)]
+    retain_personal_days: u32,
+    /// Days a recorded rules input is kept for shadow replays.
+    #[arg(long, default_value_t = 90)]
+    retain_replay_input_days: u32,
+    /// Days a delivered SMS or webhook stays in the sent log.
+    #[arg(long, default_value_t = 180)]
+    retain_sent_days: u32,
     #[command(flatten)]
     identity: cli::identity::IdentityArgs,
 }
@@ -270,6 +280,9 @@ impl ServeArgs {
             config.data_keys = keys.clone();
         }
         config.data_key_algorithm = self.data_key_algorithm;
+        config.retention.personal_days = self.retain_personal_days;
+        config.retention.replay_input_days = self.retain_replay_input_days;
+        config.retention.sent_message_days = self.retain_sent_days;
         config
     }
 }

@@ -325,6 +325,13 @@ impl TestHost {
             .await
     }
 
+    /// A GET that must answer 200; its body.
+    pub async fn get_ok(&self, path: &str, token: &str) -> Value {
+        let (status, body) = self.get(path, token).await;
+        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+        body
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> (StatusCode, Value) {
         self.send(
             self.client

@@ -117,6 +117,8 @@ pub enum Need {
     ClerkOrApplicant,
     /// The bureau, or an applicant (their own cases only): the record of who read a case.
     AdminOrApplicant,
+    /// An applicant: a citizen, or the online service for the person it names.
+    Applicant,
 }
 
 impl Need {
@@ -131,6 +133,7 @@ impl Need {
             Need::AdminOrDepartment => &["admin", "department"],
             Need::ClerkOrApplicant => &["admin", "clerk", "online-service", "citizen"],
             Need::AdminOrApplicant => &["admin", "online-service", "citizen"],
+            Need::Applicant => &["online-service", "citizen"],
         }
     }
 }
@@ -152,6 +155,7 @@ pub fn permits(role: &Role, need: Need) -> bool {
         Need::AdminOrApplicant => {
             matches!(role, Role::Admin | Role::OnlineService | Role::Citizen)
         }
+        Need::Applicant => role.is_applicant(),
     }
 }
 
@@ -191,6 +195,7 @@ mod tests {
             Need::AdminOrDepartment,
             Need::ClerkOrApplicant,
             Need::AdminOrApplicant,
+            Need::Applicant,
         ] {
             for (name, role) in &roles {
                 assert_eq!(
@@ -236,6 +241,7 @@ mod tests {
             (Need::AdminOrDepartment, [true, false, true, false, false]),
             (Need::ClerkOrApplicant, [true, true, false, true, true]),
             (Need::AdminOrApplicant, [true, false, false, true, true]),
+            (Need::Applicant, [false, false, false, true, true]),
         ];
         for (need, expected) in table {
             let got = [

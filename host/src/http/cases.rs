@@ -39,7 +39,7 @@ pub(super) fn actor(p: &Principal) -> Actor {
 }
 
 /// The person an applicant caller acts for; the online service must name one.
-fn person(principal: &Principal) -> Result<&str, ApiError> {
+pub(super) fn person(principal: &Principal) -> Result<&str, ApiError> {
     principal.person.as_deref().ok_or_else(|| {
         ApiError::new(
             StatusCode::FORBIDDEN,

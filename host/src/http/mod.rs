@@ -22,6 +22,7 @@ mod metrics;
 mod notifications;
 mod one_things;
 mod openapi;
+mod people;
 mod prechecks;
 mod queues;
 mod server;
@@ -64,6 +65,7 @@ pub fn router(state: AppState) -> Router {
     let admin_or_department = Access::Token(Need::AdminOrDepartment);
     let clerk_or_applicant = Access::Token(Need::ClerkOrApplicant);
     let admin_or_applicant = Access::Token(Need::AdminOrApplicant);
+    let applicant = Access::Token(Need::Applicant);
     let public = Access::Public;
     let session = Access::Session;
     let route = |access, routes| guarded(&state, access, routes);
@@ -131,6 +133,7 @@ pub fn router(state: AppState) -> Router {
         .routes(route(admin, routes!(capabilities::remove_certificate)))
         // Cases, from intake to archive, and the files they carry.
         .routes(route(clerk_or_applicant, routes!(cases::create)))
+        .routes(route(applicant, routes!(case_reads::mine)))
         .routes(route(any, routes!(case_reads::show)))
         .routes(route(admin_or_applicant, routes!(case_reads::reads)))
         .routes(route(
@@ -157,6 +160,7 @@ pub fn router(state: AppState) -> Router {
         .routes(route(admin, routes!(staff::list)))
         .routes(route(admin, routes!(staff::put, staff::remove)))
         .routes(route(admin, routes!(staff::log)))
+        .routes(route(admin, routes!(people::export)))
         // Machine tokens, kept by the bureau while the host runs.
         .routes(route(admin, routes!(tokens::issue, tokens::list)))
         .routes(route(admin, routes!(tokens::rotate)))

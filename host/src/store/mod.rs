@@ -91,6 +91,9 @@ pub trait PluginStore: Send + Sync {
     /// Removes the inputs in ring slots `keep` and above: what is left over after the ring was
     /// made smaller. Returns how many were removed.
     fn trim_replay_inputs(&self, matter: &str, keep: u64) -> StoreResult<usize>;
+    /// Removes every recorded input recorded before `cutoff` (a record timestamp), of every
+    /// matter; how many.
+    fn purge_replay_inputs_before(&self, cutoff: &str) -> StoreResult<usize>;
     /// The latest replay report of a version (replacing the previous one).
     fn put_replay(&self, report: &ReplayReport) -> StoreResult<()>;
     fn replay(&self, matter: &str, sha256: &str) -> StoreResult<Option<ReplayReport>>;
@@ -241,6 +244,12 @@ pub trait CaseStore: Send + Sync {
     fn department_items(&self, department: &str) -> StoreResult<Vec<(String, String)>>;
     /// Every case not yet archived, for the clocks.
     fn open_cases(&self) -> StoreResult<Vec<Arc<Case>>>;
+    /// Every archived case, for retention. Reads them all: retention runs a few times a day.
+    fn archived_cases(&self) -> StoreResult<Vec<Arc<Case>>>;
+    /// The ids of the cases a person is the applicant or agent of, found by the blind index
+    /// of their identity number (written with a case's first commit, dropped when it is
+    /// anonymised).
+    fn cases_of_person(&self, id_number: &str) -> StoreResult<Vec<String>>;
     /// A fresh, increasing number (case ids, receipt numbers).
     fn next_number(&self) -> StoreResult<u64>;
 }
@@ -260,6 +269,8 @@ pub trait OutboxStore: Send + Sync {
     /// Puts a dead letter back in the outbox, due at once with its attempts counted afresh;
     /// `None` when there is no such dead letter.
     fn revive_message(&self, id: u64, now_ms: i64) -> StoreResult<Option<OutboxMessage>>;
+    /// Removes sent messages delivered before `cutoff` (a record timestamp); how many.
+    fn purge_sent_before(&self, cutoff: &str) -> StoreResult<usize>;
 }
 
 /// Where a department's system wants to hear about its items.

@@ -75,6 +75,7 @@ pub fn new_case(one_thing: &OneThing, new: NewCase, ctx: &Ctx) -> Case {
         delivered_at: None,
         archived_at: None,
         withdrawn_at: None,
+        anonymised_at: None,
         alerts: Vec::new(),
         revision: 0,
     }

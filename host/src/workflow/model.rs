@@ -317,6 +317,10 @@ pub struct Case {
     pub delivered_at: Option<String>,
     pub archived_at: Option<String>,
     pub withdrawn_at: Option<String>,
+    /// When retention replaced the case's personal values (个人信息保护法第四十七条); the
+    /// archive record — numbers, matters, decisions, dates — stays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anonymised_at: Option<String>,
     /// Clock warnings and overdues already raised, by clock key and level, so each is raised
     /// once (`acceptance:birth-registration:overdue`).
     #[serde(default)]

@@ -75,6 +75,23 @@ impl OutboxStore for SledStore {
         Ok(Some(m))
     }
 
+    fn purge_sent_before(&self, cutoff: &str) -> StoreResult<usize> {
+        let mut stale = Vec::new();
+        for item in self.outbox_done.iter() {
+            let (k, v) = item?;
+            // The delivery stamp is not sealed: judged without opening the message.
+            let m: OutboxMessage = super::decode(&v)?;
+            if m.delivered_at.as_deref().is_some_and(|at| at < cutoff) {
+                stale.push(k);
+            }
+        }
+        for k in &stale {
+            self.outbox_done.remove(k)?;
+        }
+        self.durable()?;
+        Ok(stale.len())
+    }
+
     fn sent_messages(&self, limit: usize) -> StoreResult<Vec<OutboxMessage>> {
         self.outbox_done
             .iter()

@@ -88,6 +88,12 @@ impl SledStore {
             let (k, v) = item?;
             let case = self.decode_case(&v)?;
             self.cases.insert(k, self.encode_case(&case)?)?;
+            // Cases from before the by-person index get their entries here.
+            if case.anonymised_at.is_none() {
+                for entry in self.person_keys(&case) {
+                    self.person_cases.insert(entry, &[][..])?;
+                }
+            }
             done.cases += 1;
         }
         for item in self.replay_inputs.iter() {

@@ -6,11 +6,13 @@
 
 mod department;
 mod intake;
+mod retention;
 mod supervision;
 mod window;
 
 pub use department::DepartmentAction;
 pub use intake::{ApplicationUpdate, IntakeRequest};
+pub use retention::{ANONYMISED, Anonymised};
 pub use window::WindowAction;
 
 use std::collections::BTreeMap;

@@ -251,3 +251,62 @@ async fn an_agent_applies_with_the_power_of_attorney_and_the_online_service_name
     );
     drop(host.stop().await);
 }
+
+/// A retried submission is answered, not repeated, for a citizen signed in with the cookie as
+/// for a token; and the online service's keys belong to the person it names, so one person's
+/// answer is never replayed to another who happens to get the same key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_keys_hold_for_sessions_and_per_person_for_the_online_service() {
+    let (host, _provider) = host_with_provider(&people(), &[], |_, _| {}).await;
+    host.install_plugins(NEWBORN).await;
+    let a = Citizen::sign_in(&host, "li.fang").await;
+    let scan = a.scan(&host).await;
+    let application = intake("online", json!({ "mode": "self_print" }), &scan);
+    let submit = || {
+        a.browser
+            .client
+            .post(host.url("/api/v1/cases"))
+            .header("X-CSRF-Token", &a.csrf)
+            .header("Idempotency-Key", "submit-1")
+            .json(&application)
+            .send()
+    };
+    let first = submit().await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    let again = submit().await.unwrap();
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(
+        again
+            .headers()
+            .get("idempotent-replayed")
+            .map(|v| v.as_bytes()),
+        Some(&b"true"[..])
+    );
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["id"], first["id"]);
+
+    // The online service, one token, the same key for two people: each gets their own case.
+    let token = host.applicant_token();
+    let mut ids = Vec::new();
+    for person in [APPLICANT_ID, OTHER_ID] {
+        let mut body = intake("online", json!({ "mode": "self_print" }), &scan);
+        body["applicant"]["id_number"] = json!(person);
+        let response = host
+            .client
+            .post(host.url("/api/v1/cases"))
+            .bearer_auth(&token)
+            .header("X-On-Behalf-Of", person)
+            .header("Idempotency-Key", "shared-key")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        assert!(response.headers().get("idempotent-replayed").is_none());
+        let case: Value = response.json().await.unwrap();
+        ids.push(case["id"].as_str().unwrap().to_owned());
+    }
+    assert_ne!(ids[0], ids[1]);
+    drop(host.stop().await);
+}

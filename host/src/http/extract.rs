@@ -254,7 +254,10 @@ impl SignedIn {
     /// The session of the request's cookie, if it is in force. A write made with the cookie
     /// must carry the session's CSRF token in `X-CSRF-Token`: a page of another site can make
     /// the browser send the cookie, but cannot read the token.
-    fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<ActiveSession>, ApiError> {
+    pub(super) fn resolve(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<ActiveSession>, ApiError> {
         if let Some(active) = parts.extensions.get::<ActiveSession>() {
             return Ok(Some(active.clone()));
         }

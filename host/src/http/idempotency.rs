@@ -8,9 +8,11 @@
 //! time: the second is told to retry once the first has finished. Records older than that are
 //! swept in the background (`jobs.rs`) and at start.
 //!
-//! Only an authenticated caller's key is honoured. The token is checked before the body is
-//! read, and a request without a valid one runs as if it carried no key: its answer (most
-//! often a 401) is not stored, so anonymous requests with fresh keys cannot grow the store.
+//! Only an authenticated caller's key is honoured. The token (or the session cookie with its
+//! CSRF token) is checked before the body is read, and a request without a valid one runs as if
+//! it carried no key: its answer (most often a 401) is not stored, so anonymous requests with
+//! fresh keys cannot grow the store. The online service's keys are scoped to the person it
+//! names too, so one person's answer is never replayed to another.
 //! A key is held while its first request runs. That request runs to its end in a task of its
 //! own even when the client goes away: its answer is then stored for the retry, and the key
 //! given back. (Before, a disconnect dropped the request midway: its command could still
@@ -148,30 +150,11 @@ pub async fn idempotent(State(app): State<AppState>, request: Request, next: Nex
     };
     // An unauthenticated request is answered as it would be without a key, and nothing of it
     // is kept: neither its body (read only after this) nor its answer.
-    let Some(token) = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .map(str::to_owned)
-    else {
-        return next.run(request).await;
+    let (caller, request) = match caller(&app, request).await {
+        Ok((Some(caller), request)) => (caller, request),
+        Ok((None, request)) => return next.run(request).await,
+        Err(response) => return *response,
     };
-    let known = {
-        let app = app.clone();
-        super::blocking(move || Ok(app.auth.resolve(&token, app.clock.now())?.is_ok())).await
-    };
-    match known {
-        Ok(true) => {}
-        Ok(false) => return next.run(request).await,
-        Err(e) => return e.into_response(),
-    }
-    let caller = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .map(|v| hex::encode(Sha256::digest(v.as_bytes())))
-        .unwrap_or_default();
     let scope = format!(
         "{caller}\n{}\n{}\n{key}",
         request.method(),
@@ -239,6 +222,60 @@ pub async fn idempotent(State(app): State<AppState>, request: Request, next: Nex
     match first.await {
         Ok(response) => response,
         Err(e) => ApiError::internal(e).into_response(),
+    }
+}
+
+/// Who the key belongs to: the bearer token with the person the online service names, or the
+/// signed-in session. `None` for a caller the host does not know.
+async fn caller(
+    app: &AppState,
+    request: Request,
+) -> Result<(Option<String>, Request), Box<Response>> {
+    let bearer = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .map(str::to_owned);
+    if let Some(token) = bearer {
+        let known = {
+            let app = app.clone();
+            super::blocking(move || Ok(app.auth.resolve(&token, app.clock.now())?.is_ok())).await
+        };
+        return match known {
+            Ok(true) => {
+                let header = |name| {
+                    request
+                        .headers()
+                        .get(name)
+                        .map(|v| v.as_bytes().to_vec())
+                        .unwrap_or_default()
+                };
+                let mut who = header(header::AUTHORIZATION.as_str());
+                let person = header("x-on-behalf-of");
+                if !person.is_empty() {
+                    who.push(b'\n');
+                    who.extend(person);
+                }
+                Ok((Some(hex::encode(Sha256::digest(&who))), request))
+            }
+            Ok(false) => Ok((None, request)),
+            Err(e) => Err(Box::new(e.into_response())),
+        };
+    }
+    // A cookie write: the session must be in force and the CSRF token right, as the handler
+    // will check, before the key counts.
+    let (mut parts, body) = request.into_parts();
+    let session = super::extract::SignedIn::resolve(&mut parts, app);
+    let request = Request::from_parts(parts, body);
+    match session {
+        Ok(Some(active)) => {
+            let who = format!("session\n{}", active.session.id);
+            Ok((Some(hex::encode(Sha256::digest(who.as_bytes()))), request))
+        }
+        // No session, or one that ended: the handler answers as it would without a key.
+        Ok(None) | Err(_) => Ok((None, request)),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Assembly: opens the store and builds every service the routes share.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
@@ -315,29 +315,4 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
         workflow,
         outbox: Arc::new(outbox),
     }))
-}
-
-/// Rotates the data keys of the database in `data_dir` (with the host stopped: one process
-/// owns the database). The new keyring, holding old and new keys, is written first; then every
-/// sealed value is sealed again under the new key; then the old keys leave the file. A crash
-/// part-way leaves values under either key, all readable, and running it again finishes.
-pub fn rotate_data_keys(
-    data_dir: &Path,
-    keyring: &Path,
-    algorithm: crate::privacy::Algorithm,
-) -> Result<(crate::store::Resealed, crate::privacy::Keyring), String> {
-    if !keyring.exists() {
-        return Err(format!("no keyring at {}", keyring.display()));
-    }
-    let unwritable = |e: std::io::Error| format!("cannot write {}: {e}", keyring.display());
-    let old =
-        crate::privacy::Keyring::load_or_create(keyring, algorithm).map_err(|e| e.to_string())?;
-    let rotated = old.rotate(keyring, algorithm).map_err(unwritable)?;
-    let done = {
-        let store = SledStore::open_with_keys(data_dir, Arc::new(rotated.clone()))
-            .map_err(|e| e.to_string())?;
-        store.reseal_personal_data().map_err(|e| e.to_string())?
-    };
-    let retired = rotated.retire_old(keyring).map_err(unwritable)?;
-    Ok((done, retired))
 }

@@ -251,7 +251,8 @@ async fn the_database_holds_no_one_in_clear_and_key_rotation_keeps_every_case_re
 
     // Rotate to SM4-GCM: every value is sealed again and the old key leaves the file.
     let keyring = data.join("keys/data.keys");
-    let (done, keys) = lianban::app::rotate_data_keys(&data, &keyring, Algorithm::Sm4Gcm).unwrap();
+    let (done, keys) =
+        lianban::store::SledStore::rotate_data_keys(&data, &keyring, Algorithm::Sm4Gcm).unwrap();
     assert_eq!(done.cases, 2, "{done:?}");
     assert!(
         done.inputs > 0 && done.messages > 0 && done.certificates > 0,

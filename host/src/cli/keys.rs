@@ -19,13 +19,14 @@ pub struct RotateArgs {
 }
 
 /// Runs with the host stopped (one process owns the database); see
-/// [`lianban::app::rotate_data_keys`].
+/// [`lianban::store::SledStore::rotate_data_keys`].
 pub fn rotate(args: &RotateArgs) -> Result<String, String> {
     let path = args
         .data_key_file
         .clone()
         .unwrap_or_else(|| args.data.join("keys/data.keys"));
-    let (done, keys) = lianban::app::rotate_data_keys(&args.data, &path, args.algorithm)?;
+    let (done, keys) =
+        lianban::store::SledStore::rotate_data_keys(&args.data, &path, args.algorithm)?;
     Ok(format!(
         "re-encrypted {} cases, {} recorded inputs, {} messages, {} certificates with key {:?} ({})\n",
         done.cases,

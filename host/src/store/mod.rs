@@ -13,7 +13,7 @@ mod sled;
 
 pub use self::batch::Batcher;
 pub use self::flush::GroupFlush;
-pub use self::sled::{Resealed, SledStore, open_waiting_for_lock};
+pub use self::sled::{SledStore, open_waiting_for_lock};
 
 use std::sync::Arc;
 
@@ -219,6 +219,15 @@ pub struct Commit<'a> {
     pub messages: &'a [Message],
     /// An idempotency record to store with the command, so a retry is answered from it.
     pub remember: Option<(&'a str, &'a Remembered)>,
+}
+
+/// How many records a re-encryption rewrote (`lianban keys rotate`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Resealed {
+    pub cases: usize,
+    pub inputs: usize,
+    pub messages: usize,
+    pub certificates: usize,
 }
 
 /// Makes the next event of a chain from its last one's number and hash.

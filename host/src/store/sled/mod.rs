@@ -130,14 +130,13 @@ pub struct SledStore {
 }
 
 mod case_cache;
-mod personal;
-pub use personal::Resealed;
 mod cases;
 mod catalog;
 mod consultation;
 mod elicenses;
 mod identity;
 mod outbox;
+mod personal;
 mod persons;
 mod plugins;
 mod reads;

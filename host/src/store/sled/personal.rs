@@ -6,22 +6,13 @@
 
 use super::{SledStore, decode, encode};
 use crate::registry::RecordedInput;
-use crate::store::{StoreError, StoreResult};
+use crate::store::{Resealed, StoreError, StoreResult};
 use crate::workflow::Case;
 use crate::workflow::outbox::OutboxMessage;
 use crate::workflow::personal;
 
 /// Marks, in `meta`, a database whose personal data has been sealed.
 const SEALED: &[u8] = b"personal_data_sealed";
-
-/// How many records a re-encryption rewrote.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Resealed {
-    pub cases: usize,
-    pub inputs: usize,
-    pub messages: usize,
-    pub certificates: usize,
-}
 
 fn unsealable(e: crate::privacy::SealError) -> StoreError {
     StoreError::Corrupt(e.to_string())
@@ -113,5 +104,33 @@ impl SledStore {
         done.certificates = self.reseal_certificates()?;
         self.durable()?;
         Ok(done)
+    }
+}
+
+impl SledStore {
+    /// Rotates the data keys of the database in `data_dir` (with the host stopped: one process
+    /// owns the database). The new keyring, holding old and new keys, is written first; then
+    /// every sealed value is sealed again under the new key; then the old keys leave the file.
+    /// A crash part-way leaves values under either key, all readable, and running it again
+    /// finishes.
+    pub fn rotate_data_keys(
+        data_dir: &std::path::Path,
+        keyring: &std::path::Path,
+        algorithm: crate::privacy::Algorithm,
+    ) -> Result<(Resealed, crate::privacy::Keyring), String> {
+        if !keyring.exists() {
+            return Err(format!("no keyring at {}", keyring.display()));
+        }
+        let unwritable = |e: std::io::Error| format!("cannot write {}: {e}", keyring.display());
+        let old = crate::privacy::Keyring::load_or_create(keyring, algorithm)
+            .map_err(|e| e.to_string())?;
+        let rotated = old.rotate(keyring, algorithm).map_err(unwritable)?;
+        let done = {
+            let store = SledStore::open_with_keys(data_dir, std::sync::Arc::new(rotated.clone()))
+                .map_err(|e| e.to_string())?;
+            store.reseal_personal_data().map_err(|e| e.to_string())?
+        };
+        let retired = rotated.retire_old(keyring).map_err(unwritable)?;
+        Ok((done, retired))
     }
 }

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod calendar;
 pub mod catalog;
 pub mod clock;
+pub mod console;
 pub mod consultation;
 pub mod devkit;
 pub mod elicense;

@@ -167,6 +167,47 @@ fn identity_provider() -> Result<(), String> {
     std::fs::write(&installed, wanted).map_err(|e| format!("{}: {e}", installed.display()))
 }
 
+/// Debian's `chromium`, its WebDriver (`chromium-driver`) and CJK fonts (`fonts-noto-cjk`, so
+/// that screenshots show Chinese), for the console's browser tests (`tests/tests/console.rs`).
+/// Installed with apt when one is missing, which needs root (or sudo) once.
+fn browser() -> Result<(), String> {
+    let needed = [
+        "/usr/bin/chromium",
+        "/usr/bin/chromedriver",
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    ];
+    if needed.iter().all(|p| Path::new(p).exists()) {
+        return Ok(());
+    }
+    let root_user = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let apt = |args: &[&str]| {
+        let mut c = if root_user {
+            Command::new("apt-get")
+        } else {
+            let mut c = Command::new("sudo");
+            c.arg("apt-get");
+            c
+        };
+        c.env("DEBIAN_FRONTEND", "noninteractive").args(args);
+        c
+    };
+    let install = [
+        "install",
+        "-y",
+        "--no-install-recommends",
+        "chromium",
+        "chromium-driver",
+        "fonts-noto-cjk",
+    ];
+    // A machine whose package lists are stale gets them refreshed once.
+    run(apt(&install))
+        .or_else(|_| run(apt(&["update"])).and_then(|()| run(apt(&install))))
+        .map_err(|e| format!("the browser tests need Debian's chromium: {e}"))
+}
+
 /// The Python example (`examples/senior-card-py`), built with componentize-py from PyPI
 /// (`python_tool`). Rebuilt only when its source or the WIT changed.
 fn python_example() -> Result<(), String> {
@@ -304,6 +345,7 @@ fn test() -> Result<(), String> {
     // sign-in tests a real OpenID provider.
     python_tool("schemathesis")?;
     identity_provider()?;
+    browser()?;
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--", "--check"]);
     run(fmt)?;

@@ -185,7 +185,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             metrics::track,
         ));
-    Router::new()
+    let app = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(metrics::scrape))
         .nest("/api/v1", api)
@@ -194,7 +194,11 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(state.config.max_json_bytes))
         .layer(middleware::from_fn(error::localize))
         .layer(CatchPanicLayer::custom(panicked))
-        .with_state(state)
+        .with_state(state);
+    // The console calls the API above in process, as its visitors' browsers would.
+    crate::console::check_templates();
+    let console = crate::console::router(app.clone()).layer(CatchPanicLayer::custom(panicked));
+    app.merge(console)
 }
 
 /// Serves the API on `listener` until `shutdown` completes; requests in flight finish. The

@@ -1,0 +1,185 @@
+//! The console's only way to the platform: the public API, called in process with the
+//! visitor's own session cookie. The console therefore holds no privilege of its own — what a
+//! page shows is what the visitor's role may read, and what a form does is what that role may
+//! do, decided by the API's guards exactly as for any other client.
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, Request, StatusCode, header};
+use serde::Serialize;
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// Answers larger than this are not read into a page (a queue of thousands would be).
+const MAX_ANSWER: usize = 16 * 1024 * 1024;
+
+/// The API router, shared by every console handler.
+#[derive(Clone)]
+pub struct Api {
+    router: Router,
+}
+
+/// Who is asking: the visitor's cookie and address, passed on to the API unchanged, and the
+/// CSRF token a form carried (the API checks it on every write made with the cookie).
+#[derive(Clone, Debug, Default)]
+pub struct Visitor {
+    cookie: Option<HeaderValue>,
+    peer: Option<SocketAddr>,
+    csrf: Option<String>,
+}
+
+impl Visitor {
+    pub fn with_csrf(&self, csrf: &str) -> Visitor {
+        Visitor {
+            csrf: Some(csrf.to_owned()),
+            ..self.clone()
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Visitor {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Visitor {
+            cookie: parts.headers.get(header::COOKIE).cloned(),
+            peer: parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0),
+            csrf: None,
+        })
+    }
+}
+
+/// An API answer that was not a success, as the API put it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Failure {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+    pub details: Value,
+}
+
+impl Failure {
+    fn local(status: StatusCode, code: &str, message: &str) -> Failure {
+        Failure {
+            status: status.as_u16(),
+            code: code.to_owned(),
+            message: message.to_owned(),
+            details: Value::Null,
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_GATEWAY)
+    }
+}
+
+impl Api {
+    pub fn new(router: Router) -> Api {
+        Api { router }
+    }
+
+    pub async fn get(&self, visitor: &Visitor, path: &str) -> Result<Value, Failure> {
+        self.call(visitor, Method::GET, path, None).await
+    }
+
+    pub async fn post(
+        &self,
+        visitor: &Visitor,
+        path: &str,
+        body: &Value,
+    ) -> Result<Value, Failure> {
+        self.call(visitor, Method::POST, path, Some(body)).await
+    }
+
+    pub async fn put(&self, visitor: &Visitor, path: &str, body: &Value) -> Result<Value, Failure> {
+        self.call(visitor, Method::PUT, path, Some(body)).await
+    }
+
+    /// One request to `/api/v1{path}`. The console always reads the zh-CN messages: its pages
+    /// are in zh-CN throughout.
+    async fn call(
+        &self,
+        visitor: &Visitor,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, Failure> {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(format!("/api/v1{path}"))
+            .header(header::ACCEPT, "application/json");
+        if let Some(cookie) = &visitor.cookie {
+            request = request.header(header::COOKIE, cookie.clone());
+        }
+        if let Some(csrf) = &visitor.csrf {
+            request = request.header("x-csrf-token", csrf.as_str());
+        }
+        let body = match body {
+            Some(value) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(value.to_string())
+            }
+            None => Body::empty(),
+        };
+        let mut request = request
+            .body(body)
+            .map_err(|_| Failure::local(StatusCode::BAD_REQUEST, "bad_path", "地址不正确"))?;
+        if let Some(peer) = visitor.peer {
+            request.extensions_mut().insert(ConnectInfo(peer));
+        }
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .map_err(|never| match never {})?;
+        let status = response.status();
+        let bytes = to_bytes(response.into_body(), MAX_ANSWER)
+            .await
+            .map_err(|_| {
+                Failure::local(
+                    StatusCode::BAD_GATEWAY,
+                    "answer_too_large",
+                    "平台的答复过大，无法显示",
+                )
+            })?;
+        let value: Value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        };
+        if status.is_success() {
+            return Ok(value);
+        }
+        let error = &value["error"];
+        Err(Failure {
+            status: status.as_u16(),
+            code: error["code"].as_str().unwrap_or("error").to_owned(),
+            message: error["message"]
+                .as_str()
+                .unwrap_or("平台暂时无法处理，请稍后重试")
+                .to_owned(),
+            details: error["details"].clone(),
+        })
+    }
+}
+
+/// Percent-encodes one path segment (a case number, a department code) for an API path.
+pub fn segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

@@ -1,0 +1,253 @@
+//! One case, as each role sees it: the window's commands (correction, results, delivery,
+//! archive), a department's commands on its own items, an applicant following their case.
+//! After each command the page says what deadline it set.
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::api::segment;
+use super::form::{Entry, errors_by_input};
+use super::render::{page, page_with};
+use super::{Api, Failure, Me, Visitor, problem, signed_in};
+
+#[derive(Deserialize, Default)]
+pub struct Done {
+    #[serde(default)]
+    done: String,
+    #[serde(default)]
+    matter: String,
+}
+
+pub async fn show(
+    State(api): State<Api>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Query(done): Query<Done>,
+) -> Response {
+    let me = match signed_in(&api, visitor).await {
+        Ok(me) => me,
+        Err(to) => return to,
+    };
+    case_page(&api, &me, &id, &done, None, None).await
+}
+
+/// The case page; `correction` is what the clerk typed into a correction the API refused.
+async fn case_page(
+    api: &Api,
+    me: &Me,
+    id: &str,
+    done: &Done,
+    correction: Option<&Entry>,
+    failure: Option<Failure>,
+) -> Response {
+    let case = match api
+        .get(&me.visitor, &format!("/cases/{}", segment(id)))
+        .await
+    {
+        Ok(case) => case,
+        Err(f) => return problem(Some(me), &f),
+    };
+    // The clerk corrects an incomplete case with the full values in front of them: the read
+    // is recorded as intake work (个人信息保护法第六条: only when the work needs it).
+    let mut form = None;
+    if me.is_clerk() && case["status"] == "incomplete" {
+        let full = match api
+            .get(&me.visitor, &format!("/cases/{}?full=true", segment(id)))
+            .await
+        {
+            Ok(full) => full,
+            Err(f) => return problem(Some(me), &f),
+        };
+        let code = segment(case["one_thing"].as_str().unwrap_or_default());
+        let one_thing = match api.get(&me.visitor, &format!("/one-things/{code}")).await {
+            Ok(v) => v,
+            Err(f) => return problem(Some(me), &f),
+        };
+        let entry = correction
+            .cloned()
+            .unwrap_or_else(|| Entry::from_case(&full));
+        let latest = full["notices"].as_array().and_then(|n| n.last()).cloned();
+        let errors = errors_by_input(
+            latest
+                .as_ref()
+                .map(|n| json!({ "notice": n["items"] }))
+                .as_ref(),
+            failure.as_ref(),
+        );
+        form = Some(context! {
+            one_thing => one_thing,
+            values => entry.values().clone(),
+            errors => errors,
+            action => format!("/console/cases/{}/correction", segment(id)),
+        });
+    }
+    let status = failure.as_ref().map_or(StatusCode::OK, Failure::status);
+    page_with(
+        status,
+        "case.html",
+        context! {
+            me => me.session,
+            department => me.department(),
+            case => case,
+            form => form,
+            failure => failure,
+            done => done.done,
+            done_matter => done.matter,
+        },
+    )
+}
+
+/// The receipt (收件回执, 第十四条), printable.
+pub async fn receipt(State(api): State<Api>, visitor: Visitor, Path(id): Path<String>) -> Response {
+    let me = match signed_in(&api, visitor).await {
+        Ok(me) => me,
+        Err(to) => return to,
+    };
+    match api
+        .get(&me.visitor, &format!("/cases/{}", segment(id.as_str())))
+        .await
+    {
+        Ok(case) => page("receipt.html", context! { me => me.session, case => case }),
+        Err(f) => problem(Some(&me), &f),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CommandForm {
+    csrf: String,
+    action: String,
+    #[serde(default)]
+    matter: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    tracking_number: String,
+    #[serde(default)]
+    document_name: String,
+    #[serde(default)]
+    document_number: String,
+}
+
+fn text(value: &str) -> Value {
+    let v = value.trim();
+    if v.is_empty() {
+        Value::Null
+    } else {
+        Value::from(v)
+    }
+}
+
+/// The window's commands: receive a result, deliver, archive, confirm an online submission,
+/// withdraw.
+pub async fn window_action(
+    State(api): State<Api>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(form): Form<CommandForm>,
+) -> Response {
+    let mut body = Map::new();
+    body.insert("action".into(), Value::from(form.action.as_str()));
+    match form.action.as_str() {
+        "receive_result" => {
+            body.insert("matter".into(), Value::from(form.matter.as_str()));
+        }
+        "deliver" => {
+            body.insert("tracking_number".into(), text(&form.tracking_number));
+        }
+        "withdraw" => {
+            body.insert("reason".into(), Value::from(form.reason.trim()));
+        }
+        _ => {}
+    }
+    command(api, visitor, &id, "window", form, Value::Object(body)).await
+}
+
+/// A department's command on its item.
+pub async fn item_action(
+    State(api): State<Api>,
+    visitor: Visitor,
+    Path((id, matter)): Path<(String, String)>,
+    Form(mut form): Form<CommandForm>,
+) -> Response {
+    let mut body = Map::new();
+    body.insert("action".into(), Value::from(form.action.as_str()));
+    match form.action.as_str() {
+        "reject" => {
+            body.insert("reason".into(), Value::from(form.reason.trim()));
+        }
+        "suspend" => {
+            body.insert("kind".into(), Value::from(form.kind.as_str()));
+            body.insert("reason".into(), Value::from(form.reason.trim()));
+        }
+        "decide" => {
+            body.insert("outcome".into(), Value::from(form.outcome.as_str()));
+            body.insert("reason".into(), text(&form.reason));
+            let name = form.document_name.trim();
+            if !name.is_empty() {
+                body.insert(
+                    "documents".into(),
+                    json!([{ "name": name, "elicense_number": text(&form.document_number) }]),
+                );
+            }
+        }
+        _ => {}
+    }
+    form.matter = matter.clone();
+    let path = format!("items/{}", segment(&matter));
+    command(api, visitor, &id, &path, form, Value::Object(body)).await
+}
+
+async fn command(
+    api: Api,
+    visitor: Visitor,
+    id: &str,
+    path: &str,
+    form: CommandForm,
+    body: Value,
+) -> Response {
+    let me = match signed_in(&api, visitor).await {
+        Ok(me) => me,
+        Err(to) => return to,
+    };
+    let at = format!("/cases/{}/{path}", segment(id));
+    match api.post(&me.writing(&form.csrf), &at, &body).await {
+        Ok(_) => Redirect::to(&format!(
+            "/console/cases/{}?done={}&matter={}",
+            segment(id),
+            segment(&form.action),
+            segment(&form.matter)
+        ))
+        .into_response(),
+        Err(f) => case_page(&api, &me, id, &Done::default(), None, Some(f)).await,
+    }
+}
+
+/// The corrected application after a one-time notice (第十四条: 补正).
+pub async fn correct(
+    State(api): State<Api>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let me = match signed_in(&api, visitor).await {
+        Ok(me) => me,
+        Err(to) => return to,
+    };
+    let entry = Entry::from_pairs(pairs);
+    let body = json!({ "fields": entry.fields(), "materials": entry.case_materials() });
+    let at = format!("/cases/{}/application", segment(&id));
+    match api.put(&me.writing(entry.get("csrf")), &at, &body).await {
+        Ok(_) => Redirect::to(&format!("/console/cases/{}?done=correction", segment(&id)))
+            .into_response(),
+        Err(f) => case_page(&api, &me, &id, &Done::default(), Some(&entry), Some(f)).await,
+    }
+}

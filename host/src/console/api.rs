@@ -102,6 +102,24 @@ impl Api {
         self.call(visitor, Method::PUT, path, Some(body)).await
     }
 
+    /// Sends bytes as they are (a rules component) with `content_type`.
+    pub async fn post_bytes(
+        &self,
+        visitor: &Visitor,
+        path: &str,
+        bytes: bytes::Bytes,
+        content_type: &str,
+    ) -> Result<Value, Failure> {
+        self.send(
+            visitor,
+            Method::POST,
+            path,
+            Body::from(bytes),
+            Some(content_type),
+        )
+        .await
+    }
+
     /// One request to `/api/v1{path}`. The console always reads the zh-CN messages: its pages
     /// are in zh-CN throughout.
     async fn call(
@@ -111,23 +129,34 @@ impl Api {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Value, Failure> {
+        let (body, kind) = match body {
+            Some(value) => (Body::from(value.to_string()), Some("application/json")),
+            None => (Body::empty(), None),
+        };
+        self.send(visitor, method, path, body, kind).await
+    }
+
+    async fn send(
+        &self,
+        visitor: &Visitor,
+        method: Method,
+        path: &str,
+        body: Body,
+        content_type: Option<&str>,
+    ) -> Result<Value, Failure> {
         let mut request = Request::builder()
             .method(method)
             .uri(format!("/api/v1{path}"))
             .header(header::ACCEPT, "application/json");
+        if let Some(kind) = content_type {
+            request = request.header(header::CONTENT_TYPE, kind);
+        }
         if let Some(cookie) = &visitor.cookie {
             request = request.header(header::COOKIE, cookie.clone());
         }
         if let Some(csrf) = &visitor.csrf {
             request = request.header("x-csrf-token", csrf.as_str());
         }
-        let body = match body {
-            Some(value) => {
-                request = request.header(header::CONTENT_TYPE, "application/json");
-                Body::from(value.to_string())
-            }
-            None => Body::empty(),
-        };
         let mut request = request
             .body(body)
             .map_err(|_| Failure::local(StatusCode::BAD_REQUEST, "bad_path", "地址不正确"))?;

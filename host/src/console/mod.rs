@@ -14,9 +14,11 @@ mod form;
 mod inbox;
 mod mine;
 mod render;
+mod rules;
 mod window;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::context;
@@ -25,9 +27,12 @@ use serde_json::Value;
 pub use api::{Api, Failure, Visitor};
 pub use render::check as check_templates;
 
-/// The console's routes, served beside the API they call.
-pub fn router(api: Router) -> Router {
+/// The console's routes, served beside the API they call; a rules component uploaded through
+/// the console may be as large as the API takes (`upload_limit`).
+pub fn router(api: Router, upload_limit: usize) -> Router {
     let api = Api::new(api);
+    // Room for the form's other parts and the multipart framing around the component.
+    let upload = DefaultBodyLimit::max(upload_limit.saturating_add(64 * 1024));
     Router::new()
         .route(
             "/console",
@@ -53,6 +58,15 @@ pub fn router(api: Router) -> Router {
         )
         .route("/console/inbox", get(inbox::show))
         .route("/console/mine", get(mine::show))
+        .route("/console/rules", get(rules::list))
+        .route(
+            "/console/rules/{code}",
+            get(rules::matter).post(rules::command),
+        )
+        .route(
+            "/console/rules/{code}/versions",
+            post(rules::upload).layer(upload),
+        )
         .with_state(api)
 }
 
@@ -126,6 +140,7 @@ fn start_of(role: &str) -> &'static str {
     match role {
         "clerk" => "/console/window",
         "citizen" => "/console/mine",
+        "admin" => "/console/rules",
         r if r.starts_with("department:") => "/console/inbox",
         _ => "/console/window",
     }

@@ -29,6 +29,8 @@ static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "inbox.html",
         "mine.html",
         "receipt.html",
+        "rules.html",
+        "matter.html",
     );
     env.add_filter("day", day);
     env.add_filter("moment", moment);

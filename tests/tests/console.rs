@@ -214,6 +214,14 @@ async fn a_newborn_case_goes_through_the_console_from_intake_to_archive() {
     clerk.check_accessibility("receipt").await;
     clerk.screenshot("receipt").await;
 
+    // The window finds it again by the mother's identity number.
+    clerk.goto("/console/window").await;
+    clerk.type_into("id_number", APPLICANT_ID).await;
+    clerk.submit("form.search button[type=submit]").await;
+    let found = clerk.text_of("#found").await;
+    assert!(found.contains(&id) && found.contains("李*"), "{found}");
+    clerk.check_accessibility("case search").await;
+
     // The applicant follows on her phone.
     let phone = driver.window(&host.base, Screen::Phone).await;
     phone.sign_in("群众登录", APPLICANT).await;
@@ -430,4 +438,85 @@ async fn the_bureau_puts_a_new_rules_version_into_service_and_takes_it_back() {
         .await;
     assert_eq!(now["sha256"], before["sha256"]);
     bureau.close().await;
+}
+
+/// An applicant on a phone: the published one-things, the online form with the self-check,
+/// the submission, and the consultation (propose, support once).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_applicant_applies_online_from_a_phone() {
+    let (host, _provider) = hall().await;
+    let driver = Driver::start().await;
+    let phone = driver.window(&host.base, Screen::Phone).await;
+
+    // Before signing in: the services and the consultation are open to all.
+    phone.goto("/console/services").await;
+    assert!(phone.text().await.contains("新生儿出生一件事"));
+    phone.check_accessibility("services").await;
+    assert!(phone.overflow().await <= 0, "the services fit a phone");
+
+    phone.sign_in("群众登录", APPLICANT).await;
+    phone.goto("/console/window").await;
+    assert!(phone.text().await.contains("此页面仅供综合窗口使用"));
+    phone.goto("/console/apply/newborn").await;
+    let mut form = newborn_form();
+    for (name, value) in form.as_object_mut().unwrap() {
+        if name.ends_with(".form") {
+            *value = json!("scan");
+        }
+    }
+    phone.fill(&form).await;
+    phone.submit("button[value=precheck]").await;
+    let text = phone.text().await;
+    assert!(
+        text.contains("一次性告知书") && text.contains("接种"),
+        "{text}"
+    );
+    assert!(phone.overflow().await <= 0, "the form fits a phone");
+    phone
+        .check_accessibility("online form with the self-check")
+        .await;
+    phone.screenshot("applicant-apply").await;
+    phone
+        .fill(&json!({
+            "m.vaccination-record.received": "on",
+            "m.vaccination-record.form": "scan",
+            "m.vaccination-record.issued_on": "2026-11-20",
+        }))
+        .await;
+    phone.submit("button[value=precheck]").await;
+    assert!(phone.text().await.contains("预审通过"));
+    phone.submit("button[value=intake]").await;
+    let path = phone.path().await;
+    let id = path
+        .strip_prefix("/console/cases/")
+        .and_then(|p| p.split('?').next())
+        .unwrap_or_else(|| panic!("{path}"))
+        .to_owned();
+    let case = case_status(&host, &id).await;
+    assert_eq!(case["channel"], "online");
+    assert_eq!(case["status"], "submitted", "the window confirms it next");
+    assert!(phone.text().await.contains("待确认"));
+
+    // The consultation: a proposal, then one support however often she presses.
+    phone.goto("/console/consultation").await;
+    phone.type_into("title", "开办托育机构一件事").await;
+    phone
+        .type_into("need", "备案、消防、卫生评价分别跑了三个部门。")
+        .await;
+    phone
+        .submit("form[action='/console/consultation'] button[type=submit]")
+        .await;
+    assert!(phone.text_of("#done").await.contains("建议已提交"));
+    phone.submit(".proposal button[type=submit]").await;
+    assert!(phone.text_of("#done").await.contains("已记录"));
+    phone.submit(".proposal button[type=submit]").await;
+    assert!(
+        phone.text_of("#failure").await.contains("已"),
+        "{}",
+        phone.text().await
+    );
+    assert!(phone.text().await.contains("支持 1 人"));
+    phone.check_accessibility("consultation").await;
+    phone.screenshot("consultation").await;
+    phone.close().await;
 }

@@ -81,3 +81,34 @@ async fn without_a_trusted_proxy_the_header_is_ignored() {
     );
     drop(host.stop().await);
 }
+
+/// Support counts once per person, and the person is the caller's own: the online service
+/// acting for someone cannot multiply their support by naming someone new each time, while the
+/// window still names the person it checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_supports_once_whatever_the_body_says() {
+    let host = TestHost::start().await;
+    assert_eq!(propose(&host, "", 1).await, StatusCode::CREATED);
+    let list = host.get_ok("/api/v1/consultation/proposals", "").await;
+    let id = list[0]["id"].as_u64().unwrap();
+    let path = format!("/api/v1/consultation/proposals/{id}/supports");
+    let online = host.online_service(lianban_e2e::APPLICANT_ID);
+    let (s, b) = online.post(&path, &json!({ "person": "someone-1" })).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["supports"], 1);
+    let (s, b) = online.post(&path, &json!({ "person": "someone-2" })).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    assert_eq!(b["error"]["code"], "already_supported");
+    let (s, b) = host
+        .post(
+            &path,
+            &host.tokens.clerk,
+            &json!({ "person": "410702198506120047" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["supports"], 2);
+    let (s, b) = host.post(&path, &host.tokens.clerk, &json!({})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["error"]["code"], "person_required");
+}

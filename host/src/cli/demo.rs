@@ -32,6 +32,7 @@ pub fn print(
     }
     match people {
         Some(people) => {
+            println!("  工作台（浏览器打开，用下列演示人员登录）：http://{listen}/console/");
             println!(
                 "  工作人员登录（演示身份提供方，密码任意）：http://{listen}/api/v1/auth/staff/login"
             );

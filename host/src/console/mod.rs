@@ -8,11 +8,12 @@
 //! it concerns with everything the visitor typed kept.
 
 mod api;
+mod applicant;
+mod apply;
 mod assets;
 mod cases;
 mod form;
 mod inbox;
-mod mine;
 mod render;
 mod rules;
 mod window;
@@ -57,7 +58,20 @@ pub fn router(api: Router, upload_limit: usize) -> Router {
             post(cases::item_action),
         )
         .route("/console/inbox", get(inbox::show))
-        .route("/console/mine", get(mine::show))
+        .route("/console/mine", get(applicant::mine))
+        .route("/console/services", get(applicant::services))
+        .route(
+            "/console/apply/{code}",
+            get(applicant::apply_form).post(applicant::apply_submit),
+        )
+        .route(
+            "/console/consultation",
+            get(applicant::consultation).post(applicant::propose),
+        )
+        .route(
+            "/console/consultation/{id}/support",
+            post(applicant::support),
+        )
         .route("/console/rules", get(rules::list))
         .route(
             "/console/rules/{code}",

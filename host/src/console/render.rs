@@ -17,6 +17,9 @@ macro_rules! templates {
 
 static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
+    // A page shows what the API gave; a part it left out (an optional object) reads as empty
+    // all the way down instead of failing the page.
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
     templates!(
         env,
         "base.html",
@@ -31,6 +34,8 @@ static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "receipt.html",
         "rules.html",
         "matter.html",
+        "services.html",
+        "consultation.html",
     );
     env.add_filter("day", day);
     env.add_filter("moment", moment);

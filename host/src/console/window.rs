@@ -7,10 +7,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::api::segment;
-use super::form::{Entry, errors_by_input};
+use super::apply::{self, Desk};
+use super::form::Entry;
 use super::render::{page, page_with};
 use super::{Api, Failure, Me, Visitor, problem, signed_in};
 
@@ -38,14 +39,23 @@ pub async fn home(State(api): State<Api>, visitor: Visitor) -> Response {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, serde::Serialize, Default)]
 pub struct FindQuery {
     #[serde(default)]
-    q: String,
+    number: String,
+    #[serde(default)]
+    id_number: String,
+    #[serde(default)]
+    one_thing: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
 }
 
-/// Finds a case by its number. (Searching by applicant, one-thing, status and dates needs a
-/// search endpoint the API does not have yet.)
+/// Finds cases through `GET /cases`; a case number that names one case opens it.
 pub async fn find(
     State(api): State<Api>,
     visitor: Visitor,
@@ -55,21 +65,42 @@ pub async fn find(
         Ok(me) => me,
         Err(to) => return to,
     };
-    let q = query.q.trim();
-    match api
-        .get(&me.visitor, &format!("/cases/{}", segment(q)))
-        .await
+    // Only what was filled in: an empty status or day is no condition, not a malformed one.
+    let given: Vec<(&str, &str)> = [
+        ("number", &query.number),
+        ("id_number", &query.id_number),
+        ("one_thing", &query.one_thing),
+        ("status", &query.status),
+        ("from", &query.from),
+        ("to", &query.to),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.trim()))
+    .filter(|(_, v)| !v.is_empty())
+    .collect();
+    let params = serde_urlencoded::to_string(&given).unwrap_or_default();
+    let found = api.get(&me.visitor, &format!("/cases?{params}")).await;
+    if let Ok(Value::Array(list)) = &found
+        && list.len() == 1
+        && list[0]["id"] == query.number.trim()
     {
-        Ok(_) => Redirect::to(&format!("/console/cases/{}", segment(q))).into_response(),
-        Err(f) => match api.get(&me.visitor, "/one-things").await {
-            Ok(one_things) => page_with(
-                f.status(),
-                "window.html",
-                context! { me => me.session, one_things => one_things, q => q, find_error => f },
-            ),
-            Err(f) => problem(Some(&me), &f),
-        },
+        return Redirect::to(&format!("/console/cases/{}", segment(query.number.trim())))
+            .into_response();
     }
+    let one_things = match api.get(&me.visitor, "/one-things").await {
+        Ok(v) => v,
+        Err(f) => return problem(Some(&me), &f),
+    };
+    let (found, find_error) = match found {
+        Ok(list) => (Some(list), None),
+        Err(f) => (None, Some(f)),
+    };
+    let status = find_error.as_ref().map_or(StatusCode::OK, Failure::status);
+    page_with(
+        status,
+        "window.html",
+        context! { me => me.session, one_things => one_things, q => query, found => found, find_error => find_error },
+    )
 }
 
 /// The one-thing's merged form and checklist, empty.
@@ -78,14 +109,14 @@ pub async fn form(State(api): State<Api>, visitor: Visitor, Path(code): Path<Str
         Ok(me) => me,
         Err(to) => return to,
     };
-    apply_page(
+    apply::form_page(
         &api,
         &me,
+        Desk::Window,
         &code,
         &Entry::default(),
         None,
         None,
-        StatusCode::OK,
     )
     .await
 }
@@ -101,75 +132,5 @@ pub async fn submit(
         Ok(me) => me,
         Err(to) => return to,
     };
-    let entry = Entry::from_pairs(pairs);
-    let writer = me.writing(entry.get("csrf"));
-    if entry.get("op") == "intake" {
-        let body = json!({
-            "one_thing": code,
-            "channel": "window",
-            "applicant": entry.applicant(),
-            "fields": entry.fields(),
-            "materials": entry.case_materials(),
-            "delivery": entry.delivery(),
-        });
-        return match api.post(&writer, "/cases", &body).await {
-            Ok(case) => {
-                let id = segment(case["id"].as_str().unwrap_or_default());
-                Redirect::to(&format!("/console/cases/{id}?done=intake")).into_response()
-            }
-            Err(f) => {
-                let status = f.status();
-                apply_page(&api, &me, &code, &entry, None, Some(f), status).await
-            }
-        };
-    }
-    let body = json!({
-        "one_thing": code,
-        "channel": "window",
-        "fields": entry.fields(),
-        "materials": entry.materials(),
-    });
-    match api.post(&writer, "/prechecks", &body).await {
-        Ok(report) => {
-            apply_page(&api, &me, &code, &entry, Some(report), None, StatusCode::OK).await
-        }
-        Err(f) => {
-            let status = f.status();
-            apply_page(&api, &me, &code, &entry, None, Some(f), status).await
-        }
-    }
-}
-
-/// The form page with what was typed, the pre-check's report and any refusal next to the
-/// input it concerns.
-pub async fn apply_page(
-    api: &Api,
-    me: &Me,
-    code: &str,
-    entry: &Entry,
-    report: Option<Value>,
-    failure: Option<Failure>,
-    status: StatusCode,
-) -> Response {
-    let one_thing = match api
-        .get(&me.visitor, &format!("/one-things/{}", segment(code)))
-        .await
-    {
-        Ok(v) => v,
-        Err(f) => return problem(Some(me), &f),
-    };
-    let errors = errors_by_input(report.as_ref(), failure.as_ref());
-    page_with(
-        status,
-        "apply.html",
-        context! {
-            me => me.session,
-            one_thing => one_thing,
-            values => entry.values(),
-            errors => errors,
-            report => report,
-            failure => failure,
-            action => format!("/console/window/apply/{}", segment(code)),
-        },
-    )
+    apply::submit(&api, &me, Desk::Window, &code, Entry::from_pairs(pairs)).await
 }

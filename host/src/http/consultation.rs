@@ -148,9 +148,11 @@ pub async fn show(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SupportBody {
-    /// Who supports: the identifier the online service or the window knows the person by
-    /// (an account id, or the id number checked at the window). Stored only as a keyed hash.
-    person: String,
+    /// Who supports, for the window: the id number it checked. Stored only as a keyed hash.
+    /// A signed-in citizen, or the online service acting for a person (`X-On-Behalf-Of`),
+    /// supports as that person whatever this says.
+    #[serde(default)]
+    person: Option<String>,
 }
 
 /// POST /api/v1/consultation/proposals/{id}/supports — the online service or the window.
@@ -162,14 +164,29 @@ pub struct SupportBody {
         (status = 200, description = "the proposal with its support counted", body = PublicProposal),
         (status = 404, description = "`unknown_proposal`", body = ErrorBody),
         (status = 409, description = "`already_supported`: this person supports it already", body = ErrorBody),
+        (status = 422, description = "`person_required`: the window did not say who", body = ErrorBody),
         (status = 429, description = "`too_many_requests`: the person's supports today are used up", body = ErrorBody),
     ))]
 pub async fn support(
     State(app): State<AppState>,
+    Caller(principal): Caller,
     Path(id): Path<u64>,
     JsonBody(body): JsonBody<SupportBody>,
 ) -> Result<Json<PublicProposal>, ApiError> {
-    blocking(move || Ok(app.consultation.support(id, &body.person)?))
+    // Once per person holds only if the person is the caller's own: a citizen naming someone
+    // new in the body each time would otherwise support without limit.
+    let person = principal
+        .person
+        .clone()
+        .or_else(|| body.person.filter(|p| !p.trim().is_empty()))
+        .ok_or_else(|| {
+            ApiError::unprocessable(
+                "person_required",
+                "请提供支持人的身份标识（person）",
+                "say who supports (person)",
+            )
+        })?;
+    blocking(move || Ok(app.consultation.support(id, &person)?))
         .await
         .map(Json)
 }

@@ -5,6 +5,7 @@ mod body_limit;
 mod calendar;
 mod capabilities;
 mod case_reads;
+mod case_search;
 mod cases;
 mod catalog;
 mod consultation;
@@ -108,7 +109,7 @@ pub fn router(state: AppState) -> Router {
         .routes(route(admin, routes!(consultation::reply)))
         .routes(route(admin, routes!(consultation::inbox)))
         // Rules: versions, activation, schedules, replays, capabilities, certificates.
-        .routes(route(clerk, routes!(prechecks::create)))
+        .routes(route(clerk_or_applicant, routes!(prechecks::create)))
         .routes(body_limit(
             upload_limit,
             route(department, routes!(matters::upload)),
@@ -133,6 +134,7 @@ pub fn router(state: AppState) -> Router {
         .routes(route(admin, routes!(capabilities::remove_certificate)))
         // Cases, from intake to archive, and the files they carry.
         .routes(route(clerk_or_applicant, routes!(cases::create)))
+        .routes(route(staff, routes!(case_search::search)))
         .routes(route(applicant, routes!(case_reads::mine)))
         .routes(route(any, routes!(case_reads::show)))
         .routes(route(admin_or_applicant, routes!(case_reads::reads)))

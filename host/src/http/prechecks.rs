@@ -9,14 +9,17 @@ use super::extract::{Caller, Json as JsonBody};
 use crate::app::AppState;
 use crate::auth::Need;
 use crate::precheck::{self, PrecheckReport, PrecheckRequest};
+use lianban_sdk::Channel;
 
-/// POST /api/v1/prechecks — clerk or admin.
+/// POST /api/v1/prechecks — the window (clerk or admin), or an applicant checking their own
+/// online application before they submit it (自助预审).
 #[utoipa::path(post, path = "/prechecks", tag = "prechecks",
     summary = "Check one merged application against the rules of every matter of its one-thing",
     request_body(content = PrecheckRequest, description = "one form and one set of materials for the whole one-thing (一表申请)",
         example = super::examples::precheck),
     responses(
         (status = 200, description = "each matter's findings and deadlines; `ready` when nothing blocks", body = PrecheckReport),
+        (status = 403, description = "`forbidden`: an applicant's caller checking a window application", body = ErrorBody),
         (status = 422, description = "`invalid_application` (too many or too long values, a bad key, a repeated material), `unknown_one_thing`", body = ErrorBody),
         (status = 503, description = "the service is shutting down", body = ErrorBody),
     ))]
@@ -25,7 +28,15 @@ pub async fn create(
     caller: Caller,
     JsonBody(request): JsonBody<PrecheckRequest>,
 ) -> Result<Json<PrecheckReport>, ApiError> {
-    let for_admin = caller.need(Need::Clerk)?.is_admin();
+    let principal = caller.need(Need::ClerkOrApplicant)?;
+    // An applicant checks what they will submit online; the window's check is the window's.
+    if principal.role.is_applicant() && request.channel != Channel::Online {
+        return Err(ApiError::forbidden(
+            "申请人只能预审网上申请（channel 为 online）",
+            "an applicant may pre-check online applications only (channel online)",
+        ));
+    }
+    let for_admin = principal.is_admin();
     precheck::validate(&request)?;
     let today = app.clock.today();
     // The catalog read and the rules share one hop to a blocking thread. Each hand-off to

@@ -251,6 +251,8 @@ pub trait CaseStore: Send + Sync {
     fn reseal_chains(&self, reseal: &Reseal<'_>) -> StoreResult<usize>;
     /// (case id, matter) of every item ever distributed to `department`.
     fn department_items(&self, department: &str) -> StoreResult<Vec<(String, String)>>;
+    /// Every case's id, in key order (by the day in the id, then its number).
+    fn case_ids(&self) -> StoreResult<Vec<String>>;
     /// Every case not yet archived, for the clocks.
     fn open_cases(&self) -> StoreResult<Vec<Arc<Case>>>;
     /// Every archived case, for retention. Reads them all: retention runs a few times a day.

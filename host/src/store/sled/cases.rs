@@ -321,6 +321,14 @@ impl CaseStore for SledStore {
         Ok(open)
     }
 
+    fn case_ids(&self) -> StoreResult<Vec<String>> {
+        self.cases
+            .iter()
+            .keys()
+            .map(|k| Ok(String::from_utf8_lossy(&k?).into_owned()))
+            .collect()
+    }
+
     fn archived_cases(&self) -> StoreResult<Vec<Arc<Case>>> {
         let mut archived = Vec::new();
         for item in self.cases.iter() {

@@ -7,6 +7,7 @@
 mod department;
 mod intake;
 mod retention;
+pub mod search;
 mod supervision;
 mod window;
 

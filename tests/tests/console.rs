@@ -437,7 +437,53 @@ async fn the_bureau_puts_a_new_rules_version_into_service_and_takes_it_back() {
         )
         .await;
     assert_eq!(now["sha256"], before["sha256"]);
+
+    // The administration tabs, each checked; a new clerk goes into the directory.
+    for tab in ["supervision", "catalog", "calendar", "staff", "outbox"] {
+        bureau.goto(&format!("/console/bureau/{tab}")).await;
+        bureau.check_accessibility(&format!("bureau: {tab}")).await;
+        bureau.screenshot(&format!("bureau-{tab}")).await;
+    }
+    bureau.goto("/console/bureau/staff").await;
+    for (id, text) in [
+        ("#s-sub", "zhao.lei"),
+        ("#s-name", "赵磊"),
+        ("#s-roles", "clerk"),
+    ] {
+        let input = bureau.find(fantoccini::Locator::Css(id)).await;
+        input.send_keys(text).await.unwrap();
+    }
+    bureau.submit("button[value=put_staff]").await;
+    assert!(bureau.text_of("#done").await.contains("已完成"));
+    let staff = host.get_ok("/api/v1/staff", &host.tokens.admin).await;
+    assert!(
+        staff
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["subject"] == "zhao.lei" && m["roles"] == json!(["clerk"])),
+        "{staff}"
+    );
     bureau.close().await;
+
+    // The window's clerk is not the bureau.
+    let clerk = driver.window(&host.base, Screen::Terminal).await;
+    clerk.sign_in("工作人员登录", CLERK).await;
+    clerk.goto("/console/bureau/staff").await;
+    assert!(
+        clerk
+            .text()
+            .await
+            .contains("此页面仅供政务服务管理机构使用")
+    );
+    clerk.goto("/console/rules").await;
+    assert!(
+        clerk
+            .text()
+            .await
+            .contains("此页面仅供政务服务管理机构和部门使用")
+    );
+    clerk.close().await;
 }
 
 /// An applicant on a phone: the published one-things, the online form with the self-check,

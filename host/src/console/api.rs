@@ -102,6 +102,10 @@ impl Api {
         self.call(visitor, Method::PUT, path, Some(body)).await
     }
 
+    pub async fn delete(&self, visitor: &Visitor, path: &str) -> Result<Value, Failure> {
+        self.call(visitor, Method::DELETE, path, None).await
+    }
+
     /// Sends bytes as they are (a rules component) with `content_type`.
     pub async fn post_bytes(
         &self,

@@ -11,6 +11,7 @@ mod api;
 mod applicant;
 mod apply;
 mod assets;
+mod bureau;
 mod cases;
 mod form;
 mod inbox;
@@ -71,6 +72,10 @@ pub fn router(api: Router, upload_limit: usize) -> Router {
         .route(
             "/console/consultation/{id}/support",
             post(applicant::support),
+        )
+        .route(
+            "/console/bureau/{tab}",
+            get(bureau::show).post(bureau::command),
         )
         .route("/console/rules", get(rules::list))
         .route(

@@ -36,6 +36,7 @@ static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "matter.html",
         "services.html",
         "consultation.html",
+        "bureau.html",
     );
     env.add_filter("day", day);
     env.add_filter("moment", moment);

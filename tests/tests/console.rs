@@ -522,15 +522,7 @@ async fn an_applicant_applies_online_from_a_phone() {
         .check_accessibility("online form with the self-check")
         .await;
     phone.screenshot("applicant-apply").await;
-    phone
-        .fill(&json!({
-            "m.vaccination-record.received": "on",
-            "m.vaccination-record.form": "scan",
-            "m.vaccination-record.issued_on": "2026-11-20",
-        }))
-        .await;
-    phone.submit("button[value=precheck]").await;
-    assert!(phone.text().await.contains("预审通过"));
+    // She submits without the record; the window's check sends the one-time notice.
     phone.submit("button[value=intake]").await;
     let path = phone.path().await;
     let id = path
@@ -541,7 +533,38 @@ async fn an_applicant_applies_online_from_a_phone() {
     let case = case_status(&host, &id).await;
     assert_eq!(case["channel"], "online");
     assert_eq!(case["status"], "submitted", "the window confirms it next");
-    assert!(phone.text().await.contains("待确认"));
+    let (s, b) = lianban_e2e::journey::window(&host, &id, json!({ "action": "confirm" })).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["status"], "incomplete");
+
+    // She corrects it on her case's page: what she wrote is there in full, the scan is added.
+    phone.goto(&format!("/console/cases/{id}")).await;
+    assert!(phone.text().await.contains("一次性告知书"));
+    let kept = phone
+        .find(fantoccini::Locator::Css("[name=\"f.mother.id-number\"]"))
+        .await
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some(APPLICANT_ID));
+    phone
+        .fill(&json!({
+            "m.vaccination-record.received": "on",
+            "m.vaccination-record.form": "scan",
+            "m.vaccination-record.issued_on": "2026-11-20",
+        }))
+        .await;
+    phone.check_accessibility("applicant's correction").await;
+    phone
+        .submit("form[action$='/correction'] button[type=submit]")
+        .await;
+    assert!(phone.text_of("#done").await.contains("补正材料已提交"));
+    assert_eq!(case_status(&host, &id).await["status"], "submitted");
+
+    // And withdraws it, after confirming.
+    phone.type_into("reason", "已改为到窗口办理").await;
+    phone.click_confirmed("button[value=withdraw]").await;
+    assert_eq!(case_status(&host, &id).await["status"], "withdrawn");
 
     // The consultation: a proposal, then one support however often she presses.
     phone.goto("/console/consultation").await;

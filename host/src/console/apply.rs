@@ -21,6 +21,15 @@ pub enum Desk {
 }
 
 impl Desk {
+    /// Where `me` fills the form: an applicant online, anyone else at the window.
+    pub fn of(me: &Me) -> Desk {
+        if me.role() == "citizen" {
+            Desk::Online
+        } else {
+            Desk::Window
+        }
+    }
+
     fn channel(self) -> &'static str {
         match self {
             Desk::Window => "window",
@@ -37,7 +46,7 @@ impl Desk {
 
     /// The one-thing with its merged form: the window reads the catalog's view, an applicant
     /// the public guide (the same form, generated from the same manifests).
-    async fn one_thing(self, api: &Api, me: &Me, code: &str) -> Result<Value, Failure> {
+    pub async fn one_thing(self, api: &Api, me: &Me, code: &str) -> Result<Value, Failure> {
         match self {
             Desk::Window => {
                 api.get(&me.visitor, &format!("/one-things/{}", segment(code)))

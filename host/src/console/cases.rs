@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::api::segment;
+use super::apply::Desk;
 use super::form::{Entry, errors_by_input};
 use super::render::{page, page_with};
 use super::{Api, Failure, Me, Visitor, problem, signed_in};
@@ -52,10 +53,12 @@ async fn case_page(
         Ok(case) => case,
         Err(f) => return problem(Some(me), &f),
     };
-    // The clerk corrects an incomplete case with the full values in front of them: the read
-    // is recorded as intake work (个人信息保护法第六条: only when the work needs it).
+    // The clerk, or the applicant online, corrects an incomplete case with the full values in
+    // front of them: the read is recorded as that work (个人信息保护法第六条: only when the
+    // work needs it).
     let mut form = None;
-    if me.is_clerk() && case["status"] == "incomplete" {
+    let corrects = me.is_clerk() || me.role() == "citizen";
+    if corrects && case["status"] == "incomplete" {
         let full = match api
             .get(&me.visitor, &format!("/cases/{}?full=true", segment(id)))
             .await
@@ -63,8 +66,9 @@ async fn case_page(
             Ok(full) => full,
             Err(f) => return problem(Some(me), &f),
         };
-        let code = segment(case["one_thing"].as_str().unwrap_or_default());
-        let one_thing = match api.get(&me.visitor, &format!("/one-things/{code}")).await {
+        let code = case["one_thing"].as_str().unwrap_or_default();
+        let desk = Desk::of(me);
+        let one_thing = match desk.one_thing(api, me, code).await {
             Ok(v) => v,
             Err(f) => return problem(Some(me), &f),
         };
@@ -84,6 +88,7 @@ async fn case_page(
             values => entry.values().clone(),
             errors => errors,
             action => format!("/console/cases/{}/correction", segment(id)),
+            online => desk == Desk::Online,
         });
     }
     let status = failure.as_ref().map_or(StatusCode::OK, Failure::status);

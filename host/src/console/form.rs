@@ -100,6 +100,17 @@ impl Entry {
             .map(|mut m| {
                 let kept = m["form"] == "original";
                 m["original_kept_at_window"] = Value::Bool(kept);
+                // Scans stored with the case come back from its page unchanged.
+                let code = m["code"].as_str().unwrap_or_default().to_owned();
+                let files: Vec<&str> = self
+                    .get(&format!("m.{code}.files"))
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|f| !f.is_empty())
+                    .collect();
+                if !files.is_empty() {
+                    m["files"] = json!(files);
+                }
                 m
             })
             .collect()
@@ -142,6 +153,15 @@ impl Entry {
                 continue;
             };
             values.insert(format!("m.{code}.received"), "on".to_owned());
+            let files: Vec<&str> = m["files"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            if !files.is_empty() {
+                values.insert(format!("m.{code}.files"), files.join(","));
+            }
             for part in MATERIAL_PARTS {
                 let v = match &m[part] {
                     Value::String(s) => s.clone(),
@@ -261,7 +281,7 @@ mod tests {
     fn a_case_comes_back_into_the_same_names() {
         let case = json!({
             "fields": { "child.name": "王小雨" },
-            "materials": [{ "code": "birth-record", "form": "copy", "pages": 1, "issued_on": null }],
+            "materials": [{ "code": "birth-record", "form": "copy", "pages": 1, "issued_on": null, "files": ["ab12", "cd34"] }],
             "delivery": { "mode": "mail", "address": "向阳路 18 号", "recipient": "李芳", "mobile": "13812345678" }
         });
         let e = Entry::from_case(&case);
@@ -270,6 +290,8 @@ mod tests {
         assert_eq!(e.get("m.birth-record.form"), "copy");
         assert_eq!(e.get("m.birth-record.issued_on"), "");
         assert_eq!(e.delivery()["address"], "向阳路 18 号");
+        // The stored scans go back with the corrected application.
+        assert_eq!(e.case_materials()[0]["files"], json!(["ab12", "cd34"]));
     }
 
     #[test]

@@ -71,7 +71,16 @@ pub(super) fn full_read_for(principal: &Principal, case: &Case) -> Option<FullRe
                 purpose: "review",
                 matter: Some(i.matter.clone()),
             }),
-        Role::Admin | Role::OnlineService | Role::Citizen => None,
+        // The person themselves (or their agent), correcting what they handed in after a
+        // one-time notice: they must see what they wrote to put it right (个人信息保护法
+        // 第四十五条、第四十六条). Whether the case is theirs is checked before this.
+        Role::OnlineService | Role::Citizen => {
+            (case.status == CaseStatus::Incomplete).then_some(FullRead {
+                purpose: "correction",
+                matter: None,
+            })
+        }
+        Role::Admin => None,
     }
 }
 

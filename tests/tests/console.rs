@@ -112,6 +112,16 @@ async fn department_finishes(
     page.type_into("document_name", "办理结果").await;
     page.type_into("document_number", &format!("E-{matter}"))
         .await;
+    if first {
+        // The result document itself, uploaded with the decision.
+        let pdf = std::env::temp_dir().join(format!("出生医学证明-{case}.pdf"));
+        std::fs::write(&pdf, lianban_e2e::PDF).unwrap();
+        page.find(fantoccini::Locator::Css(&format!("#file-{matter}")))
+            .await
+            .send_keys(pdf.to_str().unwrap())
+            .await
+            .unwrap();
+    }
     page.submit(&format!("{at} button[value=decide]")).await;
     let said = page.text_of("#done").await;
     assert!(
@@ -121,6 +131,14 @@ async fn department_finishes(
     page.submit(&format!("{at} button[value=return_result]"))
         .await;
     assert!(page.text_of("#done").await.contains("结果已回传"));
+    if first {
+        let case = case_status(host, case).await;
+        let item = lianban_e2e::journey::item(&case, matter);
+        let file = item["decision"]["documents"][0]["file"]
+            .as_str()
+            .unwrap_or_default();
+        assert_eq!(file.len(), 64, "the document was stored: {item}");
+    }
     page.close().await;
 }
 

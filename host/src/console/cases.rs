@@ -3,7 +3,7 @@
 //! After each command the page says what deadline it set.
 
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
@@ -133,13 +133,7 @@ pub struct CommandForm {
     #[serde(default)]
     kind: String,
     #[serde(default)]
-    outcome: String,
-    #[serde(default)]
     tracking_number: String,
-    #[serde(default)]
-    document_name: String,
-    #[serde(default)]
-    document_number: String,
 }
 
 fn text(value: &str) -> Value {
@@ -193,17 +187,6 @@ pub async fn item_action(
             body.insert("kind".into(), Value::from(form.kind.as_str()));
             body.insert("reason".into(), Value::from(form.reason.trim()));
         }
-        "decide" => {
-            body.insert("outcome".into(), Value::from(form.outcome.as_str()));
-            body.insert("reason".into(), text(&form.reason));
-            let name = form.document_name.trim();
-            if !name.is_empty() {
-                body.insert(
-                    "documents".into(),
-                    json!([{ "name": name, "elicense_number": text(&form.document_number) }]),
-                );
-            }
-        }
         _ => {}
     }
     form.matter = matter.clone();
@@ -254,5 +237,96 @@ pub async fn correct(
         Ok(_) => Redirect::to(&format!("/console/cases/{}?done=correction", segment(&id)))
             .into_response(),
         Err(f) => case_page(&api, &me, &id, &Done::default(), Some(&entry), Some(f)).await,
+    }
+}
+
+#[derive(Default)]
+struct DecideForm {
+    csrf: String,
+    outcome: String,
+    reason: String,
+    document_name: String,
+    document_number: String,
+}
+
+/// A decision with its result document uploaded (第十七条: the result goes back with the
+/// decision): the file is stored first (`POST /files`), then the decision names it.
+pub async fn decide(
+    State(api): State<Api>,
+    visitor: Visitor,
+    Path((id, matter)): Path<(String, String)>,
+    mut parts: Multipart,
+) -> Response {
+    let me = match signed_in(&api, visitor).await {
+        Ok(me) => me,
+        Err(to) => return to,
+    };
+    let mut form = DecideForm::default();
+    let mut file = None;
+    loop {
+        let field = match parts.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => {
+                let failure = Failure {
+                    status: e.status().as_u16(),
+                    code: "bad_upload".into(),
+                    message: format!("上传内容无法读取：{}", e.body_text()),
+                    details: Value::Null,
+                };
+                return case_page(&api, &me, &id, &Done::default(), None, Some(failure)).await;
+            }
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "document_file" {
+            file = field.bytes().await.ok().filter(|b| !b.is_empty());
+            continue;
+        }
+        let text = field.text().await.unwrap_or_default();
+        match name.as_str() {
+            "csrf" => form.csrf = text,
+            "outcome" => form.outcome = text,
+            "reason" => form.reason = text,
+            "document_name" => form.document_name = text,
+            "document_number" => form.document_number = text,
+            _ => {}
+        }
+    }
+    let writer = me.writing(&form.csrf);
+    let mut body =
+        json!({ "action": "decide", "outcome": form.outcome, "reason": text(&form.reason) });
+    let name = form.document_name.trim();
+    if !name.is_empty() || file.is_some() {
+        let stored = match file {
+            Some(bytes) => {
+                match api
+                    .post_bytes(&writer, "/files", bytes, "application/octet-stream")
+                    .await
+                {
+                    Ok(stored) => stored["sha256"].clone(),
+                    Err(f) => {
+                        return case_page(&api, &me, &id, &Done::default(), None, Some(f)).await;
+                    }
+                }
+            }
+            None => Value::Null,
+        };
+        let name = if name.is_empty() {
+            "办理结果"
+        } else {
+            name
+        };
+        body["documents"] = json!([{ "name": name, "file": stored,
+                                     "elicense_number": text(&form.document_number) }]);
+    }
+    let at = format!("/cases/{}/items/{}", segment(&id), segment(&matter));
+    match api.post(&writer, &at, &body).await {
+        Ok(_) => Redirect::to(&format!(
+            "/console/cases/{}?done=decide&matter={}",
+            segment(&id),
+            segment(&matter)
+        ))
+        .into_response(),
+        Err(f) => case_page(&api, &me, &id, &Done::default(), None, Some(f)).await,
     }
 }

@@ -29,8 +29,8 @@ use serde_json::Value;
 pub use api::{Api, Failure, Visitor};
 pub use render::check as check_templates;
 
-/// The console's routes, served beside the API they call; a rules component uploaded through
-/// the console may be as large as the API takes (`upload_limit`).
+/// The console's routes, served beside the API they call; a file uploaded through the console
+/// (a rules component, a result document) may be as large as the API takes (`upload_limit`).
 pub fn router(api: Router, upload_limit: usize) -> Router {
     let api = Api::new(api);
     // Room for the form's other parts and the multipart framing around the component.
@@ -57,6 +57,10 @@ pub fn router(api: Router, upload_limit: usize) -> Router {
         .route(
             "/console/cases/{id}/items/{matter}",
             post(cases::item_action),
+        )
+        .route(
+            "/console/cases/{id}/items/{matter}/decide",
+            post(cases::decide).layer(upload.clone()),
         )
         .route("/console/inbox", get(inbox::show))
         .route("/console/mine", get(applicant::mine))

@@ -199,8 +199,8 @@ pub fn router(state: AppState) -> Router {
         .with_state(state);
     // The console calls the API above in process, as its visitors' browsers would.
     crate::console::check_templates();
-    let console =
-        crate::console::router(app.clone(), upload_limit).layer(CatchPanicLayer::custom(panicked));
+    let console = crate::console::router(app.clone(), upload_limit.max(file_limit))
+        .layer(CatchPanicLayer::custom(panicked));
     app.merge(console)
 }
 

@@ -60,7 +60,7 @@ pub fn router(api: Router, upload_limit: usize) -> Router {
         )
         .route(
             "/console/cases/{id}/items/{matter}/decide",
-            post(cases::decide).layer(upload.clone()),
+            post(cases::decide).layer(upload),
         )
         .route("/console/inbox", get(inbox::show))
         .route("/console/mine", get(applicant::mine))

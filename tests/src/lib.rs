@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 pub mod browser;
 mod callers;
+pub mod hall;
 pub mod identity;
 
 pub use callers::{APPLICANT_ID, OnlineService, issue_token};

@@ -91,6 +91,32 @@ pub fn router(api: Router, upload_limit: usize) -> Router {
             post(rules::upload).layer(upload),
         )
         .with_state(api)
+        .layer(axum::middleware::map_response(guarded_pages))
+}
+
+/// Headers every console page carries: no framing by another site (clickjacking a clerk's
+/// “送达” button), scripts, styles and form posts from this host only, no referrer leaving the
+/// host with a case number in it.
+async fn guarded_pages(mut response: Response) -> Response {
+    use axum::http::{HeaderValue, header};
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; \
+             form-action 'self'; base-uri 'none'; object-src 'none'",
+        ),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
 }
 
 /// The signed-in visitor as pages need them: the API's `/session` answer.

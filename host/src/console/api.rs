@@ -66,13 +66,24 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn local(status: StatusCode, code: &str, message: &str) -> Failure {
+    /// A failure of the console's own (a missing page, an unreadable upload), shaped like the
+    /// API's so one page shows both.
+    pub fn new(status: u16, code: &str, message: impl Into<String>) -> Failure {
         Failure {
-            status: status.as_u16(),
+            status,
             code: code.to_owned(),
-            message: message.to_owned(),
+            message: message.into(),
             details: Value::Null,
         }
+    }
+
+    /// A multipart upload the console could not read.
+    pub fn unreadable_upload(e: &axum::extract::multipart::MultipartError) -> Failure {
+        Failure::new(
+            e.status().as_u16(),
+            "bad_upload",
+            format!("上传内容无法读取：{}", e.body_text()),
+        )
     }
 
     pub fn status(&self) -> StatusCode {
@@ -163,7 +174,7 @@ impl Api {
         }
         let mut request = request
             .body(body)
-            .map_err(|_| Failure::local(StatusCode::BAD_REQUEST, "bad_path", "地址不正确"))?;
+            .map_err(|_| Failure::new(400, "bad_path", "地址不正确"))?;
         if let Some(peer) = visitor.peer {
             request.extensions_mut().insert(ConnectInfo(peer));
         }
@@ -176,13 +187,7 @@ impl Api {
         let status = response.status();
         let bytes = to_bytes(response.into_body(), MAX_ANSWER)
             .await
-            .map_err(|_| {
-                Failure::local(
-                    StatusCode::BAD_GATEWAY,
-                    "answer_too_large",
-                    "平台的答复过大，无法显示",
-                )
-            })?;
+            .map_err(|_| Failure::new(502, "answer_too_large", "平台的答复过大，无法显示"))?;
         let value: Value = if bytes.is_empty() {
             Value::Null
         } else {

@@ -13,16 +13,11 @@ use super::api::segment;
 use super::apply::{self, Desk};
 use super::form::Entry;
 use super::render::{page, page_with};
-use super::{Api, Failure, Me, Visitor, problem, signed_in};
+use super::{Api, Done, Failure, Me, Visitor, problem, signed_in_as};
 
 /// A signed-in citizen, or the way to sign in.
 async fn citizen(api: &Api, visitor: Visitor) -> Result<Me, Response> {
-    let me = signed_in(api, visitor).await?;
-    if me.role() == "citizen" {
-        Ok(me)
-    } else {
-        Err(me.refused("办事群众"))
-    }
+    signed_in_as(api, visitor, |me| me.role() == "citizen", "办事群众").await
 }
 
 /// The session if there is one: the public pages are open to everyone.
@@ -100,12 +95,6 @@ pub async fn apply_submit(
 }
 
 /// The consultation: proposals ranked by support, with the bureau's answers.
-#[derive(Deserialize)]
-pub struct Done {
-    #[serde(default)]
-    done: String,
-}
-
 pub async fn consultation(
     State(api): State<Api>,
     visitor: Visitor,

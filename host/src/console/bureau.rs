@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::api::segment;
 use super::render::page_with;
-use super::{Api, Failure, Me, Visitor, problem, signed_in};
+use super::{Api, Done, Failure, Me, Visitor, problem, signed_in_as};
 
 /// The tabs, in the order the page shows them: (path segment, title, API reads).
 const TABS: &[(&str, &str, &[&str])] = &[
@@ -27,18 +27,7 @@ const TABS: &[(&str, &str, &[&str])] = &[
 ];
 
 async fn admin(api: &Api, visitor: Visitor) -> Result<Me, Response> {
-    let me = signed_in(api, visitor).await?;
-    if me.role() == "admin" {
-        Ok(me)
-    } else {
-        Err(me.refused("政务服务管理机构"))
-    }
-}
-
-#[derive(Deserialize)]
-pub struct Done {
-    #[serde(default)]
-    done: String,
+    signed_in_as(api, visitor, |me| me.role() == "admin", "政务服务管理机构").await
 }
 
 pub async fn show(
@@ -56,12 +45,7 @@ pub async fn show(
 
 async fn tab_page(api: &Api, me: &Me, tab: &str, failure: Option<Failure>, done: &str) -> Response {
     let Some((_, title, reads)) = TABS.iter().find(|(t, _, _)| *t == tab) else {
-        let missing = Failure {
-            status: 404,
-            code: "not_found".into(),
-            message: "没有这个页面".into(),
-            details: Value::Null,
-        };
+        let missing = Failure::new(404, "not_found", "没有这个页面");
         return problem(Some(me), &missing);
     };
     let mut data = Vec::new();
@@ -148,12 +132,7 @@ pub async fn command(
             )
             .await
         }
-        _ => Err(Failure {
-            status: 400,
-            code: "unknown_action".into(),
-            message: "不认识的操作".into(),
-            details: Value::Null,
-        }),
+        _ => Err(Failure::new(400, "unknown_action", "不认识的操作")),
     };
     match result {
         Ok(_) => Redirect::to(&format!(

@@ -14,15 +14,7 @@ use super::api::segment;
 use super::apply::Desk;
 use super::form::{Entry, errors_by_input};
 use super::render::{page, page_with};
-use super::{Api, Failure, Me, Visitor, problem, signed_in};
-
-#[derive(Deserialize, Default)]
-pub struct Done {
-    #[serde(default)]
-    done: String,
-    #[serde(default)]
-    matter: String,
-}
+use super::{Api, Done, Failure, Me, Visitor, problem, signed_in};
 
 pub async fn show(
     State(api): State<Api>,
@@ -268,12 +260,7 @@ pub async fn decide(
             Ok(Some(field)) => field,
             Ok(None) => break,
             Err(e) => {
-                let failure = Failure {
-                    status: e.status().as_u16(),
-                    code: "bad_upload".into(),
-                    message: format!("上传内容无法读取：{}", e.body_text()),
-                    details: Value::Null,
-                };
+                let failure = Failure::unreadable_upload(&e);
                 return case_page(&api, &me, &id, &Done::default(), None, Some(failure)).await;
             }
         };

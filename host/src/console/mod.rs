@@ -147,12 +147,7 @@ impl Me {
     /// The page is for one kind of work; another role is told so instead of meeting the API's
     /// refusals one button at a time (the API refuses them all the same).
     pub fn refused(&self, for_whom: &str) -> Response {
-        let failure = Failure {
-            status: 403,
-            code: "forbidden".into(),
-            message: format!("此页面仅供{for_whom}使用"),
-            details: Value::Null,
-        };
+        let failure = Failure::new(403, "forbidden", format!("此页面仅供{for_whom}使用"));
         problem(Some(self), &failure)
     }
 
@@ -182,6 +177,32 @@ pub fn problem(me: Option<&Me>, failure: &Failure) -> Response {
             failure => failure,
         },
     )
+}
+
+/// What a page was sent back after (`?done=accept&matter=…`): the command just carried out,
+/// so the page can say what it set.
+#[derive(serde::Deserialize, Default)]
+pub struct Done {
+    #[serde(default)]
+    pub done: String,
+    #[serde(default)]
+    pub matter: String,
+}
+
+/// The visitor, signed in and in a role `may` admits; anyone else is told the page is for
+/// `for_whom` (the API would refuse them all the same, one button at a time).
+pub async fn signed_in_as(
+    api: &Api,
+    visitor: Visitor,
+    may: fn(&Me) -> bool,
+    for_whom: &str,
+) -> Result<Me, Response> {
+    let me = signed_in(api, visitor).await?;
+    if may(&me) {
+        Ok(me)
+    } else {
+        Err(me.refused(for_whom))
+    }
 }
 
 /// Where each role starts.

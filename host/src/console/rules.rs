@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::api::segment;
 use super::render::{page, page_with};
-use super::{Api, Failure, Me, Visitor, problem, signed_in};
+use super::{Api, Done, Failure, Me, Visitor, problem, signed_in_as};
 
 /// Every matter of every one-thing, with its rules in service; a department sees its own.
 pub async fn list(State(api): State<Api>, visitor: Visitor) -> Response {
@@ -51,18 +51,8 @@ pub async fn list(State(api): State<Api>, visitor: Visitor) -> Response {
 
 /// The bureau and the departments; the window has no business here.
 async fn rules_people(api: &Api, visitor: Visitor) -> Result<Me, Response> {
-    let me = signed_in(api, visitor).await?;
-    if me.role() == "admin" || me.department().is_some() {
-        Ok(me)
-    } else {
-        Err(me.refused("政务服务管理机构和部门"))
-    }
-}
-
-#[derive(Deserialize)]
-pub struct Done {
-    #[serde(default)]
-    done: String,
+    let may = |me: &Me| me.role() == "admin" || me.department().is_some();
+    signed_in_as(api, visitor, may, "政务服务管理机构和部门").await
 }
 
 pub async fn matter(
@@ -261,12 +251,7 @@ pub async fn command(
             )
             .await
         }
-        _ => Err(Failure {
-            status: 400,
-            code: "unknown_action".into(),
-            message: "不认识的操作".into(),
-            details: Value::Null,
-        }),
+        _ => Err(Failure::new(400, "unknown_action", "不认识的操作")),
     };
     match result {
         Ok(_) => Redirect::to(&format!(
@@ -317,23 +302,13 @@ pub async fn upload(
             },
             Ok(None) => break,
             Err(e) => {
-                let failure = Failure {
-                    status: e.status().as_u16(),
-                    code: "bad_upload".into(),
-                    message: format!("上传内容无法读取：{}", e.body_text()),
-                    details: Value::Null,
-                };
+                let failure = Failure::unreadable_upload(&e);
                 return matter_page(&api, &me, &code, Some(failure), "").await;
             }
         }
     }
     let Some(bytes) = file.filter(|b| !b.is_empty()) else {
-        let failure = Failure {
-            status: 400,
-            code: "no_file".into(),
-            message: "请选择要上传的规则组件（.wasm 文件）".into(),
-            details: Value::Null,
-        };
+        let failure = Failure::new(400, "no_file", "请选择要上传的规则组件（.wasm 文件）");
         return matter_page(&api, &me, &code, Some(failure), "").await;
     };
     let at = format!("/matters/{}/versions", segment(&code));

@@ -13,16 +13,11 @@ use super::api::segment;
 use super::apply::{self, Desk};
 use super::form::Entry;
 use super::render::{page, page_with};
-use super::{Api, Failure, Me, Visitor, problem, signed_in};
+use super::{Api, Failure, Me, Visitor, problem, signed_in_as};
 
 /// The window's pages are for the window's clerks.
 async fn clerk(api: &Api, visitor: Visitor) -> Result<Me, Response> {
-    let me = signed_in(api, visitor).await?;
-    if me.is_clerk() {
-        Ok(me)
-    } else {
-        Err(me.refused("综合窗口"))
-    }
+    signed_in_as(api, visitor, Me::is_clerk, "综合窗口").await
 }
 
 pub async fn home(State(api): State<Api>, visitor: Visitor) -> Response {

@@ -217,6 +217,46 @@ impl Page {
         input.send_keys(text).await.unwrap();
     }
 
+    /// Chooses `bytes`, saved as a real file named `file_name`, in the file input `name`.
+    pub async fn attach(&self, name: &str, file_name: &str, bytes: &[u8]) {
+        let dir = std::env::temp_dir().join(format!("lianban-upload-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(file_name);
+        std::fs::write(&path, bytes).unwrap();
+        self.find(Locator::Css(&format!("[name=\"{name}\"]")))
+            .await
+            .send_keys(path.to_str().unwrap())
+            .await
+            .unwrap();
+    }
+
+    /// `GET path` outside the window, with the window's session cookie: what a download link
+    /// answers (status, content type, disposition, body), which a headless window only saves.
+    pub async fn fetch(&self, path: &str) -> (reqwest::StatusCode, String, String, Vec<u8>) {
+        let cookies = self.client.get_all_cookies().await.unwrap();
+        let cookie: Vec<String> = cookies
+            .iter()
+            .map(|c| format!("{}={}", c.name(), c.value()))
+            .collect();
+        let r = reqwest::Client::new()
+            .get(format!("{}{path}", self.base))
+            .header("cookie", cookie.join("; "))
+            .send()
+            .await
+            .unwrap();
+        let header = |n: reqwest::header::HeaderName| {
+            r.headers()
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let kind = header(reqwest::header::CONTENT_TYPE);
+        let disposition = header(reqwest::header::CONTENT_DISPOSITION);
+        let status = r.status();
+        (status, kind, disposition, r.bytes().await.unwrap().to_vec())
+    }
+
     /// Sets many inputs at once (by name; a select takes its value, a checkbox "on"), the way
     /// a browser's autofill would; each input then hears `change`.
     pub async fn fill(&self, values: &Value) {

@@ -14,6 +14,10 @@ use lianban_e2e::{APPLICANT_ID, NEWBORN, TestHost, department_of};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+/// A scanned page as the window's scanner saves it: a PDF, and a photo taken as a JPEG.
+const SCAN: &[u8] = b"%PDF-1.7\n% birth record, scanned at the window\n";
+const JPEG: &[u8] = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00 vaccination record";
+
 /// A department's handler accepts, decides and returns their item in the browser; each step
 /// says the deadline it set.
 async fn department_finishes(
@@ -47,14 +51,27 @@ async fn department_finishes(
     page.type_into("document_number", &format!("E-{matter}"))
         .await;
     if first {
-        // The result document itself, uploaded with the decision.
-        let pdf = std::env::temp_dir().join(format!("出生医学证明-{case}.pdf"));
-        std::fs::write(&pdf, lianban_e2e::PDF).unwrap();
-        page.find(fantoccini::Locator::Css(&format!("#file-{matter}")))
+        // The materials' scans open from the case page (第十八条: departments work from the
+        // electronic materials).
+        let link = page
+            .find(fantoccini::Locator::Css(".case-materials a"))
             .await
-            .send_keys(pdf.to_str().unwrap())
+            .attr("href")
             .await
+            .unwrap()
             .unwrap();
+        let (s, kind, disposition, bytes) = page.fetch(&link).await;
+        assert_eq!(s, StatusCode::OK, "{link}");
+        assert_eq!(kind, "application/pdf");
+        assert!(disposition.starts_with("attachment"), "{disposition}");
+        assert_eq!(bytes, SCAN);
+        // The result document itself, uploaded with the decision.
+        page.attach(
+            "document_file",
+            &format!("出生医学证明-{case}.pdf"),
+            lianban_e2e::PDF,
+        )
+        .await;
     }
     page.submit(&format!("{at} button[value=decide]")).await;
     let said = page.text_of("#done").await;
@@ -110,9 +127,15 @@ async fn a_newborn_case_goes_through_the_console_from_intake_to_archive() {
         .await;
     assert_eq!(mine, json!([]), "no case was taken in");
 
-    // The pre-check gives the one-time notice; everything typed stays.
+    // The pre-check gives the one-time notice; everything typed stays, the scan chosen for
+    // the birth record included (stored, and listed under its material from then on).
     clerk.fill(&newborn_form()).await;
+    clerk
+        .attach("m.birth-record.scan", "出生信息登记表.pdf", SCAN)
+        .await;
     clerk.submit("button[value=precheck]").await;
+    let scans = clerk.text_of("p.scans").await;
+    assert!(scans.contains("已上传扫描件 1 份"), "{scans}");
     let text = clerk.text().await;
     assert!(text.contains("一次性告知书"), "{text}");
     assert!(
@@ -148,7 +171,26 @@ async fn a_newborn_case_goes_through_the_console_from_intake_to_archive() {
     clerk.check_accessibility("incomplete case").await;
     clerk.screenshot("case-incomplete").await;
 
-    // The correction: the record is brought, ticked, sent.
+    let case = case_status(&host, &id).await;
+    let scan_of = |case: &Value, code: &str| {
+        case["materials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["code"] == code)
+            .map(|m| m["files"].clone())
+    };
+    assert_eq!(
+        scan_of(&case, "birth-record")
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "the scan chosen before the pre-check went in with the case: {case}"
+    );
+
+    // The correction: the record is brought, scanned, ticked, sent.
     clerk
         .fill(&json!({
             "m.vaccination-record.received": "on",
@@ -157,10 +199,32 @@ async fn a_newborn_case_goes_through_the_console_from_intake_to_archive() {
         }))
         .await;
     clerk
+        .attach("m.vaccination-record.scan", "接种证.jpg", JPEG)
+        .await;
+    clerk
         .submit("form[action$='/correction'] button[type=submit]")
         .await;
     assert!(clerk.text_of("#done").await.contains("已分送各部门"));
-    assert_eq!(case_status(&host, &id).await["status"], "in_progress");
+    let case = case_status(&host, &id).await;
+    assert_eq!(case["status"], "in_progress");
+    assert_eq!(
+        scan_of(&case, "vaccination-record")
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "{case}"
+    );
+    assert_eq!(
+        scan_of(&case, "birth-record")
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "the first scan stays through the correction"
+    );
     clerk.goto(&format!("/console/cases/{id}/receipt")).await;
     assert!(clerk.text().await.contains("回执编号"));
     clerk.check_accessibility("receipt").await;

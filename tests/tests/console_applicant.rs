@@ -4,9 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use lianban_e2e::APPLICANT_ID;
 use lianban_e2e::browser::{Driver, Screen};
 use lianban_e2e::hall::{APPLICANT, case_status, hall, newborn_form};
+use lianban_e2e::journey::{act, window};
+use lianban_e2e::{APPLICANT_ID, department_of, intake, upload_file};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -35,6 +36,31 @@ async fn an_applicant_applies_online_from_a_phone() {
         }
     }
     phone.fill(&form).await;
+    // A "scan" that is no PDF or picture is refused next to its material; what she typed stays.
+    phone
+        .attach(
+            "m.birth-record.scan",
+            "出生信息登记表.pdf",
+            b"just some text",
+        )
+        .await;
+    phone.submit("button[value=precheck]").await;
+    let error = phone.text_of("tr.invalid .error").await;
+    assert!(error.contains("只接受 PDF"), "{error}");
+    let kept = phone
+        .find(fantoccini::Locator::Css("[name=\"f.child.name\"]"))
+        .await
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("王小雨"));
+    phone
+        .attach(
+            "m.birth-record.scan",
+            "出生信息登记表.pdf",
+            lianban_e2e::PDF,
+        )
+        .await;
     phone.submit("button[value=precheck]").await;
     let text = phone.text().await;
     assert!(
@@ -111,5 +137,75 @@ async fn an_applicant_applies_online_from_a_phone() {
     assert!(phone.text().await.contains("支持 1 人"));
     phone.check_accessibility("consultation").await;
     phone.screenshot("consultation").await;
+    phone.close().await;
+}
+
+/// Self-print (第十七条): once a result reaches the window, the applicant downloads it from her
+/// case's page on her phone; the console passes on only what the API lets her have.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_applicant_downloads_her_self_print_result() {
+    let (host, _provider) = hall().await;
+    let online = host.online_service(APPLICANT_ID);
+    let scan = host.scan(&online.token).await;
+    let (s, case) = online
+        .post(
+            "/api/v1/cases",
+            &intake("online", json!({ "mode": "self_print" }), &scan),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{case}");
+    let id = case["id"].as_str().unwrap().to_owned();
+    window(&host, &id, json!({ "action": "confirm" })).await;
+    let matter = "birth-medical-certificate";
+    let dept = department_of(matter);
+    let certificate = b"%PDF-1.7\n% the birth medical certificate\n";
+    let (s, stored) = upload_file(&host, host.tokens.department(&dept), certificate).await;
+    assert_eq!(s, StatusCode::CREATED, "{stored}");
+    for body in [
+        json!({ "action": "accept" }),
+        json!({ "action": "decide", "outcome": "approve",
+                "documents": [{ "name": "出生医学证明", "file": stored["sha256"] }] }),
+        json!({ "action": "return_result" }),
+    ] {
+        let (s, b) = act(&host, &id, matter, &dept, body).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+    }
+    window(
+        &host,
+        &id,
+        json!({ "action": "receive_result", "matter": matter }),
+    )
+    .await;
+
+    let driver = Driver::start().await;
+    let phone = driver.window(&host.base, Screen::Phone).await;
+    phone.sign_in("群众登录", APPLICANT).await;
+    phone.goto(&format!("/console/cases/{id}")).await;
+    let link = phone
+        .find(fantoccini::Locator::Css("a.download"))
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let (s, kind, disposition, bytes) = phone.fetch(&link).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(kind, "application/pdf");
+    assert!(disposition.contains(&id), "{disposition}");
+    assert_eq!(bytes, certificate);
+    // Her material scan is no result: the same route does not hand it out.
+    let (s, _, _, bytes) = phone
+        .fetch(&format!("/console/cases/{id}/results/{scan}"))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(String::from_utf8_lossy(&bytes).contains("没有可下载的结果文件"));
+    // Nor does the staff's file route.
+    let (s, _, _, _) = phone.fetch(&format!("/console/files/{scan}")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(phone.overflow().await <= 0, "the case page fits a phone");
+    phone
+        .check_accessibility("applicant's self-print results")
+        .await;
+    phone.screenshot("applicant-self-print").await;
     phone.close().await;
 }

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use lianban_e2e::journey::{act, finish, item, sms, window};
-use lianban_e2e::{APPLICANT_ID, NEWBORN, TestHost, fixture, intake, plugin};
+use lianban_e2e::{APPLICANT_ID, NEWBORN, TestHost, fixture, intake, plugin, upload_file};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -125,6 +125,69 @@ async fn self_print_results_appear_as_they_reach_the_window() {
             .iter()
             .any(|t| t.contains("“出生医学证明签发”已办结"))
     );
+    drop(host.stop().await);
+}
+
+/// Self-print (第十七条) means the applicant downloads the result documents themselves: their
+/// own case's results once they reached the window, and nothing else — not a material scan,
+/// not a result still with the department, not someone else's case.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_applicant_downloads_only_their_own_results_that_reached_the_window() {
+    let host = TestHost::start().await;
+    for m in NEWBORN {
+        host.install(m, plugin(m)).await;
+    }
+    let online = host.online_service(APPLICANT_ID);
+    let scan = host.scan(&online.token).await;
+    let (_, case) = online
+        .post(
+            "/api/v1/cases",
+            &intake("online", json!({ "mode": "self_print" }), &scan),
+        )
+        .await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    window(&host, &id, json!({ "action": "confirm" })).await;
+    let matter = "birth-medical-certificate";
+    let dept = lianban_e2e::department_of(matter);
+    let certificate = b"%PDF-1.7\n% birth medical certificate\n";
+    let (s, stored) = upload_file(&host, host.tokens.department(&dept), certificate).await;
+    assert_eq!(s, StatusCode::CREATED, "{stored}");
+    let sha = stored["sha256"].as_str().unwrap().to_owned();
+    for body in [
+        json!({ "action": "accept" }),
+        json!({ "action": "decide", "outcome": "approve",
+                "documents": [{ "name": "出生医学证明", "file": sha }] }),
+        json!({ "action": "return_result" }),
+    ] {
+        let (s, b) = act(&host, &id, matter, &dept, body).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+    }
+    let at = format!("/api/v1/cases/{id}/results/{sha}");
+    // Returned by the department, not yet received at the window: not the applicant's yet.
+    let (s, _, _) = online.get_bytes(&at).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    window(
+        &host,
+        &id,
+        json!({ "action": "receive_result", "matter": matter }),
+    )
+    .await;
+    let (s, kind, bytes) = online.get_bytes(&at).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(kind, "application/pdf");
+    assert_eq!(bytes, certificate);
+    // A material scan is not a result, even of the applicant's own case.
+    let (s, _, _) = online
+        .get_bytes(&format!("/api/v1/cases/{id}/results/{scan}"))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Someone else asking for this case and file learns nothing.
+    let stranger = host.online_service("11010519491231002X");
+    let (s, _, _) = stranger.get_bytes(&at).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Nor does the file route serve applicants at all.
+    let (s, _, _) = online.get_bytes(&format!("/api/v1/files/{sha}")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
     drop(host.stop().await);
 }
 

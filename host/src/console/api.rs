@@ -21,6 +21,8 @@ const MAX_ANSWER: usize = 16 * 1024 * 1024;
 #[derive(Clone)]
 pub struct Api {
     router: Router,
+    /// The largest file the host stores, so a download is never cut short.
+    file_limit: usize,
 }
 
 /// Who is asking: the visitor's cookie and address, passed on to the API unchanged, and the
@@ -79,6 +81,9 @@ impl Failure {
 
     /// A multipart upload the console could not read.
     pub fn unreadable_upload(e: &axum::extract::multipart::MultipartError) -> Failure {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return Failure::new(413, "payload_too_large", "上传的文件过大，请压缩或分开上传");
+        }
         Failure::new(
             e.status().as_u16(),
             "bad_upload",
@@ -92,8 +97,8 @@ impl Failure {
 }
 
 impl Api {
-    pub fn new(router: Router) -> Api {
-        Api { router }
+    pub fn new(router: Router, file_limit: usize) -> Api {
+        Api { router, file_limit }
     }
 
     pub async fn get(&self, visitor: &Visitor, path: &str) -> Result<Value, Failure> {
@@ -151,6 +156,29 @@ impl Api {
         self.send(visitor, method, path, body, kind).await
     }
 
+    /// A stored file as the API serves it: its content type and bytes.
+    pub async fn get_file(
+        &self,
+        visitor: &Visitor,
+        path: &str,
+    ) -> Result<(String, bytes::Bytes), Failure> {
+        let (status, kind, bytes) = self
+            .exchange(
+                visitor,
+                Method::GET,
+                path,
+                Body::empty(),
+                None,
+                self.file_limit,
+            )
+            .await?;
+        if status.is_success() {
+            Ok((kind, bytes))
+        } else {
+            Err(failure(status, &bytes))
+        }
+    }
+
     async fn send(
         &self,
         visitor: &Visitor,
@@ -159,6 +187,29 @@ impl Api {
         body: Body,
         content_type: Option<&str>,
     ) -> Result<Value, Failure> {
+        let (status, _, bytes) = self
+            .exchange(visitor, method, path, body, content_type, MAX_ANSWER)
+            .await?;
+        if !status.is_success() {
+            return Err(failure(status, &bytes));
+        }
+        Ok(if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        })
+    }
+
+    /// One request and its answer: status, content type and body.
+    async fn exchange(
+        &self,
+        visitor: &Visitor,
+        method: Method,
+        path: &str,
+        body: Body,
+        content_type: Option<&str>,
+        limit: usize,
+    ) -> Result<(StatusCode, String, bytes::Bytes), Failure> {
         let mut request = Request::builder()
             .method(method)
             .uri(format!("/api/v1{path}"))
@@ -185,27 +236,31 @@ impl Api {
             .await
             .map_err(|never| match never {})?;
         let status = response.status();
-        let bytes = to_bytes(response.into_body(), MAX_ANSWER)
+        let kind = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("application/octet-stream")
+            .to_owned();
+        let bytes = to_bytes(response.into_body(), limit)
             .await
             .map_err(|_| Failure::new(502, "answer_too_large", "平台的答复过大，无法显示"))?;
-        let value: Value = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
-        };
-        if status.is_success() {
-            return Ok(value);
-        }
-        let error = &value["error"];
-        Err(Failure {
-            status: status.as_u16(),
-            code: error["code"].as_str().unwrap_or("error").to_owned(),
-            message: error["message"]
-                .as_str()
-                .unwrap_or("平台暂时无法处理，请稍后重试")
-                .to_owned(),
-            details: error["details"].clone(),
-        })
+        Ok((status, kind, bytes))
+    }
+}
+
+/// An API answer that was not a success, as its error body put it.
+fn failure(status: StatusCode, bytes: &[u8]) -> Failure {
+    let value: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+    let error = &value["error"];
+    Failure {
+        status: status.as_u16(),
+        code: error["code"].as_str().unwrap_or("error").to_owned(),
+        message: error["message"]
+            .as_str()
+            .unwrap_or("平台暂时无法处理，请稍后重试")
+            .to_owned(),
+        details: error["details"].clone(),
     }
 }
 

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::api::segment;
 use super::apply::{self, Desk};
 use super::form::Entry;
+use super::posted::Posted;
 use super::render::{page, page_with};
 use super::{Api, Done, Failure, Me, Visitor, problem, signed_in_as};
 
@@ -85,13 +86,13 @@ pub async fn apply_submit(
     State(api): State<Api>,
     visitor: Visitor,
     Path(code): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    posted: Result<Posted, Failure>,
 ) -> Response {
     let me = match citizen(&api, visitor).await {
         Ok(me) => me,
         Err(to) => return to,
     };
-    apply::submit(&api, &me, Desk::Online, &code, Entry::from_pairs(pairs)).await
+    apply::submit(&api, &me, Desk::Online, &code, posted).await
 }
 
 /// The consultation: proposals ranked by support, with the bureau's answers.

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::api::segment;
 use super::form::{Entry, errors_by_input};
+use super::posted::Posted;
 use super::render::page_with;
 use super::{Api, Failure, Me, problem};
 
@@ -98,8 +99,54 @@ pub async fn form_page(
     )
 }
 
+/// The posted form with its scans stored (`POST /files`) and listed under their material
+/// (`m.<code>.scan` inputs). A browser cannot refill a file input, so the stored scans ride
+/// along in the page from then on and a failed submit loses none of them.
+pub async fn scanned(api: &Api, me: &Me, posted: Posted) -> (Entry, Option<Failure>) {
+    let mut entry = Entry::from_pairs(posted.pairs);
+    let writer = me.writing(entry.get("csrf"));
+    for (name, bytes) in posted.files {
+        let Some(code) = name
+            .strip_prefix("m.")
+            .and_then(|n| n.strip_suffix(".scan"))
+        else {
+            continue;
+        };
+        match api
+            .post_bytes(&writer, "/files", bytes, "application/octet-stream")
+            .await
+        {
+            Ok(stored) => {
+                if let Some(sha) = stored["sha256"].as_str() {
+                    entry.add_scan(code, sha);
+                }
+            }
+            Err(mut f) => {
+                // Next to the material whose scan was refused (a wrong type, the day's quota).
+                f.details = json!({ "material": code });
+                return (entry, Some(f));
+            }
+        }
+    }
+    (entry, None)
+}
+
 /// A pre-check (`op=precheck`) or the application itself (`op=intake`).
-pub async fn submit(api: &Api, me: &Me, desk: Desk, code: &str, entry: Entry) -> Response {
+pub async fn submit(
+    api: &Api,
+    me: &Me,
+    desk: Desk,
+    code: &str,
+    posted: Result<Posted, Failure>,
+) -> Response {
+    let posted = match posted {
+        Ok(posted) => posted,
+        Err(f) => return form_page(api, me, desk, code, &Entry::default(), None, Some(f)).await,
+    };
+    let (entry, refused) = scanned(api, me, posted).await;
+    if let Some(f) = refused {
+        return form_page(api, me, desk, code, &entry, None, Some(f)).await;
+    }
     let writer = me.writing(entry.get("csrf"));
     if entry.get("op") == "intake" {
         let body = json!({

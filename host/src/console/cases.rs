@@ -3,7 +3,7 @@
 //! After each command the page says what deadline it set.
 
 use axum::Form;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
@@ -11,8 +11,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::api::segment;
-use super::apply::Desk;
+use super::apply::{Desk, scanned};
 use super::form::{Entry, errors_by_input};
+use super::posted::Posted;
 use super::render::{page, page_with};
 use super::{Api, Done, Failure, Me, Visitor, problem, signed_in};
 
@@ -83,6 +84,7 @@ async fn case_page(
             online => desk == Desk::Online,
         });
     }
+    let names = names_of(api, me, case["one_thing"].as_str().unwrap_or_default()).await;
     let status = failure.as_ref().map_or(StatusCode::OK, Failure::status);
     page_with(
         status,
@@ -91,12 +93,39 @@ async fn case_page(
             me => me.session,
             department => me.department(),
             case => case,
+            names => names,
             form => form,
             failure => failure,
             done => done.done,
             done_matter => done.matter,
         },
     )
+}
+
+/// What people call the case's departments and materials, from the one-thing's public guide
+/// (a case keeps codes). Without the guide the page shows the codes rather than fail.
+async fn names_of(api: &Api, me: &Me, one_thing: &str) -> Value {
+    let guide = api
+        .get(
+            &me.visitor,
+            &format!("/one-things/{}/guide", segment(one_thing)),
+        )
+        .await
+        .unwrap_or_default();
+    let departments: Map<String, Value> = guide["flow"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|n| n["kind"] == "matter")
+        .filter_map(|n| Some((n["id"].as_str()?.to_owned(), n["department"].clone())))
+        .collect();
+    let materials: Map<String, Value> = guide["materials"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| Some((m["code"].as_str()?.to_owned(), m["name"].clone())))
+        .collect();
+    json!({ "departments": departments, "materials": materials })
 }
 
 /// The receipt (收件回执, 第十四条), printable.
@@ -216,13 +245,20 @@ pub async fn correct(
     State(api): State<Api>,
     visitor: Visitor,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    posted: Result<Posted, Failure>,
 ) -> Response {
     let me = match signed_in(&api, visitor).await {
         Ok(me) => me,
         Err(to) => return to,
     };
-    let entry = Entry::from_pairs(pairs);
+    let posted = match posted {
+        Ok(posted) => posted,
+        Err(f) => return case_page(&api, &me, &id, &Done::default(), None, Some(f)).await,
+    };
+    let (entry, refused) = scanned(&api, &me, posted).await;
+    if let Some(f) = refused {
+        return case_page(&api, &me, &id, &Done::default(), Some(&entry), Some(f)).await;
+    }
     let body = json!({ "fields": entry.fields(), "materials": entry.case_materials() });
     let at = format!("/cases/{}/application", segment(&id));
     match api.put(&me.writing(entry.get("csrf")), &at, &body).await {
@@ -232,57 +268,27 @@ pub async fn correct(
     }
 }
 
-#[derive(Default)]
-struct DecideForm {
-    csrf: String,
-    outcome: String,
-    reason: String,
-    document_name: String,
-    document_number: String,
-}
-
 /// A decision with its result document uploaded (第十七条: the result goes back with the
 /// decision): the file is stored first (`POST /files`), then the decision names it.
 pub async fn decide(
     State(api): State<Api>,
     visitor: Visitor,
     Path((id, matter)): Path<(String, String)>,
-    mut parts: Multipart,
+    posted: Result<Posted, Failure>,
 ) -> Response {
     let me = match signed_in(&api, visitor).await {
         Ok(me) => me,
         Err(to) => return to,
     };
-    let mut form = DecideForm::default();
-    let mut file = None;
-    loop {
-        let field = match parts.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) => {
-                let failure = Failure::unreadable_upload(&e);
-                return case_page(&api, &me, &id, &Done::default(), None, Some(failure)).await;
-            }
-        };
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "document_file" {
-            file = field.bytes().await.ok().filter(|b| !b.is_empty());
-            continue;
-        }
-        let text = field.text().await.unwrap_or_default();
-        match name.as_str() {
-            "csrf" => form.csrf = text,
-            "outcome" => form.outcome = text,
-            "reason" => form.reason = text,
-            "document_name" => form.document_name = text,
-            "document_number" => form.document_number = text,
-            _ => {}
-        }
-    }
-    let writer = me.writing(&form.csrf);
-    let mut body =
-        json!({ "action": "decide", "outcome": form.outcome, "reason": text(&form.reason) });
-    let name = form.document_name.trim();
+    let mut form = match posted {
+        Ok(posted) => posted,
+        Err(f) => return case_page(&api, &me, &id, &Done::default(), None, Some(f)).await,
+    };
+    let file = form.take_file("document_file");
+    let writer = me.writing(form.get("csrf"));
+    let mut body = json!({ "action": "decide", "outcome": form.get("outcome"),
+                           "reason": text(form.get("reason")) });
+    let name = form.get("document_name").trim();
     if !name.is_empty() || file.is_some() {
         let stored = match file {
             Some(bytes) => {
@@ -304,7 +310,7 @@ pub async fn decide(
             name
         };
         body["documents"] = json!([{ "name": name, "file": stored,
-                                     "elicense_number": text(&form.document_number) }]);
+                                     "elicense_number": text(form.get("document_number")) }]);
     }
     let at = format!("/cases/{}/items/{}", segment(&id), segment(&matter));
     match api.post(&writer, &at, &body).await {

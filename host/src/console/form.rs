@@ -30,6 +30,20 @@ impl Entry {
             .unwrap_or_default()
     }
 
+    /// A scan stored for material `code`: listed with its files, and the material counts as
+    /// handed in.
+    pub fn add_scan(&mut self, code: &str, sha256: &str) {
+        let files = self.values.entry(format!("m.{code}.files")).or_default();
+        if !files.split(',').any(|f| f == sha256) {
+            if !files.is_empty() {
+                files.push(',');
+            }
+            files.push_str(sha256);
+        }
+        self.values
+            .insert(format!("m.{code}.received"), "on".to_owned());
+    }
+
     /// The values as the template reads them back into the inputs.
     pub fn values(&self) -> &BTreeMap<String, String> {
         &self.values
@@ -292,6 +306,17 @@ mod tests {
         assert_eq!(e.delivery()["address"], "向阳路 18 号");
         // The stored scans go back with the corrected application.
         assert_eq!(e.case_materials()[0]["files"], json!(["ab12", "cd34"]));
+    }
+
+    #[test]
+    fn a_scan_joins_its_material_once() {
+        let mut e = entry(&[("m.birth-record.files", "ab12")]);
+        e.add_scan("birth-record", "cd34");
+        e.add_scan("birth-record", "cd34");
+        e.add_scan("id-card", "ef56");
+        assert_eq!(e.get("m.birth-record.files"), "ab12,cd34");
+        assert_eq!(e.get("m.id-card.received"), "on");
+        assert_eq!(e.case_materials()[1]["files"], json!(["ef56"]));
     }
 
     #[test]

@@ -13,8 +13,10 @@ mod apply;
 mod assets;
 mod bureau;
 mod cases;
+mod files;
 mod form;
 mod inbox;
+mod posted;
 mod render;
 mod rules;
 mod window;
@@ -32,7 +34,7 @@ pub use render::check as check_templates;
 /// The console's routes, served beside the API they call; a file uploaded through the console
 /// (a rules component, a result document) may be as large as the API takes (`upload_limit`).
 pub fn router(api: Router, upload_limit: usize) -> Router {
-    let api = Api::new(api);
+    let api = Api::new(api, upload_limit);
     // Room for the form's other parts and the multipart framing around the component.
     let upload = DefaultBodyLimit::max(upload_limit.saturating_add(64 * 1024));
     Router::new()
@@ -48,12 +50,17 @@ pub fn router(api: Router, upload_limit: usize) -> Router {
         .route("/console/window/find", get(window::find))
         .route(
             "/console/window/apply/{code}",
-            get(window::form).post(window::submit),
+            get(window::form).post(window::submit).layer(upload),
         )
         .route("/console/cases/{id}", get(cases::show))
         .route("/console/cases/{id}/receipt", get(cases::receipt))
         .route("/console/cases/{id}/window", post(cases::window_action))
-        .route("/console/cases/{id}/correction", post(cases::correct))
+        .route(
+            "/console/cases/{id}/correction",
+            post(cases::correct).layer(upload),
+        )
+        .route("/console/cases/{id}/results/{sha256}", get(files::result))
+        .route("/console/files/{sha256}", get(files::stored))
         .route(
             "/console/cases/{id}/items/{matter}",
             post(cases::item_action),
@@ -67,7 +74,9 @@ pub fn router(api: Router, upload_limit: usize) -> Router {
         .route("/console/services", get(applicant::services))
         .route(
             "/console/apply/{code}",
-            get(applicant::apply_form).post(applicant::apply_submit),
+            get(applicant::apply_form)
+                .post(applicant::apply_submit)
+                .layer(upload),
         )
         .route(
             "/console/consultation",

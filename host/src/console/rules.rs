@@ -4,7 +4,9 @@
 //! asks for, activates it (now or on a day) and rolls back.
 
 use axum::Form;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
+
+use super::posted::Posted;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
@@ -285,29 +287,18 @@ pub async fn upload(
     State(api): State<Api>,
     visitor: Visitor,
     Path(code): Path<String>,
-    mut parts: Multipart,
+    posted: Result<Posted, Failure>,
 ) -> Response {
     let me = match rules_people(&api, visitor).await {
         Ok(me) => me,
         Err(to) => return to,
     };
-    let mut csrf = String::new();
-    let mut file = None;
-    loop {
-        match parts.next_field().await {
-            Ok(Some(field)) => match field.name() {
-                Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-                Some("file") => file = field.bytes().await.ok(),
-                _ => {}
-            },
-            Ok(None) => break,
-            Err(e) => {
-                let failure = Failure::unreadable_upload(&e);
-                return matter_page(&api, &me, &code, Some(failure), "").await;
-            }
-        }
-    }
-    let Some(bytes) = file.filter(|b| !b.is_empty()) else {
+    let mut posted = match posted {
+        Ok(posted) => posted,
+        Err(f) => return matter_page(&api, &me, &code, Some(f), "").await,
+    };
+    let csrf = posted.get("csrf").to_owned();
+    let Some(bytes) = posted.take_file("file") else {
         let failure = Failure::new(400, "no_file", "请选择要上传的规则组件（.wasm 文件）");
         return matter_page(&api, &me, &code, Some(failure), "").await;
     };

@@ -1,7 +1,6 @@
 //! The window workbench (综合窗口, 第十条): choose a one-thing, fill its one form, pre-check it,
 //! take the case in and print the receipt (第十四条).
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -12,6 +11,7 @@ use serde_json::Value;
 use super::api::segment;
 use super::apply::{self, Desk};
 use super::form::Entry;
+use super::posted::Posted;
 use super::render::{page, page_with};
 use super::{Api, Failure, Me, Visitor, problem, signed_in_as};
 
@@ -121,11 +121,11 @@ pub async fn submit(
     State(api): State<Api>,
     visitor: Visitor,
     Path(code): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    posted: Result<Posted, Failure>,
 ) -> Response {
     let me = match clerk(&api, visitor).await {
         Ok(me) => me,
         Err(to) => return to,
     };
-    apply::submit(&api, &me, Desk::Window, &code, Entry::from_pairs(pairs)).await
+    apply::submit(&api, &me, Desk::Window, &code, posted).await
 }

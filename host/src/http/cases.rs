@@ -67,6 +67,20 @@ pub(super) fn owned(principal: &Principal, case: &Case) -> Result<(), ApiError> 
     }
 }
 
+/// Results are the applicant's to download only when they chose self-print (第十七条).
+pub(super) fn self_print(case: &Case) -> Result<(), ApiError> {
+    if case.delivery == crate::workflow::Delivery::SelfPrint {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_self_print",
+            "申请人未选择自行打印结果",
+            "the applicant did not choose self-print",
+        ))
+    }
+}
+
 /// A case with its running clocks.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct CaseView {
@@ -477,14 +491,7 @@ pub async fn results(
     blocking(move || {
         let case = app.workflow.case(&id)?;
         owned(&principal, &case)?;
-        if case.delivery != crate::workflow::Delivery::SelfPrint {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "not_self_print",
-                "申请人未选择自行打印结果",
-                "the applicant did not choose self-print",
-            ));
-        }
+        self_print(&case)?;
         Ok(case
             .items
             .iter()

@@ -7,10 +7,12 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::blocking;
+use super::cases::{owned, self_print};
 use super::contract::ErrorBody;
 use super::error::ApiError;
 use super::extract::{Caller, Path};
 use crate::app::AppState;
+use crate::auth::Need;
 use crate::auth::Role;
 use crate::files::{FileKind, StoredFile};
 use crate::store::FileUsageStore;
@@ -152,7 +154,61 @@ pub async fn download(
     })
     .await?
     .ok_or_else(not_found)?;
+    Ok(served(bytes))
+}
+
+/// A stored file's bytes with the type their content shows.
+fn served(bytes: Vec<u8>) -> Response {
     let content_type =
         FileKind::sniff(&bytes).map_or("application/octet-stream", FileKind::content_type);
-    Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
+    ([(header::CONTENT_TYPE, content_type)], bytes).into_response()
+}
+
+/// GET /api/v1/cases/{id}/results/{sha256} — self-print (第十七条): the applicant (or the
+/// window) downloads a result document of the case once it has reached the window. A file
+/// that is not such a document of this case, or a case that is not the caller's, answers
+/// `unknown_file` alike, so the route tells nobody which files exist.
+#[utoipa::path(get, path = "/cases/{id}/results/{sha256}", tag = "cases",
+    summary = "A result document of the case, for applicants who chose self-print, once it reached the window (第十七条)",
+    params(("id" = String, Path, description = "the case number"),
+           ("sha256" = String, Path, description = "SHA-256 of the result document, lowercase hex")),
+    responses(
+        (status = 200, description = "the document, with its content type", content(
+            (Vec<u8> = "application/pdf"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"),
+            (Vec<u8> = "application/ofd"), (Vec<u8> = "application/octet-stream"))),
+        (status = 404, description = "`unknown_case` or `unknown_file`", body = ErrorBody),
+        (status = 409, description = "`not_self_print`", body = ErrorBody),
+    ))]
+pub async fn result_download(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path((id, sha256)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let principal = caller.need(Need::ClerkOrApplicant)?.clone();
+    let bytes = blocking(move || {
+        let case = app.workflow.case(&id)?;
+        owned(&principal, &case)?;
+        self_print(&case)?;
+        let delivered_result = case
+            .items
+            .iter()
+            .filter(|i| i.window_received_at.is_some())
+            .filter_map(|i| i.decision.as_ref())
+            .flat_map(|d| &d.documents)
+            .any(|doc| doc.file.as_deref() == Some(sha256.as_str()));
+        let file = if delivered_result {
+            app.workflow.files.get(&sha256)?
+        } else {
+            None
+        };
+        file.ok_or_else(|| {
+            ApiError::not_found(
+                "unknown_file",
+                format!("该办件没有可下载的结果文件 {sha256}"),
+                format!("the case has no downloadable result {sha256}"),
+            )
+        })
+    })
+    .await?;
+    Ok(served(bytes))
 }

@@ -148,6 +148,7 @@ pub fn router(state: AppState) -> Router {
         .routes(route(clerk_or_applicant, routes!(cases::notice)))
         .routes(route(clerk, routes!(cases::archive_record)))
         .routes(route(clerk_or_applicant, routes!(cases::results)))
+        .routes(route(clerk_or_applicant, routes!(files::result_download)))
         .routes(route(department, routes!(queues::queue)))
         .routes(route(admin, routes!(queues::supervision)))
         .routes(body_limit(file_limit, route(any, routes!(files::upload))))

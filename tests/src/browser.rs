@@ -208,11 +208,16 @@ impl Page {
 
     /// Types into the input named `name`, as a person would, key by key.
     pub async fn type_into(&self, name: &str, text: &str) {
+        self.type_at(&format!("[name=\"{name}\"]"), text).await;
+    }
+
+    /// Types into the input `css` names (when two forms on a page share an input's name).
+    pub async fn type_at(&self, css: &str, text: &str) {
         let input = self
             .client
-            .find(Locator::Css(&format!("[name=\"{name}\"]")))
+            .find(Locator::Css(css))
             .await
-            .unwrap_or_else(|e| panic!("no input {name}: {e}"));
+            .unwrap_or_else(|e| panic!("no input {css}: {e}"));
         input.clear().await.unwrap();
         input.send_keys(text).await.unwrap();
     }

@@ -209,3 +209,82 @@ async fn an_applicant_downloads_her_self_print_result() {
     phone.screenshot("applicant-self-print").await;
     phone.close().await;
 }
+
+/// 适老化 and keyboard use: the first Tab reaches the skip link, visibly focused; Enter on it
+/// moves to the page's content; 大字模式, switched on from the keyboard, enlarges the text,
+/// stays on from page to page, and the page still fits a phone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_applicant_uses_large_text_and_the_keyboard() {
+    use fantoccini::key::Key;
+    let (host, _provider) = hall().await;
+    let driver = Driver::start().await;
+    let phone = driver.window(&host.base, Screen::Phone).await;
+    phone.goto("/console/services").await;
+    let size = |page: &lianban_e2e::browser::Page| {
+        let client = page.client.clone();
+        async move {
+            client
+                .execute(
+                    "return parseFloat(getComputedStyle(document.documentElement).fontSize)",
+                    vec![],
+                )
+                .await
+                .unwrap()
+                .as_f64()
+                .unwrap()
+        }
+    };
+    let focused = |page: &lianban_e2e::browser::Page| {
+        let client = page.client.clone();
+        async move {
+            client
+                .execute(
+                    "const e = document.activeElement; const s = getComputedStyle(e);
+                     return [e.id || e.className || e.tagName, s.outlineStyle, s.outlineWidth];",
+                    vec![],
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let normal = size(&phone).await;
+
+    let body = phone.find(fantoccini::Locator::Css("body")).await;
+    body.send_keys(&char::from(Key::Tab).to_string())
+        .await
+        .unwrap();
+    let now = focused(&phone).await;
+    assert_eq!(now[0], "skip", "{now}");
+    assert_eq!(now[1], "solid", "the focus is visible: {now}");
+    let skip = phone.client.active_element().await.unwrap();
+    skip.send_keys(&char::from(Key::Enter).to_string())
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(focused(&phone).await[0], "main");
+
+    // From the keyboard: focus the switch, press Enter.
+    phone
+        .client
+        .execute("document.getElementById('large-text').focus()", vec![])
+        .await
+        .unwrap();
+    let switch = phone.client.active_element().await.unwrap();
+    switch
+        .send_keys(&char::from(Key::Enter).to_string())
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let large = size(&phone).await;
+    assert!(large >= normal * 1.25, "{normal} px → {large} px");
+    assert_eq!(
+        switch.attr("aria-pressed").await.unwrap().as_deref(),
+        Some("true")
+    );
+    phone.goto("/console/consultation").await;
+    assert_eq!(size(&phone).await, large, "大字模式 stays on");
+    assert!(phone.overflow().await <= 0, "large text still fits a phone");
+    phone.check_accessibility("consultation, large text").await;
+    phone.screenshot("large-text").await;
+    phone.close().await;
+}

@@ -137,3 +137,152 @@ async fn the_bureau_puts_a_new_rules_version_into_service_and_takes_it_back() {
     );
     clerk.close().await;
 }
+
+/// The bureau's own commands: approving a filing and publishing it in a batch (第九条), loading
+/// the next year's holiday notice, issuing and rotating a machine token whose secret is shown
+/// once — each refusing a slip next to where it was made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bureau_publishes_a_batch_loads_a_year_and_issues_a_token() {
+    let (host, _provider) = hall().await;
+    // The lead department files a redraft of the newborn one-thing through the API.
+    let health = host.tokens.department("health").to_owned();
+    let draft = json!({
+        "revision": 0, "name": "新生儿出生一件事", "lead_department": "health",
+        "description": "第二版：社会保障卡与出生登记并联办理。",
+        "matters": [
+            { "code": "birth-medical-certificate", "base": "HQ-WJ-001" },
+            { "code": "vaccination-certificate", "base": "HQ-JK-001", "prerequisites": ["birth-medical-certificate"] },
+            { "code": "birth-registration", "base": "HQ-GA-001", "prerequisites": ["birth-medical-certificate"] },
+            { "code": "resident-medical-insurance", "base": "HQ-YB-001", "prerequisites": ["birth-registration"] },
+            { "code": "social-security-card", "base": "HQ-RS-001", "prerequisites": ["birth-medical-certificate"] },
+        ],
+        "conditions": ["新生儿在本区出生或父母一方户籍在本区"],
+        "fees": "不收费",
+    });
+    let path = "/api/v1/catalog/drafts/newborn";
+    let (s, b) = host.put(path, &health, &draft).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = host
+        .post(
+            &format!("{path}/filing"),
+            &health,
+            &json!({ "revision": 1 }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let batches = |v: serde_json::Value| v.as_array().unwrap().len();
+    let before = batches(host.get_ok("/api/v1/catalog/batches", "").await);
+
+    let driver = Driver::start().await;
+    let bureau = driver.window(&host.base, Screen::Terminal).await;
+    bureau.sign_in("工作人员登录", "chen.jing").await;
+
+    // Approve the filing, then publish it in a batch.
+    bureau.goto("/console/bureau/catalog").await;
+    bureau.submit("button[value=approve]").await;
+    assert!(bureau.text_of("#done").await.contains("已完成"));
+    bureau.type_at("#b-code", "2026-3").await;
+    bureau.type_at("#b-name", "第三批“一件事”清单").await;
+    bureau.fill(&json!({ "effective_on": "2026-12-01" })).await;
+    bureau
+        .check_accessibility("bureau: a batch to publish")
+        .await;
+    bureau.click_confirmed("button[value=publish]").await;
+    assert!(
+        bureau.text_of("#done").await.contains("已完成"),
+        "{}",
+        bureau.text().await
+    );
+    let published = host.get_ok("/api/v1/catalog/batches", "").await;
+    assert_eq!(batches(published.clone()), before + 1, "{published}");
+    assert!(published.to_string().contains("2026-3"), "{published}");
+
+    // The next year's notice: a file that is no notice is refused; the notice is loaded. (The
+    // real 2027 notice is not out yet; this one is made up for the test host only.)
+    bureau.goto("/console/bureau/calendar").await;
+    bureau
+        .attach("notice", "2027.json", b"<html>not json</html>")
+        .await;
+    bureau.click_confirmed("button[value=load_year]").await;
+    assert!(bureau.text_of("#failure").await.contains("不是 JSON"));
+    let notice = json!({ "year": 2027, "papers": [], "days": [
+        { "name": "元旦", "date": "2027-01-01", "isOffDay": true } ] });
+    bureau
+        .attach("notice", "2027.json", notice.to_string().as_bytes())
+        .await;
+    bureau.click_confirmed("button[value=load_year]").await;
+    assert!(bureau.text_of("#done").await.contains("已完成"));
+    let years = host.get_ok("/api/v1/calendar", &host.tokens.admin).await;
+    assert!(
+        years
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|y| y["year"] == 2027 && y["holidays"] == 1),
+        "{years}"
+    );
+
+    // A token for the hall's self-service terminal: a typo in its days is refused, then it
+    // is issued and its secret shown once; it works.
+    bureau.goto("/console/bureau/staff").await;
+    bureau.type_at("#t-name", "自助终端").await;
+    bureau.type_at("#t-role", "clerk").await;
+    bureau.type_at("#t-days", "三十").await;
+    bureau.submit("button[value=issue_token]").await;
+    assert!(
+        bureau
+            .text_of("#failure")
+            .await
+            .contains("有效天数须为整数")
+    );
+    bureau.type_at("#t-name", "自助终端").await;
+    bureau.type_at("#t-role", "clerk").await;
+    bureau.type_at("#t-days", "30").await;
+    bureau.submit("button[value=issue_token]").await;
+    let first = secret(&bureau).await;
+    assert!(first.starts_with("lb_"), "{first}");
+    bureau.check_accessibility("bureau: a new token").await;
+    bureau.screenshot("bureau-token").await;
+    let works = |token: String| {
+        let url = host.url("/api/v1/one-things");
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(works(first.clone()).await, StatusCode::OK);
+
+    // Rotated with no overlap: the old secret stops, the new one works.
+    let tokens = host.get_ok("/api/v1/tokens", &host.tokens.admin).await;
+    let id = tokens
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "自助终端")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    bureau.goto("/console/bureau/staff").await;
+    bureau.click_confirmed(&format!("#rotate-{id}")).await;
+    let second = secret(&bureau).await;
+    assert_ne!(second, first);
+    assert_eq!(works(first).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(works(second).await, StatusCode::OK);
+    bureau.close().await;
+}
+
+/// The secret a new token's page shows.
+async fn secret(page: &lianban_e2e::browser::Page) -> String {
+    page.find(fantoccini::Locator::Css("#secret"))
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap()
+}

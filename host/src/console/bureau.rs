@@ -2,14 +2,13 @@
 //! filings, the calendar years, the staff directory and machine tokens, the sent log and the
 //! dead letters. Each tab is one or two API reads; each command one API call.
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::api::segment;
+use super::posted::Posted;
 use super::render::page_with;
 use super::{Api, Done, Failure, Me, Visitor, problem, signed_in_as};
 
@@ -70,49 +69,69 @@ async fn tab_page(api: &Api, me: &Me, tab: &str, failure: Option<Failure>, done:
     )
 }
 
-#[derive(Deserialize)]
-pub struct Command {
-    csrf: String,
-    action: String,
-    #[serde(default)]
-    target: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    roles: String,
-    #[serde(default)]
-    reason: String,
-}
-
-/// The bureau's commands from its tabs.
+/// The bureau's commands from its tabs. Most end on the tab again with "done"; issuing or
+/// rotating a token ends on a page that shows the secret, once (the host keeps only its hash).
 pub async fn command(
     State(api): State<Api>,
     visitor: Visitor,
     Path(tab): Path<String>,
-    Form(form): Form<Command>,
+    posted: Result<Posted, Failure>,
 ) -> Response {
     let me = match admin(&api, visitor).await {
         Ok(me) => me,
         Err(to) => return to,
     };
-    let writer = me.writing(&form.csrf);
-    let target = segment(form.target.trim());
-    let reason = form.reason.trim();
-    let result = match form.action.as_str() {
+    let mut form = match posted {
+        Ok(form) => form,
+        Err(f) => return tab_page(&api, &me, &tab, Some(f), "").await,
+    };
+    let writer = me.writing(form.get("csrf"));
+    let target = segment(form.get("target").trim());
+    let reason = form.get("reason").trim();
+    let action = form.get("action").to_owned();
+    let result = match action.as_str() {
         "put_staff" => {
             let roles: Vec<&str> = form
-                .roles
+                .get("roles")
                 .split([',', '，', ' ', '、'])
                 .map(str::trim)
                 .filter(|r| !r.is_empty())
                 .collect();
-            let body = json!({ "name": form.name.trim(), "roles": roles });
+            let body = json!({ "name": form.get("name").trim(), "roles": roles });
             api.put(&writer, &format!("/staff/{target}"), &body).await
         }
         "remove_staff" => api.delete(&writer, &format!("/staff/{target}")).await,
         "revoke_token" => {
             api.post(&writer, &format!("/tokens/{target}/revoke"), &Value::Null)
                 .await
+        }
+        "issue_token" | "rotate_token" => {
+            let issued = if action == "issue_token" {
+                match whole_number(form.get("expires_in_days"), "有效天数") {
+                    Ok(days) => {
+                        let body = json!({
+                            "name": form.get("name").trim(),
+                            "role": form.get("role").trim(),
+                            "expires_in_days": days,
+                        });
+                        api.post(&writer, "/tokens", &body).await
+                    }
+                    Err(f) => Err(f),
+                }
+            } else {
+                match whole_number(form.get("overlap_minutes"), "新旧令牌并用的分钟数") {
+                    Ok(minutes) => {
+                        let body = json!({ "overlap_minutes": minutes.unwrap_or(0) });
+                        api.post(&writer, &format!("/tokens/{target}/rotate"), &body)
+                            .await
+                    }
+                    Err(f) => Err(f),
+                }
+            };
+            return match issued {
+                Ok(issued) => secret_page(&me, &issued),
+                Err(f) => tab_page(&api, &me, &tab, Some(f), "").await,
+            };
         }
         "retry" => {
             api.post(
@@ -123,7 +142,7 @@ pub async fn command(
             .await
         }
         "approve" | "return" => {
-            let body = json!({ "approve": form.action == "approve",
+            let body = json!({ "approve": action == "approve",
                                "reason": if reason.is_empty() { Value::Null } else { Value::from(reason) } });
             api.post(
                 &writer,
@@ -132,15 +151,79 @@ pub async fn command(
             )
             .await
         }
+        "publish" => {
+            let one_things: Vec<&str> = form
+                .pairs
+                .iter()
+                .filter(|(k, _)| k == "one_things")
+                .map(|(_, v)| v.as_str())
+                .collect();
+            let body = json!({
+                "code": form.get("code").trim(), "name": form.get("name").trim(),
+                "effective_on": form.get("effective_on").trim(), "one_things": one_things,
+            });
+            api.post(&writer, "/catalog/batches", &body).await
+        }
+        "load_year" => match year_notice(form.take_file("notice")) {
+            Ok((year, notice)) => {
+                api.put(&writer, &format!("/calendar/{year}"), &notice)
+                    .await
+            }
+            Err(f) => Err(f),
+        },
         _ => Err(Failure::new(400, "unknown_action", "不认识的操作")),
     };
     match result {
         Ok(_) => Redirect::to(&format!(
             "/console/bureau/{}?done={}",
             segment(&tab),
-            segment(&form.action)
+            segment(&action)
         ))
         .into_response(),
         Err(f) => tab_page(&api, &me, &tab, Some(f), "").await,
     }
+}
+
+/// An optional whole number typed into a form: empty is none, anything else must be one (a
+/// typo must not quietly become the default).
+fn whole_number(text: &str, what: &str) -> Result<Option<u32>, Failure> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse()
+        .map(Some)
+        .map_err(|_| Failure::new(422, "invalid_number", format!("{what}须为整数：{text}")))
+}
+
+/// A year's notice as the bureau loads it: the holiday-cn JSON file of that year, read for its
+/// `year` so the page needs no second place to type it. Its content is the API's to judge.
+fn year_notice(file: Option<bytes::Bytes>) -> Result<(u64, Value), Failure> {
+    let Some(bytes) = file else {
+        return Err(Failure::new(
+            400,
+            "no_file",
+            "请选择该年放假安排的 JSON 文件",
+        ));
+    };
+    let notice: Value = serde_json::from_slice(&bytes)
+        .map_err(|_| Failure::new(422, "calendar_invalid", "文件不是 JSON 格式的放假安排"))?;
+    let year = notice["year"]
+        .as_u64()
+        .ok_or_else(|| Failure::new(422, "calendar_invalid", "文件中没有年份（year）"))?;
+    Ok((year, notice))
+}
+
+/// The new secret, on a page of its own that no cache keeps: the one time anyone sees it.
+fn secret_page(me: &Me, issued: &Value) -> Response {
+    let mut page = page_with(
+        axum::http::StatusCode::CREATED,
+        "token.html",
+        context! { me => me.session, issued => issued },
+    );
+    page.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    page
 }

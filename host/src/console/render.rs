@@ -37,6 +37,7 @@ static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "services.html",
         "consultation.html",
         "bureau.html",
+        "token.html",
     );
     env.add_filter("day", day);
     env.add_filter("moment", moment);

@@ -176,6 +176,16 @@ async fn an_applicant_downloads_only_their_own_results_that_reached_the_window()
     assert_eq!(s, StatusCode::OK);
     assert_eq!(kind, "application/pdf");
     assert_eq!(bytes, certificate);
+    // The download is in the case's access record, as a full read for self-print.
+    let (_, reads) = online.get(&format!("/api/v1/cases/{id}/reads")).await;
+    assert!(
+        reads
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["purpose"] == "self_print" && r["matter"] == matter && r["full"] == true),
+        "{reads}"
+    );
     // A material scan is not a result, even of the applicant's own case.
     let (s, _, _) = online
         .get_bytes(&format!("/api/v1/cases/{id}/results/{scan}"))

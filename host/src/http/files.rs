@@ -7,7 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::blocking;
-use super::cases::{owned, self_print};
+use super::cases::{actor, owned, self_print};
 use super::contract::ErrorBody;
 use super::error::ApiError;
 use super::extract::{Caller, Path};
@@ -16,6 +16,7 @@ use crate::auth::Need;
 use crate::auth::Role;
 use crate::files::{FileKind, StoredFile};
 use crate::store::FileUsageStore;
+use crate::workflow::service::FullRead;
 use sha2::Digest;
 
 /// POST /api/v1/files — any role: the window and the online service upload materials, a
@@ -189,17 +190,31 @@ pub async fn result_download(
         let case = app.workflow.case(&id)?;
         owned(&principal, &case)?;
         self_print(&case)?;
-        let delivered_result = case
+        let matter = case
             .items
             .iter()
             .filter(|i| i.window_received_at.is_some())
-            .filter_map(|i| i.decision.as_ref())
-            .flat_map(|d| &d.documents)
-            .any(|doc| doc.file.as_deref() == Some(sha256.as_str()));
-        let file = if delivered_result {
-            app.workflow.files.get(&sha256)?
-        } else {
-            None
+            .find(|i| {
+                i.decision.as_ref().is_some_and(|d| {
+                    d.documents
+                        .iter()
+                        .any(|doc| doc.file.as_deref() == Some(sha256.as_str()))
+                })
+            })
+            .map(|i| i.matter.clone());
+        let file = match matter {
+            Some(matter) => {
+                // A result names the applicant in full: its download is a full read of the
+                // case's personal data, recorded before the file is given.
+                let read = FullRead {
+                    purpose: "self_print",
+                    matter: Some(matter),
+                };
+                app.workflow
+                    .record_read(&actor(&principal), &case, Some(&read))?;
+                app.workflow.files.get(&sha256)?
+            }
+            None => None,
         };
         file.ok_or_else(|| {
             ApiError::not_found(

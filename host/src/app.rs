@@ -56,6 +56,9 @@ pub struct Config {
     pub clock_every: std::time::Duration,
     /// How often expired idempotent answers are forgotten.
     pub sweep_every: std::time::Duration,
+    /// Whether commands keep the supervision figures as they commit (on unless measuring what
+    /// they cost: see the lifecycle benchmark).
+    pub figures: bool,
     /// Recent inputs kept per matter for shadow replays; zero keeps none.
     pub replay_inputs: usize,
     /// Activation (by hand or scheduled) needs a reviewed replay against the version in
@@ -113,6 +116,7 @@ impl Config {
             replay_inputs: 200,
             require_replay_review: false,
             identity: Default::default(),
+            figures: true,
         }
     }
 }
@@ -140,6 +144,8 @@ pub enum OpenError {
     DeliveryCa(String),
     #[error("cannot seal the audit chains: {0}")]
     Audit(String),
+    #[error("cannot build the supervision figures from the audit events: {0}")]
+    Figures(String),
     #[error("cannot set up sign-in: {0}")]
     Identity(String),
     #[error("cannot read or create the artifact key {path}: {source}")]
@@ -248,15 +254,21 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
         SecretKey::load_or_stage(&config.audit_key).map_err(audit_key_error)?;
     let files = MaterialFiles::open(&config.data_dir.join("files"), config.max_file_bytes)
         .map_err(OpenError::Files)?;
-    let workflow = Arc::new(Workflow::new(
-        store.clone(),
-        registry.clone(),
-        calendar.clone(),
-        catalog.clone(),
-        files,
-        clock.clone(),
-        audit_key,
-    ));
+    let workflow = Arc::new(
+        Workflow::new(
+            store.clone(),
+            registry.clone(),
+            calendar.clone(),
+            catalog.clone(),
+            files,
+            clock.clone(),
+            audit_key,
+        )
+        .keeping_figures(config.figures),
+    );
+    workflow
+        .prepare_figures()
+        .map_err(|e| OpenError::Figures(e.to_string()))?;
     if let Some(staged) = staged_key {
         let sealed = workflow
             .seal_unkeyed_chains()

@@ -29,6 +29,7 @@ pub mod retention;
 pub mod runtime;
 pub mod secret;
 pub mod store;
+pub mod supervision;
 pub mod workflow;
 
 pub use app::{AppState, Config, open};

@@ -15,10 +15,25 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// One chromedriver; each `Driver::window` is a fresh browser with its own cookies, as if a
-/// different person sat down at a different terminal. Killed when dropped.
+/// different person sat down at a different terminal. Killed when dropped, with every browser
+/// it started.
 pub struct Driver {
     url: String,
-    _child: tokio::process::Child,
+    child: tokio::process::Child,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // chromedriver leads its own process group and the browsers it starts join it: ending
+        // the group ends them too, also when a test panicked before closing its windows (a
+        // browser left behind keeps a core busy long after the test).
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
 }
 
 /// The size of the screen the page is shown on.
@@ -47,6 +62,7 @@ impl Driver {
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            .process_group(0)
             .kill_on_drop(true)
             .spawn()
             .expect("chromedriver");
@@ -56,7 +72,7 @@ impl Driver {
                 .await
                 .is_ok()
             {
-                return Driver { url, _child: child };
+                return Driver { url, child };
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

@@ -77,6 +77,9 @@ pub async fn load_year(
     let now = app.clock.stamp();
     blocking(move || {
         app.calendar.load_year(file, &principal.name, now)?;
+        // Durations that reached into a year without a calendar were left out of the figures;
+        // the next start counts them, now that the year is there.
+        app.workflow.figures_need_rebuild()?;
         Ok(app.calendar.summary())
     })
     .await

@@ -14,6 +14,7 @@ mod dictionary;
 pub mod error;
 mod examples;
 mod extract;
+mod figures;
 mod files;
 mod guides;
 mod health;
@@ -151,6 +152,8 @@ pub fn router(state: AppState) -> Router {
         .routes(route(clerk_or_applicant, routes!(files::result_download)))
         .routes(route(department, routes!(queues::queue)))
         .routes(route(admin, routes!(queues::supervision)))
+        .routes(route(admin, routes!(figures::figures)))
+        .routes(route(admin, routes!(figures::check)))
         .routes(body_limit(file_limit, route(any, routes!(files::upload))))
         .routes(route(staff, routes!(files::download)))
         // People: sign-in through the identity providers, sessions, the staff directory.

@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use super::TokenStore;
 use crate::auth::Role;
 use crate::auth::tokens::MachineToken;
+use crate::workflow::Case;
 
 fn at(secs: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_800_000_000 + secs, 0)
@@ -125,4 +126,104 @@ pub fn identity_store(store: &dyn super::IdentityStore) {
     assert_eq!(log.len(), 2);
     assert_eq!(log[0].outcome, SignInOutcome::SignedIn);
     assert_eq!(store.sign_in_events(1).unwrap().len(), 1);
+}
+
+/// Figures: a commit adds to its rows in its own transaction, a refused commit adds nothing,
+/// two increments of one row sum, a period reads its days only, and a replacement leaves
+/// exactly the rows given and marks them complete.
+pub fn figure_store(store: &dyn super::CaseStore) {
+    use std::sync::Arc;
+
+    use lianban_sdk::Date;
+
+    use super::Commit;
+    use crate::supervision::{FigureKey, Tally};
+    use crate::workflow::tests as cases;
+
+    let row = |day: u8, clerk: &str| FigureKey {
+        day: Date::ymd(2026, 11, day),
+        one_thing: "newborn".into(),
+        channel: "window".into(),
+        clerk: clerk.into(),
+        matter: String::new(),
+        department: String::new(),
+    };
+    let received = |n: u64| Tally {
+        received: n,
+        ..Tally::default()
+    };
+    let calendar = lianban_sdk::testing::official_calendar();
+    let case = Arc::new(cases::case(
+        lianban_sdk::Channel::Window,
+        crate::workflow::Delivery::Together,
+        &calendar,
+        Date::ymd(2026, 11, 27),
+    ));
+    // An event, so the case has a head a second "new" commit of it collides with.
+    let event = crate::workflow::audit::Event::next(
+        &crate::secret::SecretKey::random(),
+        None,
+        "2026-11-27T10:00:00+08:00",
+        "测试",
+        "system",
+        crate::workflow::machine::Change::new("test", None, None, String::new(), String::new()),
+    );
+    let commit = |base: Option<u64>, figures: &[(FigureKey, Tally)]| {
+        store.commit_case(Commit {
+            at: "2026-11-27T10:00:00+08:00",
+            case: &case,
+            base_revision: base,
+            base_head: None,
+            events: std::slice::from_ref(&event),
+            messages: &[],
+            remember: None,
+            figures,
+        })
+    };
+    assert!(
+        !store.figures_complete().unwrap(),
+        "a new store has no figures yet"
+    );
+    commit(
+        None,
+        &[
+            (row(27, "王敏"), received(1)),
+            (row(26, "王敏"), received(2)),
+        ],
+    )
+    .unwrap();
+    // The same case again as if new: refused, and it adds nothing.
+    assert!(commit(None, &[(row(27, "王敏"), received(100))]).is_err());
+    let mut next = Case::clone(&case);
+    next.revision += 1;
+    store
+        .commit_case(Commit {
+            at: "2026-11-27T11:00:00+08:00",
+            case: &Arc::new(next),
+            base_revision: Some(case.revision),
+            base_head: store.head(&case.id).unwrap(),
+            events: &[],
+            messages: &[],
+            remember: None,
+            figures: &[(row(27, "王敏"), received(3))],
+        })
+        .unwrap();
+    let day = |d: u8| Date::ymd(2026, 11, d);
+    assert_eq!(
+        store.figures(day(27), day(27)).unwrap(),
+        vec![(row(27, "王敏"), received(4))]
+    );
+    assert_eq!(store.figures(day(26), day(27)).unwrap().len(), 2);
+    assert!(store.figures(day(28), day(30)).unwrap().is_empty());
+
+    store
+        .replace_figures(&[(row(25, "李强"), received(7))])
+        .unwrap();
+    assert!(store.figures_complete().unwrap());
+    assert_eq!(
+        store.figures(day(1), day(30)).unwrap(),
+        vec![(row(25, "李强"), received(7))]
+    );
+    store.set_figures_incomplete().unwrap();
+    assert!(!store.figures_complete().unwrap());
 }

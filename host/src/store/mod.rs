@@ -28,9 +28,11 @@ use crate::catalog::{Department, FieldEntry, MaterialEntry};
 use crate::consultation::{Proposal, Reply, SupportOutcome};
 use crate::identity::model::{Session, SignInEvent, StaffMember};
 use crate::registry::{Activation, Grant, PluginVersion, RecordedInput, ReplayReport, Schedule};
+use crate::supervision::{FigureKey, Tally};
 use crate::workflow::Case;
 use crate::workflow::audit::Event;
 use crate::workflow::outbox::{Message, OutboxMessage};
+use lianban_sdk::Date;
 
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum StoreError {
@@ -219,6 +221,8 @@ pub struct Commit<'a> {
     pub messages: &'a [Message],
     /// An idempotency record to store with the command, so a retry is answered from it.
     pub remember: Option<(&'a str, &'a Remembered)>,
+    /// What the command adds to the supervision figures.
+    pub figures: &'a [(FigureKey, Tally)],
 }
 
 /// How many records a re-encryption rewrote (`lianban keys rotate`).
@@ -235,7 +239,23 @@ pub type NextEvent<'a> = dyn Fn(Option<(u64, &str)>) -> Event + 'a;
 /// A sealed copy of a chain (given with its head), if it should be replaced.
 pub type Reseal<'a> = dyn Fn(&[Event], Option<&Head>) -> Option<Vec<Event>> + 'a;
 
-pub trait CaseStore: Send + Sync {
+/// The supervision figures (`supervision/figures.rs`): rows of counters by received day. The
+/// commits of cases add to them (`Commit::figures`), in the same transaction as the command.
+pub trait FigureStore: Send + Sync {
+    /// The rows of the days `from..=to`, in key order.
+    fn figures(&self, from: Date, to: Date) -> StoreResult<Vec<(FigureKey, Tally)>>;
+    /// Replaces every row with `rows`, then marks the figures complete. Not atomic with the
+    /// commits: run it only while no command can commit (at start-up, or offline). A crash
+    /// before the end leaves them marked incomplete, so the next start builds them again.
+    fn replace_figures(&self, rows: &[(FigureKey, Tally)]) -> StoreResult<()>;
+    /// Whether the rows count every committed command: false on a database written before
+    /// the figures were kept, after a start with them off, or after a row was found
+    /// unreadable.
+    fn figures_complete(&self) -> StoreResult<bool>;
+    fn set_figures_incomplete(&self) -> StoreResult<()>;
+}
+
+pub trait CaseStore: FigureStore + Send + Sync {
     fn commit_case(&self, commit: Commit<'_>) -> StoreResult<()>;
     /// The last committed state, shared with the store's cache of open cases.
     fn case(&self, id: &str) -> StoreResult<Option<Arc<Case>>>;

@@ -7,6 +7,7 @@ use sled::transaction::{ConflictableTransactionError, Transactional};
 
 use super::{SledStore, decode, encode, key, tx_error};
 use crate::store::{CaseStore, Commit, Head, NextEvent, Reseal, StoreError, StoreResult};
+use crate::supervision::Tally;
 use crate::workflow::audit::Event;
 use crate::workflow::outbox::OutboxMessage;
 use crate::workflow::{Case, CaseStatus, ItemStatus};
@@ -45,6 +46,8 @@ pub(super) struct Prepared {
     persons: Vec<Vec<u8>>,
     unpersons: Vec<Vec<u8>>,
     remember: Option<(Vec<u8>, Vec<u8>)>,
+    /// Rows of the figures and what the command adds to each.
+    figures: Vec<(Vec<u8>, Tally)>,
     base_revision: Option<u64>,
     expected_head: u64,
 }
@@ -113,6 +116,11 @@ impl SledStore {
                 .remember
                 .map(|(scope, r)| Ok::<_, StoreError>((scope.as_bytes().to_vec(), encode(r)?)))
                 .transpose()?,
+            figures: commit
+                .figures
+                .iter()
+                .map(|(k, t)| (super::figures::figure_key(k), t.clone()))
+                .collect(),
             base_revision: commit.base_revision,
             expected_head: commit.base_head.as_ref().map(|h| h.seq).unwrap_or(0),
         })
@@ -135,6 +143,7 @@ impl SledStore {
                 .flat_map(|p| p.messages.iter().map(|(k, _)| u64::from_be_bytes(*k)))
                 .collect(),
         );
+        let damaged = std::sync::atomic::AtomicBool::new(false);
         let applied = (
             &self.cases,
             &self.case_heads,
@@ -144,10 +153,22 @@ impl SledStore {
             &self.idempotency,
             &self.open_cases,
             &self.person_cases,
+            &self.figures,
         )
             .transaction(
-                |(cases, heads, event_tree, outbox, departments, idem, open_index, persons)| {
+                |(
+                    cases,
+                    heads,
+                    event_tree,
+                    outbox,
+                    departments,
+                    idem,
+                    open_index,
+                    persons,
+                    figures,
+                )| {
                     // Rebuilt on every attempt: sled may run this closure more than once.
+                    damaged.store(false, std::sync::atomic::Ordering::Relaxed);
                     let mut outcomes = Vec::with_capacity(batch.len());
                     for p in batch {
                         let id = p.case.id.as_bytes();
@@ -206,6 +227,22 @@ impl SledStore {
                         if let Some((k, v)) = &p.remember {
                             idem.insert(k.as_slice(), v.as_slice())?;
                         }
+                        for (k, add) in &p.figures {
+                            // An unreadable row must not stop an applicant's command: it starts
+                            // again from this increment, and the figures are marked for a
+                            // rebuild from the events.
+                            let mut row: Tally = match figures.get(k.as_slice())? {
+                                Some(v) => decode(&v).unwrap_or_else(|_| {
+                                    damaged.store(true, std::sync::atomic::Ordering::Relaxed);
+                                    Tally::default()
+                                }),
+                                None => Tally::default(),
+                            };
+                            row.add(add);
+                            let bytes =
+                                encode(&row).map_err(ConflictableTransactionError::Abort)?;
+                            figures.insert(k.as_slice(), bytes)?;
+                        }
                         outcomes.push(Ok(()));
                     }
                     Ok::<_, ConflictableTransactionError<StoreError>>(outcomes)
@@ -216,6 +253,9 @@ impl SledStore {
             Ok(outcomes) => outcomes,
             Err(e) => return batch.iter().map(|_| Err(e.clone())).collect(),
         };
+        if damaged.load(std::sync::atomic::Ordering::Relaxed) {
+            self.figures_damaged();
+        }
         #[cfg(test)]
         if let Some(hook) = self
             .before_flush

@@ -40,6 +40,7 @@ fn commit(store: &SledStore, case: &Case, base: Option<u64>) -> StoreResult<()> 
         events: &[event],
         messages: &[],
         remember: None,
+        figures: &[],
     })
 }
 
@@ -57,6 +58,7 @@ pub(in crate::store::sled) fn commit_new_with_messages(
         events: &[],
         messages,
         remember: None,
+        figures: &[],
     })
 }
 

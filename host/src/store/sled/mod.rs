@@ -127,6 +127,8 @@ pub struct SledStore {
     outbox_dead: sled::Tree,
     file_usage: sled::Tree,
     webhooks: sled::Tree,
+    /// Supervision figures by received day (`figures.rs`).
+    figures: sled::Tree,
 }
 
 mod case_cache;
@@ -134,6 +136,7 @@ mod cases;
 mod catalog;
 mod consultation;
 mod elicenses;
+mod figures;
 mod identity;
 mod outbox;
 mod personal;
@@ -245,6 +248,7 @@ impl SledStore {
             outbox_dead: db.open_tree("outbox_dead")?,
             file_usage: db.open_tree("file_usage")?,
             webhooks: db.open_tree("webhooks")?,
+            figures: db.open_tree("figures")?,
             flush: GroupFlush::default(),
             db,
         };

@@ -11,6 +11,12 @@ fn tokens_conform() {
 }
 
 #[test]
+fn figures_conform() {
+    let dir = tempfile::tempdir().unwrap();
+    conformance::figure_store(&SledStore::open(dir.path()).unwrap());
+}
+
+#[test]
 fn identity_conforms() {
     let dir = tempfile::tempdir().unwrap();
     conformance::identity_store(&SledStore::open(dir.path()).unwrap());

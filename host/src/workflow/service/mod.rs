@@ -5,6 +5,7 @@
 //! commands one wins and the other meets the new state.
 
 mod department;
+mod figures;
 mod intake;
 mod retention;
 pub mod search;
@@ -101,6 +102,8 @@ pub struct Workflow {
     clock: Arc<dyn Clock>,
     /// Keys the audit chains' hashes (`audit.rs`); kept outside the database.
     audit_key: SecretKey,
+    /// Whether commands add to the supervision figures as they commit (`figures.rs`).
+    figures: bool,
 }
 
 /// The work for which a reader sees a case's full identity numbers and mobiles (第六项 of
@@ -145,7 +148,14 @@ impl Workflow {
             files,
             clock,
             audit_key,
+            figures: true,
         }
+    }
+
+    /// Whether commands keep the supervision figures as they commit (on unless told).
+    pub fn keeping_figures(mut self, on: bool) -> Workflow {
+        self.figures = on;
+        self
     }
 
     fn one_thing(&self, code: &str) -> Result<OneThing> {
@@ -296,6 +306,7 @@ impl Workflow {
             events: &events,
             messages: &messages,
             remember: remember.zip(answer.as_ref()).map(|(r, a)| (r.scope, a)),
+            figures: &self.figures_of(&committed.case, &events),
         })?;
         committed.answer = answer;
         Ok(committed)

@@ -1,0 +1,265 @@
+//! 电子监察 figures (第二十四条) on a scripted set of cases with known answers: four newborn
+//! cases taken in at the window on 2026-09-30, the day before the National Day holiday, one of
+//! them after a one-time notice and its correction; the departments answer after the holiday
+//! (2026-10-08 is one working day after 09-30), one refuses, one suspends its clock, one is
+//! late; and one online case on 10-12, confirmed by the window the next working day. The
+//! figures the commits kept equal the figures rebuilt from the audit events.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{DateTime, Utc};
+use lianban_e2e::journey::{act, window};
+use lianban_e2e::{APPLICANT_ID, NEWBORN, TestHost, fixture};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const BMC: &str = "birth-medical-certificate";
+
+fn noon(day: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(&format!("{day}T12:00:00+08:00"))
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// The newborn application, born and documented in September rather than November.
+fn application(channel: &str, scan: &str, drop_vaccination: bool) -> Value {
+    let text = fixture("newborn-window-complete")
+        .to_string()
+        .replace("2026-11-2", "2026-09-2");
+    let app: Value = serde_json::from_str(&text).unwrap();
+    let mut materials: Vec<Value> = app["materials"].as_array().unwrap().clone();
+    if drop_vaccination {
+        materials.retain(|m| m["code"] != "vaccination-record");
+    }
+    for m in &mut materials {
+        m["files"] = json!([scan]);
+        m["original_kept_at_window"] = json!(channel == "window" && m["form"] == "original");
+        if channel == "online" {
+            m["form"] = json!("scan");
+        }
+    }
+    json!({
+        "one_thing": "newborn", "channel": channel,
+        "applicant": { "name": "李芳", "id_number": APPLICANT_ID, "mobile": "13812345678" },
+        "fields": app["fields"], "materials": materials, "delivery": { "mode": "together" },
+    })
+}
+
+async fn department(host: &TestHost, case: &str, body: Value) {
+    let dept = lianban_e2e::department_of(BMC);
+    let (s, b) = act(host, case, BMC, &dept, body.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{body}: {b}");
+}
+
+async fn figures(host: &TestHost, query: &str) -> Value {
+    host.get_ok(
+        &format!("/api/v1/supervision/figures?{query}"),
+        &host.tokens.admin,
+    )
+    .await
+}
+
+fn group<'a>(summary: &'a Value, code: &str) -> &'a Value {
+    summary["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == code)
+        .unwrap_or_else(|| panic!("no group {code}: {summary:#}"))
+}
+
+fn close(v: &Value, expected: f64) -> bool {
+    v.as_f64().is_some_and(|x| (x - expected).abs() < 1e-9)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn figures_of_a_scripted_month_have_their_known_answers() {
+    let host = TestHost::start().await;
+    host.install_plugins(NEWBORN).await;
+    let clerk = host.tokens.clerk.clone();
+    host.clock.set(noon("2026-09-30"));
+    let scan = host.scan(&clerk).await;
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        let (s, case) = host
+            .post(
+                "/api/v1/cases",
+                &clerk,
+                &application("window", &scan, n == 1),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{case}");
+        ids.push(case["id"].as_str().unwrap().to_owned());
+    }
+    let [a, b, c, d] = [&ids[0], &ids[1], &ids[2], &ids[3]];
+    // B came without the vaccination record: a notice, then the correction the same day.
+    let full = application("window", &scan, false);
+    let (s, corrected) = host
+        .put(
+            &format!("/api/v1/cases/{b}/application"),
+            &clerk,
+            &json!({ "fields": full["fields"], "materials": full["materials"] }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{corrected}");
+    assert_eq!(corrected["status"], "in_progress");
+
+    // After the holiday: one working day after 09-30.
+    host.clock.set(noon("2026-10-08"));
+    for case in [a, b, d] {
+        department(&host, case, json!({ "action": "accept" })).await;
+    }
+    department(
+        &host,
+        c,
+        json!({ "action": "reject", "reason": "出生医学证明首次签发须由助产机构办理" }),
+    )
+    .await;
+    department(&host, a, json!({ "action": "decide", "outcome": "approve", "documents": [{ "name": "出生医学证明", "elicense_number": "E-1" }] })).await;
+    department(
+        &host,
+        d,
+        json!({ "action": "suspend", "kind": "expert_review", "reason": "出生信息需核实" }),
+    )
+    .await;
+    // 10-10 is a Saturday worked in exchange for the holiday.
+    host.clock.set(noon("2026-10-10"));
+    department(&host, d, json!({ "action": "resume" })).await;
+    host.clock.set(noon("2026-10-12"));
+    department(&host, d, json!({ "action": "decide", "outcome": "approve", "documents": [{ "name": "出生医学证明", "elicense_number": "E-1" }] })).await;
+    department(
+        &host,
+        b,
+        json!({ "action": "decide", "outcome": "deny", "reason": "不符合签发条件" }),
+    )
+    .await;
+    // An online case on 10-12, confirmed by the window on 10-13.
+    let online = host.online_service(APPLICANT_ID);
+    let (s, e) = online
+        .post("/api/v1/cases", &application("online", &scan, false))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    host.clock.set(noon("2026-10-13"));
+    let (s, b2) = window(
+        &host,
+        e["id"].as_str().unwrap(),
+        json!({ "action": "confirm" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b2}");
+
+    // The four cases of 09-30, by department.
+    let day = figures(&host, "from=2026-09-30&to=2026-09-30&by=department").await;
+    let total = &day["total"];
+    assert_eq!(total["received"], 4, "{total:#}");
+    assert_eq!(total["distributed"], 4);
+    assert!(close(&total["notices_per_case"], 0.25), "{total:#}");
+    assert!(close(&total["correction_share"], 0.25));
+    assert!(close(&total["intake_mean_days"], 0.0));
+    assert!(close(&total["intake_in_time_rate"], 1.0));
+    assert!(close(&total["elicense_share"], 0.0));
+    let health = group(&day, &lianban_e2e::department_of(BMC));
+    assert_eq!(health["accepted"], 3, "{health:#}");
+    assert_eq!(health["rejected"], 1);
+    assert!(close(&health["rejection_rate"], 0.25));
+    assert_eq!(
+        health["rejection_reasons"],
+        json!([{ "reason": "出生医学证明首次签发须由助产机构办理", "count": 1 }])
+    );
+    // Distribution on 09-30, decisions on 10-08: one working day each, across the holiday.
+    assert!(close(&health["acceptance_mean_days"], 1.0), "{health:#}");
+    assert!(close(&health["acceptance_in_time_rate"], 1.0));
+    // A: same day (0, early); D: 3 working days less 2 suspended (1, on time); B: 3 (late).
+    assert_eq!(health["decided"], 3);
+    assert!(
+        close(&health["handling_mean_days"], 4.0 / 3.0),
+        "{health:#}"
+    );
+    assert!(close(&health["completion_rate"], 1.0));
+    assert!(close(&health["on_time_rate"], 2.0 / 3.0));
+    assert!(close(&health["early_rate"], 1.0 / 3.0), "{health:#}");
+    assert_eq!(health["late"], 1);
+    assert_eq!(health["suspended"], 1);
+    // The other departments' items wait for the birth certificate: nothing decided.
+    assert_eq!(day["groups"].as_array().unwrap().len(), 1, "{day:#}");
+
+    // The whole autumn by channel: the online case, confirmed the next working day.
+    let autumn = figures(&host, "from=2026-09-01&to=2026-10-31&by=channel").await;
+    assert_eq!(autumn["total"]["received"], 5);
+    let online = group(&autumn, "online");
+    assert_eq!(online["received"], 1);
+    assert!(close(&online["intake_mean_days"], 1.0), "{online:#}");
+    assert!(close(&online["intake_in_time_rate"], 1.0));
+    // By clerk: the window's clerk took in all five.
+    let clerks = figures(&host, "from=2026-09-01&to=2026-10-31&by=clerk").await;
+    let took = clerks["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["group"] != "")
+        .map(|g| g["distributed"].as_u64().unwrap())
+        .sum::<u64>();
+    assert_eq!(took, 5, "{clerks:#}");
+
+    // Kept as the commands committed = rebuilt from the audit events.
+    let check = host
+        .get_ok(
+            "/api/v1/supervision/figures/check?from=2026-09-01&to=2026-10-31",
+            &host.tokens.admin,
+        )
+        .await;
+    assert_eq!(check["agree"], true, "{check:#}");
+    assert!(check["stored_rows"].as_u64().unwrap() >= 3, "{check:#}");
+
+    // Only the bureau reads them; a period must run forwards and within a year.
+    let (s, _) = host
+        .get(
+            "/api/v1/supervision/figures?from=2026-09-01&to=2026-10-31",
+            &clerk,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    for bad in [
+        "from=2026-10-31&to=2026-09-01",
+        "from=2025-01-01&to=2026-10-31",
+    ] {
+        let (s, b) = host
+            .get(
+                &format!("/api/v1/supervision/figures?{bad}"),
+                &host.tokens.admin,
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert_eq!(b["error"]["code"], "invalid_period");
+    }
+    drop(host.stop().await);
+}
+
+/// A database whose commands were not counted (here: run with the figures off, as one written
+/// before they existed) gets them built from the audit events when the host next starts, and
+/// they then agree with the events and count what happened.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn figures_missing_at_start_are_built_from_the_events() {
+    let host = TestHost::start_with(|c| c.figures = false).await;
+    host.install_plugins(NEWBORN).await;
+    let case = lianban_e2e::received_case(&host, &host.tokens.clerk).await;
+    department(&host, &case, json!({ "action": "accept" })).await;
+    let today = "from=2026-11-27&to=2026-11-27";
+    assert_eq!(figures(&host, today).await["total"]["received"], 0);
+    let (dir, tempdir) = host.stop().await;
+
+    let mut config = lianban::app::Config::new(&dir);
+    config.figures = true;
+    let host = TestHost::start_in(dir, Some(config)).await;
+    let total = figures(&host, today).await["total"].clone();
+    assert_eq!(total["received"], 1, "{total:#}");
+    assert_eq!(total["accepted"], 1, "{total:#}");
+    let check = host
+        .get_ok(
+            &format!("/api/v1/supervision/figures/check?{today}"),
+            &host.tokens.admin,
+        )
+        .await;
+    assert_eq!(check["agree"], true, "{check:#}");
+    drop(host.stop().await);
+    drop(tempdir);
+}

@@ -56,6 +56,8 @@ pub struct Config {
     pub clock_every: std::time::Duration,
     /// How often expired idempotent answers are forgotten.
     pub sweep_every: std::time::Duration,
+    /// Share of a clock's promised working days after which it raises its yellow card.
+    pub yellow_share: f64,
     /// Whether commands keep the supervision figures as they commit (on unless measuring what
     /// they cost: see the lifecycle benchmark).
     pub figures: bool,
@@ -117,6 +119,7 @@ impl Config {
             require_replay_review: false,
             identity: Default::default(),
             figures: true,
+            yellow_share: crate::workflow::clocks::DEFAULT_YELLOW_SHARE,
         }
     }
 }

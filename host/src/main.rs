@@ -183,6 +183,10 @@ struct ServeArgs {
     /// Refuse to activate or schedule a version whose latest replay was not reviewed.
     #[arg(long)]
     require_replay_review: bool,
+    /// Share of a clock's promised working days after which 电子监察 raises its yellow card,
+    /// above 0 and at most 1.
+    #[arg(long, default_value_t = 0.8, value_parser = share)]
+    yellow_share: f64,
     /// Longest a component may take to compile at upload, seconds.
     #[arg(long, default_value_t = 60)]
     compile_timeout_secs: u64,
@@ -251,6 +255,16 @@ struct ServeArgs {
     identity: cli::identity::IdentityArgs,
 }
 
+/// A share above 0 and at most 1 (`--yellow-share`).
+fn share(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 1.0 => Ok(v),
+        _ => Err(format!(
+            "{text} is not a share above 0 and at most 1 (e.g. 0.8)"
+        )),
+    }
+}
+
 impl ServeArgs {
     fn config(&self) -> Config {
         let mut config = Config::new(&self.data);
@@ -259,6 +273,7 @@ impl ServeArgs {
         config.runtime.default_limits.timeout_ms = self.timeout_ms;
         config.replay_inputs = self.replay_inputs;
         config.require_replay_review = self.require_replay_review;
+        config.yellow_share = self.yellow_share;
         config.runtime.compile_timeout = std::time::Duration::from_secs(self.compile_timeout_secs);
         config.runtime.max_elicense_lookups = self.max_elicense_lookups;
         config.max_pending_versions = self.max_pending_versions;

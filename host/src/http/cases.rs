@@ -91,14 +91,19 @@ pub struct CaseView {
 }
 
 pub(super) fn view(app: &AppState, case: Arc<Case>) -> CaseView {
-    let clocks = running(&case, app.clock.today(), &app.calendar.current());
+    let clocks = running(
+        &case,
+        app.clock.today(),
+        &app.calendar.current(),
+        app.workflow.yellow_share(),
+    );
     CaseView { case, clocks }
 }
 
 /// Runs a workflow command and answers with the case as committed. For the first request of an
 /// `Idempotency-Key`, the answer is built before the commit and committed with the command, so
 /// that a retry after a crash gets this answer instead of running the command again.
-fn command(
+pub(super) fn command(
     app: &AppState,
     first: Option<FirstRequest>,
     status: StatusCode,
@@ -131,7 +136,12 @@ fn command(
 /// The document [`CaseView`] gives, built from the JSON the case was just stored as instead of
 /// encoding the case a second time.
 fn view_body(app: &AppState, committed: &Committed) -> Vec<u8> {
-    let clocks = running(&committed.case, app.clock.today(), &app.calendar.current());
+    let clocks = running(
+        &committed.case,
+        app.clock.today(),
+        &app.calendar.current(),
+        app.workflow.yellow_share(),
+    );
     with_clocks(&committed.json, &clocks).unwrap_or_else(|| {
         serde_json::to_vec(&view(app, committed.case.clone())).unwrap_or_default()
     })
@@ -529,7 +539,12 @@ mod tests {
             &cal,
             day,
         ));
-        let clocks = running(&case, day, &cal);
+        let clocks = running(
+            &case,
+            day,
+            &cal,
+            crate::workflow::clocks::DEFAULT_YELLOW_SHARE,
+        );
         assert!(
             !clocks.is_empty(),
             "an online submission has its intake clock"

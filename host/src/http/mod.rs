@@ -4,6 +4,7 @@ mod base_catalog;
 mod body_limit;
 mod calendar;
 mod capabilities;
+mod cards;
 mod case_reads;
 mod case_search;
 mod cases;
@@ -154,6 +155,9 @@ pub fn router(state: AppState) -> Router {
         .routes(route(admin, routes!(queues::supervision)))
         .routes(route(admin, routes!(figures::figures)))
         .routes(route(admin, routes!(figures::check)))
+        .routes(route(admin, routes!(cards::list)))
+        .routes(route(department, routes!(cards::explain)))
+        .routes(route(admin, routes!(cards::set_duty_phone)))
         .routes(body_limit(file_limit, route(any, routes!(files::upload))))
         .routes(route(staff, routes!(files::download)))
         // People: sign-in through the identity providers, sessions, the staff directory.

@@ -64,7 +64,7 @@ pub async fn queue(
             if q.status.is_some_and(|s| s != item.status) {
                 continue;
             }
-            let clocks = running(&case, today, &calendar)
+            let clocks = running(&case, today, &calendar, app.workflow.yellow_share())
                 .into_iter()
                 .filter(|c| c.matter.as_deref() == Some(matter.as_str()))
                 .collect();
@@ -116,7 +116,7 @@ pub async fn supervision(
         let calendar = app.calendar.current();
         let mut out = Vec::new();
         for case in app.workflow.store().open_cases()? {
-            for clock in running(&case, today, &calendar) {
+            for clock in running(&case, today, &calendar, app.workflow.yellow_share()) {
                 if q.state.is_some_and(|s| s != clock.state) {
                     continue;
                 }

@@ -229,6 +229,21 @@ impl Outbox {
     ) -> Result<(), String> {
         match &m.message {
             Message::Sms { to, text } => self.sms.send(m.id, to, text).await,
+            Message::DutySms { department, text } => {
+                let webhooks = self.webhooks.clone();
+                let dept = department.clone();
+                let phone = tokio::task::spawn_blocking(move || webhooks.duty_phone(&dept))
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| e.to_string())?;
+                // Without a duty phone the card still reaches the department's system and the
+                // bureau's list; there is no one to text.
+                let Some(phone) = phone else {
+                    tracing::warn!(%department, "a card for a department without a duty phone");
+                    return Ok(());
+                };
+                self.sms.send(m.id, &phone, text).await
+            }
             Message::Webhook {
                 department,
                 case_id,
@@ -373,7 +388,7 @@ fn with_causes(e: &dyn std::error::Error) -> String {
 /// Where a message goes: the SMS gateway, or one department's system.
 fn destination(m: &OutboxMessage) -> String {
     match &m.message {
-        Message::Sms { .. } => "sms".to_owned(),
+        Message::Sms { .. } | Message::DutySms { .. } => "sms".to_owned(),
         Message::Webhook { department, .. } => format!("webhook:{department}"),
     }
 }

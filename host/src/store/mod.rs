@@ -319,9 +319,13 @@ pub trait FileUsageStore: Send + Sync {
     fn add_file_usage(&self, caller: &str, day: &str, bytes: u64, limit: u64) -> StoreResult<bool>;
 }
 
+/// How each department is told: its system's webhook, and its duty phone (值班电话) for the
+/// cards of 电子监察.
 pub trait WebhookStore: Send + Sync {
     fn put_webhook(&self, department: &str, hook: &Webhook) -> StoreResult<()>;
     fn webhook(&self, department: &str) -> StoreResult<Option<Webhook>>;
+    fn put_duty_phone(&self, department: &str, mobile: &str) -> StoreResult<()>;
+    fn duty_phone(&self, department: &str) -> StoreResult<Option<String>>;
 }
 
 /// A token's record with the hash it is kept under and when it was last used.

@@ -1,5 +1,6 @@
 //! The working-day clocks of a case (第十四条至第十七条): which stage is running, when it is due,
-//! and whether it is normal, close (due within one working day) or overdue.
+//! and whether it is normal, close (it used its share of the promised days: the yellow card of
+//! 电子监察) or overdue (the red card).
 
 use std::sync::Arc;
 
@@ -23,7 +24,7 @@ use super::model::{Case, CaseStatus, Due, ItemStatus};
 #[serde(rename_all = "snake_case")]
 pub enum ClockState {
     Normal,
-    /// Due today or on the next working day.
+    /// It used its share of the promised working days (80% unless configured): a yellow card.
     Warning,
     Overdue,
     /// Stopped by a special procedure (特别程序).
@@ -67,23 +68,38 @@ impl RunningClock {
     }
 }
 
-fn state(due: &Due, today: Date, calendar: &WorkingCalendar) -> ClockState {
+/// The share of a clock's promised working days after which it warns (the yellow card), unless
+/// configured otherwise (`--yellow-share`).
+pub const DEFAULT_YELLOW_SHARE: f64 = 0.8;
+
+fn state(due: &Due, today: Date, calendar: &WorkingCalendar, yellow_share: f64) -> ClockState {
     let Some(day) = due.due else {
         return ClockState::Provisional;
     };
     if today > day {
         return ClockState::Overdue;
     }
-    match calendar.working_days_between(today, day) {
-        Ok(left) if left <= 1 => ClockState::Warning,
+    // A clock of no working days (即办) is used up on its day.
+    if due.working_days == 0 {
+        return ClockState::Warning;
+    }
+    match calendar.working_days_between(due.from, today) {
+        Ok(used) if f64::from(used) >= yellow_share * f64::from(due.working_days) => {
+            ClockState::Warning
+        }
         Ok(_) => ClockState::Normal,
-        // Unknown days between now and the due date: treat as close rather than calm.
+        // Unknown days between the start and now: treat as close rather than calm.
         Err(_) => ClockState::Warning,
     }
 }
 
-/// The clocks running now.
-pub fn running(case: &Case, today: Date, calendar: &WorkingCalendar) -> Vec<RunningClock> {
+/// The clocks running now; a clock that used `yellow_share` of its working days warns.
+pub fn running(
+    case: &Case,
+    today: Date,
+    calendar: &WorkingCalendar,
+    yellow_share: f64,
+) -> Vec<RunningClock> {
     let mut out = Vec::new();
     if case.status == CaseStatus::Submitted
         && let Some(due) = &case.intake_due
@@ -93,7 +109,7 @@ pub fn running(case: &Case, today: Date, calendar: &WorkingCalendar) -> Vec<Runn
             matter: None,
             department: None,
             due: due.due,
-            state: state(due, today, calendar),
+            state: state(due, today, calendar, yellow_share),
         });
     }
     if case.status != CaseStatus::InProgress {
@@ -114,7 +130,7 @@ pub fn running(case: &Case, today: Date, calendar: &WorkingCalendar) -> Vec<Runn
         let state = if item.status == ItemStatus::Suspended {
             ClockState::Suspended
         } else {
-            state(due, today, calendar)
+            state(due, today, calendar, yellow_share)
         };
         out.push(RunningClock {
             stage,

@@ -77,6 +77,7 @@ pub fn new_case(one_thing: &OneThing, new: NewCase, ctx: &Ctx) -> Case {
         withdrawn_at: None,
         anonymised_at: None,
         alerts: Vec::new(),
+        cards: Vec::new(),
         revision: 0,
     }
 }

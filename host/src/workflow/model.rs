@@ -325,6 +325,10 @@ pub struct Case {
     /// once (`acceptance:birth-registration:overdue`).
     #[serde(default)]
     pub alerts: Vec<String>,
+    /// The yellow and red cards of 电子监察 raised on the case's clocks, with the departments'
+    /// explanations of the red ones, kept with the case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cards: Vec<Card>,
     /// Incremented by every command; clients may send it back to detect lost updates.
     pub revision: u64,
 }
@@ -379,4 +383,53 @@ mod input_tests {
             Some(Delivery::SelfPrint)
         );
     }
+}
+
+/// A card of 电子监察 (第二十四条): yellow when a running clock has used its share of the
+/// promised time, red when it is overdue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CardLevel {
+    Yellow,
+    Red,
+}
+
+impl CardLevel {
+    /// The word the case's list of raised alerts keeps it under (each is raised once).
+    pub fn alert_word(self) -> &'static str {
+        match self {
+            CardLevel::Yellow => "warning",
+            CardLevel::Red => "overdue",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Card {
+    /// The clock it was raised on: `decision:birth-registration`, `intake:case`.
+    pub clock: String,
+    pub level: CardLevel,
+    pub matter: Option<String>,
+    /// The department the clock runs for; none for the window's intake clock.
+    pub department: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub due: Option<Date>,
+    pub raised_at: String,
+    /// A red card's written explanation by its department.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<CardExplanation>,
+}
+
+impl Card {
+    /// Its entry in the case's list of raised alerts.
+    pub fn alert(&self) -> String {
+        format!("{}:{}", self.clock, self.level.alert_word())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CardExplanation {
+    pub text: String,
+    pub by: String,
+    pub at: String,
 }

@@ -16,6 +16,9 @@ pub enum Message {
         matter: String,
         status: String,
     },
+    /// An SMS to a department's duty phone (its 值班电话, set by the department), looked up
+    /// when it is sent: a card of 电子监察.
+    DutySms { department: String, text: String },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

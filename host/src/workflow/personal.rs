@@ -97,7 +97,8 @@ pub fn visit_message<E>(
             f(Kind::Mobile, "sms.to", to)?;
             f(Kind::Text, "sms.text", text)
         }
-        Message::Webhook { .. } => Ok(()),
+        // A department's duty phone and a card's text name no applicant.
+        Message::Webhook { .. } | Message::DutySms { .. } => Ok(()),
     }
 }
 

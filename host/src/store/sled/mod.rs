@@ -371,6 +371,19 @@ impl WebhookStore for SledStore {
     fn webhook(&self, department: &str) -> StoreResult<Option<Webhook>> {
         self.get(&self.webhooks, department.as_bytes())
     }
+
+    // Beside the webhooks, under `duty` and the code: department codes have no zero byte.
+    fn put_duty_phone(&self, department: &str, mobile: &str) -> StoreResult<()> {
+        self.put(
+            &self.webhooks,
+            &key(&[b"duty", department.as_bytes()]),
+            &mobile,
+        )
+    }
+
+    fn duty_phone(&self, department: &str) -> StoreResult<Option<String>> {
+        self.get(&self.webhooks, &key(&[b"duty", department.as_bytes()]))
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::precheck::NoticeItem;
 use crate::workflow::model::{
-    CaseMaterial, Due, ItemStatus, Outcome, ResultDocument, SuspensionKind,
+    Card, CardLevel, CaseMaterial, Due, ItemStatus, Outcome, ResultDocument, SuspensionKind,
 };
 
 /// When and on which day a command happens, and the calendar to count with.
@@ -102,10 +102,18 @@ pub enum Command {
     Withdraw {
         reason: String,
     },
-    /// The supervisor's clock: a stage is close to or past its due date (电子监察, 第二十四条).
-    /// Raised once per clock and level.
+    /// The supervisor's clock: a stage used its share of the promised time (yellow) or is past
+    /// its due date (red) (电子监察, 第二十四条). Raised once per clock and level.
     RaiseAlert {
+        /// `card.alert()`: what the case's list of raised alerts and the audit trail say.
         alert: String,
+        card: Card,
+    },
+    /// A department's written explanation of a red card on one of its clocks.
+    ExplainCard {
+        clock: String,
+        text: String,
+        by: String,
     },
     /// Due dates computed while a year's calendar was missing are computed again now that it
     /// is loaded.
@@ -130,6 +138,7 @@ impl Command {
             Command::Archive => "archive",
             Command::Withdraw { .. } => "withdraw",
             Command::RaiseAlert { .. } => "raise_alert",
+            Command::ExplainCard { .. } => "explain_card",
             Command::SettleDeadlines => "settle_deadlines",
         }
     }
@@ -154,7 +163,8 @@ impl Command {
             Command::Reject { reason, .. }
             | Command::Suspend { reason, .. }
             | Command::Withdraw { reason }
-            | Command::RaiseAlert { alert: reason } => Some(reason),
+            | Command::RaiseAlert { alert: reason, .. }
+            | Command::ExplainCard { text: reason, .. } => Some(reason),
             Command::Decide { reason, .. } => reason.as_deref(),
             _ => None,
         }
@@ -224,6 +234,13 @@ impl Sms {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     Sms(Sms),
+    /// A card raised on a department's clock: its system and its duty phone are told.
+    Card {
+        department: String,
+        matter: Option<String>,
+        level: CardLevel,
+        text: String,
+    },
     /// A department's system is told about one of its items (distribution, state changes).
     Webhook {
         department: String,

@@ -15,8 +15,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::model::{
-    Case, CaseStatus, CorrectionNotice, Decision, Delivery, Item, ItemStatus, Outcome, Receipt,
-    Suspension,
+    Card, CardExplanation, CardLevel, Case, CaseStatus, CorrectionNotice, Decision, Delivery, Item,
+    ItemStatus, Outcome, Receipt, Suspension,
 };
 /// A one-line summary of the state, for audit records and errors.
 pub fn state_of(case: &Case, matter: Option<&str>) -> String {
@@ -329,11 +329,37 @@ fn step(
             case.status = C::Archived;
             case.archived_at = Some(ctx.at.clone());
         }
-        Command::RaiseAlert { alert } => {
+        Command::RaiseAlert { alert, card } => {
             if case.alerts.contains(alert) {
                 return Err(wrong(command, case));
             }
             case.alerts.push(alert.clone());
+            if let Some(department) = &card.department {
+                effects.push(Effect::Card {
+                    department: department.clone(),
+                    matter: card.matter.clone(),
+                    level: card.level,
+                    text: card_text(case, card),
+                });
+            }
+            case.cards.push(card.clone());
+        }
+        Command::ExplainCard { clock, text, by } => {
+            non_empty(text, "红牌说明")?;
+            let at = ctx.at.clone();
+            let card = case
+                .cards
+                .iter_mut()
+                .find(|c| &c.clock == clock && c.level == CardLevel::Red)
+                .ok_or_else(|| WorkflowError::Invalid(format!("办件没有计时 {clock} 的红牌")))?;
+            if card.explanation.is_some() {
+                return Err(WorkflowError::Invalid("该红牌已有说明".into()));
+            }
+            card.explanation = Some(CardExplanation {
+                text: text.trim().to_owned(),
+                by: by.clone(),
+                at,
+            });
         }
         Command::SettleDeadlines => {
             if !super::clocks::settle_provisional(case, ctx.calendar) {
@@ -447,5 +473,25 @@ fn cancel_blocked(case: &mut Case) {
         if !changed {
             break;
         }
+    }
+}
+
+/// The duty phone's message for a card: what, on which case, by when.
+fn card_text(case: &Case, card: &Card) -> String {
+    let what = card
+        .matter
+        .as_deref()
+        .and_then(|m| case.item(m))
+        .map_or_else(|| case.one_thing_name.clone(), |i| i.name.clone());
+    let due = card.due.map(|d| format!("期限{d}")).unwrap_or_default();
+    match card.level {
+        CardLevel::Yellow => format!(
+            "【红旗区政务服务】黄牌预警：办件{}的“{what}”{due}，已用去承诺时限的大部分，请抓紧办理。",
+            case.id
+        ),
+        CardLevel::Red => format!(
+            "【红旗区政务服务】红牌：办件{}的“{what}”已超期（{due}），请尽快办结并提交书面说明。",
+            case.id
+        ),
     }
 }

@@ -25,7 +25,7 @@ use lianban_sdk::{Channel, Date, MaterialInput, MergedApplication};
 
 use super::audit::{Broken, Event, reseal, verify};
 use super::machine::{Change, Command, Ctx, Effect, WorkflowError, advance, state_of};
-use super::model::{Case, CaseMaterial};
+use super::model::{CardLevel, Case, CaseMaterial};
 use super::outbox::Message;
 use crate::calendar::Calendar;
 use crate::catalog::{Catalog, OneThing};
@@ -104,6 +104,8 @@ pub struct Workflow {
     audit_key: SecretKey,
     /// Whether commands add to the supervision figures as they commit (`figures.rs`).
     figures: bool,
+    /// The share of a clock's promised days after which it warns (the yellow card).
+    yellow_share: f64,
 }
 
 /// The work for which a reader sees a case's full identity numbers and mobiles (第六项 of
@@ -149,7 +151,18 @@ impl Workflow {
             clock,
             audit_key,
             figures: true,
+            yellow_share: crate::workflow::clocks::DEFAULT_YELLOW_SHARE,
         }
+    }
+
+    /// The share of a clock's promised working days after which it warns.
+    pub fn warning_at(mut self, yellow_share: f64) -> Workflow {
+        self.yellow_share = yellow_share;
+        self
+    }
+
+    pub fn yellow_share(&self) -> f64 {
+        self.yellow_share
     }
 
     /// Whether commands keep the supervision figures as they commit (on unless told).
@@ -197,6 +210,11 @@ impl Workflow {
         Ok(self
             .store
             .reseal_chains(&|events, head| reseal(&key, events, head))?)
+    }
+
+    /// Every case not yet archived.
+    pub fn open_cases(&self) -> Result<Vec<Arc<Case>>> {
+        Ok(self.store.open_cases()?)
     }
 
     /// Cases in which `department` has an item, with that item's matter.
@@ -269,16 +287,16 @@ impl Workflow {
         }
         let messages: Vec<Message> = effects
             .iter()
-            .map(|e| match e {
-                Effect::Sms(sms) => Message::Sms {
+            .flat_map(|e| match e {
+                Effect::Sms(sms) => vec![Message::Sms {
                     to: case.applicant.mobile.clone(),
                     text: sms.render(&case.one_thing_name),
-                },
+                }],
                 Effect::Webhook {
                     department,
                     matter,
                     status,
-                } => Message::Webhook {
+                } => vec![Message::Webhook {
                     department: department.clone(),
                     case_id: case.id.clone(),
                     matter: matter.clone(),
@@ -286,7 +304,27 @@ impl Workflow {
                         .ok()
                         .and_then(|v| v.as_str().map(str::to_owned))
                         .unwrap_or_default(),
-                },
+                }],
+                Effect::Card {
+                    department,
+                    matter,
+                    level,
+                    text,
+                } => vec![
+                    Message::Webhook {
+                        department: department.clone(),
+                        case_id: case.id.clone(),
+                        matter: matter.clone().unwrap_or_default(),
+                        status: match level {
+                            CardLevel::Yellow => "yellow_card".into(),
+                            CardLevel::Red => "red_card".into(),
+                        },
+                    },
+                    Message::DutySms {
+                        department: department.clone(),
+                        text: text.clone(),
+                    },
+                ],
             })
             .collect();
         let json = serde_json::to_vec(&super::personal::masked(&case))

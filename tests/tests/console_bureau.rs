@@ -286,3 +286,70 @@ async fn secret(page: &lianban_e2e::browser::Page) -> String {
         .unwrap()
         .unwrap()
 }
+
+/// 电子监察 in the console: a red card raised on a late acceptance is explained in writing by
+/// its department on the case's page; the bureau sees the card with its explanation, and the
+/// month's figures by department.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn supervision_screens_show_cards_explanations_and_figures() {
+    let (host, _provider) = hall().await;
+    // Received Friday 11-27; acceptance was due Monday 11-30; on Tuesday it is overdue.
+    let case = lianban_e2e::received_case(&host, &host.tokens.clerk).await;
+    host.clock.set(
+        chrono::DateTime::parse_from_rfc3339("2026-12-01T10:00:00+08:00")
+            .unwrap()
+            .with_timezone(&chrono::Utc),
+    );
+    let raised = host.state.workflow.tick().unwrap();
+    assert!(
+        raised
+            .iter()
+            .any(|(id, a)| id == &case && a.ends_with(":overdue")),
+        "{raised:?}"
+    );
+    let driver = Driver::start().await;
+
+    let health = driver.window(&host.base, Screen::Terminal).await;
+    health.sign_in("工作人员登录", "h.health").await;
+    health.goto(&format!("/console/cases/{case}")).await;
+    assert!(health.text_of(".cards").await.contains("红牌"));
+    health
+        .check_accessibility("department case with a red card")
+        .await;
+    health
+        .type_into("text", "助产机构系统升级，出生信息当日未能调取。")
+        .await;
+    health.submit("form.explain button[type=submit]").await;
+    assert!(
+        health.text_of("#done").await.contains("红牌书面说明已提交"),
+        "{}",
+        health.text().await
+    );
+    health.close().await;
+
+    let bureau = driver.window(&host.base, Screen::Terminal).await;
+    bureau.sign_in("工作人员登录", "chen.jing").await;
+    bureau.goto("/console/bureau/supervision").await;
+    let cards = bureau.text_of("#cards").await;
+    assert!(
+        cards.contains(&case) && cards.contains("红牌") && cards.contains("助产机构系统升级"),
+        "{cards}"
+    );
+    bureau.check_accessibility("bureau: cards").await;
+    bureau.screenshot("bureau-cards").await;
+    bureau
+        .goto("/console/bureau/figures?from=2026-11-01&to=2026-11-30&by=department")
+        .await;
+    let table = bureau.text_of("#figures").await;
+    assert!(table.contains("合计"), "{table}");
+    let total = bureau.text_of("#figures tr.total").await;
+    assert!(total.starts_with("合计 1 "), "{total}");
+    bureau.check_accessibility("bureau: figures").await;
+    bureau.screenshot("bureau-figures").await;
+    // A period that runs backwards is refused next to its form.
+    bureau
+        .goto("/console/bureau/figures?from=2026-11-30&to=2026-11-01")
+        .await;
+    assert!(bureau.text_of("#failure").await.contains("统计期"));
+    bureau.close().await;
+}

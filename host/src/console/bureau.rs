@@ -10,11 +10,17 @@ use serde_json::{Value, json};
 use super::api::segment;
 use super::posted::Posted;
 use super::render::page_with;
-use super::{Api, Done, Failure, Me, Visitor, problem, signed_in_as};
+use super::{Api, Failure, Me, Visitor, problem, signed_in_as};
 
 /// The tabs, in the order the page shows them: (path segment, title, API reads).
 const TABS: &[(&str, &str, &[&str])] = &[
-    ("supervision", "监察计时", &["/supervision/clocks"]),
+    (
+        "supervision",
+        "监察预警",
+        &["/supervision/clocks", "/supervision/cards"],
+    ),
+    // Read with the period the page asks for (see `tab_page`).
+    ("figures", "统计通报", &["/supervision/figures"]),
     (
         "catalog",
         "事项清单",
@@ -29,31 +35,71 @@ async fn admin(api: &Api, visitor: Visitor) -> Result<Me, Response> {
     signed_in_as(api, visitor, |me| me.role() == "admin", "政务服务管理机构").await
 }
 
+/// The page's own query: what a command left done, and the figures' period and grouping.
+#[derive(serde::Deserialize, serde::Serialize, Default)]
+pub struct TabQuery {
+    #[serde(default, skip_serializing)]
+    done: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    from: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    to: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    by: String,
+}
+
 pub async fn show(
     State(api): State<Api>,
     visitor: Visitor,
     Path(tab): Path<String>,
-    Query(done): Query<Done>,
+    Query(query): Query<TabQuery>,
 ) -> Response {
     let me = match admin(&api, visitor).await {
         Ok(me) => me,
         Err(to) => return to,
     };
-    tab_page(&api, &me, &tab, None, &done.done).await
+    tab_page_with(&api, &me, &tab, None, &query).await
 }
 
 async fn tab_page(api: &Api, me: &Me, tab: &str, failure: Option<Failure>, done: &str) -> Response {
+    let query = TabQuery {
+        done: done.to_owned(),
+        ..TabQuery::default()
+    };
+    tab_page_with(api, me, tab, failure, &query).await
+}
+
+async fn tab_page_with(
+    api: &Api,
+    me: &Me,
+    tab: &str,
+    failure: Option<Failure>,
+    query: &TabQuery,
+) -> Response {
     let Some((_, title, reads)) = TABS.iter().find(|(t, _, _)| *t == tab) else {
         let missing = Failure::new(404, "not_found", "没有这个页面");
         return problem(Some(me), &missing);
     };
+    let period = serde_urlencoded::to_string(query).unwrap_or_default();
     let mut data = Vec::new();
+    let mut failure = failure;
     for path in *reads {
-        match api.get(&me.visitor, path).await {
+        let path = if *path == "/supervision/figures" {
+            format!("{path}?{period}")
+        } else {
+            (*path).to_owned()
+        };
+        match api.get(&me.visitor, &path).await {
             Ok(v) => data.push(v),
+            // A period the API refuses is said next to the form that asked for it.
+            Err(f) if f.status == 422 => {
+                data.push(Value::Null);
+                failure = Some(f);
+            }
             Err(f) => return problem(Some(me), &f),
         }
     }
+    let done = query.done.as_str();
     let tabs: Vec<Value> = TABS
         .iter()
         .map(|(t, n, _)| json!({ "tab": t, "title": n }))
@@ -65,7 +111,7 @@ async fn tab_page(api: &Api, me: &Me, tab: &str, failure: Option<Failure>, done:
         status,
         "bureau.html",
         context! { me => me.session, tab => tab, title => title, tabs => tabs, data => data,
-        failure => failure, done => done },
+        failure => failure, done => done, q => query },
     )
 }
 

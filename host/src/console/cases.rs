@@ -323,3 +323,35 @@ pub async fn decide(
         Err(f) => case_page(&api, &me, &id, &Done::default(), None, Some(f)).await,
     }
 }
+
+#[derive(Deserialize)]
+pub struct ExplainForm {
+    csrf: String,
+    clock: String,
+    text: String,
+}
+
+/// A department's written explanation of a red card on its clock (电子监察).
+pub async fn explain_card(
+    State(api): State<Api>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(form): Form<ExplainForm>,
+) -> Response {
+    let me = match signed_in(&api, visitor).await {
+        Ok(me) => me,
+        Err(to) => return to,
+    };
+    let at = format!(
+        "/cases/{}/cards/{}/explanation",
+        segment(&id),
+        segment(&form.clock)
+    );
+    let body = json!({ "text": form.text });
+    match api.post(&me.writing(&form.csrf), &at, &body).await {
+        Ok(_) => {
+            Redirect::to(&format!("/console/cases/{}?done=explain", segment(&id))).into_response()
+        }
+        Err(f) => case_page(&api, &me, &id, &Done::default(), None, Some(f)).await,
+    }
+}

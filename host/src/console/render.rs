@@ -42,6 +42,8 @@ static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env.add_filter("day", day);
     env.add_filter("moment", moment);
     env.add_filter("zh", zh);
+    env.add_filter("percent", percent);
+    env.add_filter("days", days);
     env
 });
 
@@ -82,6 +84,16 @@ fn day(value: Value) -> String {
     }
 }
 
+/// A ratio → 66.7%; nothing counted → —.
+fn percent(value: Option<f64>) -> String {
+    value.map_or_else(|| "—".to_owned(), |r| format!("{:.1}%", r * 100.0))
+}
+
+/// A mean of working days → 1.3 天; nothing counted → —.
+fn days(value: Option<f64>) -> String {
+    value.map_or_else(|| "—".to_owned(), |d| format!("{d:.1} 天"))
+}
+
 /// An RFC 3339 moment → 2026年12月3日 20:31, in Beijing time.
 fn moment(value: Value) -> String {
     let text = value.as_str().unwrap_or_default();
@@ -117,8 +129,15 @@ fn zh(value: Value, kind: &str) -> String {
         ("item", "cancelled") => "已取消",
         ("item", "withdrawn") => "已撤回",
         ("clock", "normal") => "正常",
-        ("clock", "warning") => "临期",
-        ("clock", "overdue") => "超期",
+        ("clock", "warning") => "黄牌预警",
+        ("clock", "overdue") => "红牌超期",
+        ("card", "yellow") => "黄牌",
+        ("card", "red") => "红牌",
+        ("grouping", "one_thing") => "一件事",
+        ("grouping", "matter") => "事项",
+        ("grouping", "department") => "部门",
+        ("grouping", "clerk") => "窗口人员",
+        ("grouping", "channel") => "渠道",
         ("clock", "suspended") => "暂停",
         ("clock", "provisional") => "待定（日历未发布）",
         ("stage", "intake") => "收件确认",

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use lianban_sdk::Date;
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
@@ -24,11 +24,14 @@ const MAX_DAYS: i64 = 366;
 #[into_params(parameter_in = Query)]
 pub struct FiguresQuery {
     /// First day of the period: the figures are those of the cases received from this day.
-    #[param(value_type = String, format = Date, example = "2026-10-01")]
-    from: NaiveDate,
-    /// Last day of the period (at most 366 days after `from`).
-    #[param(value_type = String, format = Date, example = "2026-12-31")]
-    to: NaiveDate,
+    /// The first day of this month when left out.
+    #[serde(default)]
+    #[param(value_type = Option<String>, format = Date, example = "2026-10-01")]
+    from: Option<NaiveDate>,
+    /// Last day of the period (at most 366 days after `from`); today when left out.
+    #[serde(default)]
+    #[param(value_type = Option<String>, format = Date, example = "2026-12-31")]
+    to: Option<NaiveDate>,
     /// Groups besides the total: `one_thing` (the default), `matter`, `department`, `clerk`
     /// or `channel`.
     #[serde(default)]
@@ -69,7 +72,10 @@ pub async fn figures(
     Query(q): Query<FiguresQuery>,
 ) -> Result<Json<Summary>, ApiError> {
     caller.need(Need::Admin)?;
-    let (from, to) = period(q.from, q.to)?;
+    let today = app.clock.today().to_naive();
+    let to = q.to.unwrap_or(today);
+    let from = q.from.unwrap_or_else(|| to.with_day(1).unwrap_or(to));
+    let (from, to) = period(from, to)?;
     let by = q.by.unwrap_or(Grouping::OneThing);
     blocking(move || Ok(app.workflow.figures(from, to, by)?))
         .await

@@ -132,12 +132,19 @@ impl FigureRow {
 /// A period's figures: the total and one row per group, groups in code order.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Summary {
+    /// The period's first and last received day.
+    #[schema(value_type = String, format = Date)]
+    pub from: lianban_sdk::Date,
+    #[schema(value_type = String, format = Date)]
+    pub to: lianban_sdk::Date,
+    pub by: Grouping,
     pub total: FigureRow,
     pub groups: Vec<FigureRow>,
 }
 
 /// Sums `rows` into the total and into groups by `grouping`.
 pub fn summarize<'a>(
+    (from, to): (lianban_sdk::Date, lianban_sdk::Date),
     rows: impl IntoIterator<Item = &'a (FigureKey, Tally)>,
     grouping: Grouping,
 ) -> Summary {
@@ -150,6 +157,9 @@ pub fn summarize<'a>(
         }
     }
     Summary {
+        from,
+        to,
+        by: grouping,
         total: FigureRow::of("", &total),
         groups: groups
             .iter()

@@ -115,7 +115,7 @@ impl Workflow {
     /// The figures of the cases received `from..=to`, grouped.
     pub fn figures(&self, from: Date, to: Date, grouping: Grouping) -> Result<Summary> {
         let rows = self.store.figures(from, to)?;
-        Ok(summarize(&rows, grouping))
+        Ok(summarize((from, to), &rows, grouping))
     }
 
     /// The stored rows of `from..=to` beside the same rows rebuilt from the events.

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use lianban::auth::Role;
 use lianban::clock::FixedClock;
+use lianban::workflow::Case;
 use lianban_e2e::{
     NEWBORN, TODAY, bench_arg, bench_only, department_of, fixture, guests_dir, percentile,
     process_cpu,
@@ -141,17 +142,123 @@ fn main() {
     }
     let cases = bench_arg("--cases", 200) as usize;
     let clients = bench_arg("--clients", 16) as usize;
+    let Run {
+        timings,
+        elapsed,
+        cpu,
+        sample,
+        before,
+        after,
+    } = run(true, cases, clients);
+    let commands = timings.len();
+    println!(
+        "# lianban workflow benchmark ({} cores)",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0)
+    );
+    println!("\n## Full lifecycles over HTTP, durable commits, {clients} concurrent clients");
+    println!(
+        "| cases | requests | seconds | lifecycles/s | durable requests/s | CPU ms per request |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|");
+    // Server and client together: they share the process and the two cores.
+    let cpu_per_command = cpu.map_or("n/a".to_owned(), |c| {
+        format!("{:.2}", c.as_secs_f64() * 1e3 / commands as f64)
+    });
+    println!(
+        "| {cases} | {commands} | {:.1} | {:.1} | {:.0} | {cpu_per_command} |",
+        elapsed.as_secs_f64(),
+        cases as f64 / elapsed.as_secs_f64(),
+        commands as f64 / elapsed.as_secs_f64()
+    );
+    let mut by_kind: BTreeMap<&str, Vec<Duration>> = BTreeMap::new();
+    for (k, d) in &timings {
+        by_kind.entry(k).or_default().push(*d);
+    }
+    let mut all: Vec<Duration> = timings.iter().map(|(_, d)| *d).collect();
+    all.sort();
+    println!("\n| command | count | p50 ms | p99 ms |");
+    println!("|---|---:|---:|---:|");
+    for (k, mut v) in by_kind {
+        v.sort();
+        println!(
+            "| {k} | {} | {:.2} | {:.2} |",
+            v.len(),
+            percentile(&v, 0.5).as_secs_f64() * 1e3,
+            percentile(&v, 0.99).as_secs_f64() * 1e3
+        );
+    }
+    println!(
+        "| all | {} | {:.2} | {:.2} |",
+        all.len(),
+        percentile(&all, 0.5).as_secs_f64() * 1e3,
+        percentile(&all, 0.99).as_secs_f64() * 1e3
+    );
+    println!(
+        "\nstore on disk: {} KiB before, {} KiB after → {:.1} KiB per archived case (sled, before compaction)",
+        before / 1024,
+        after / 1024,
+        (after.saturating_sub(before)) as f64 / 1024.0 / cases as f64
+    );
+    sealing_cost(&sample, percentile(&all, 0.5));
+    figures_cost(&timings, cpu, cases, clients);
+}
+
+/// The same lifecycles with the supervision figures off, beside the run above (figures on):
+/// what keeping them as commands commit adds to a durable command.
+fn figures_cost(with: &Timings, with_cpu: Option<Duration>, cases: usize, clients: usize) {
+    let without = run(false, cases, clients);
+    println!("\n## The supervision figures' cost: the same lifecycles with them on and off");
+    println!("| figures | commands | p50 ms | p99 ms | CPU ms per request |");
+    println!("|---|---:|---:|---:|---:|");
+    let mut medians = Vec::new();
+    for (label, timings, cpu) in [
+        ("on", with, with_cpu),
+        ("off", &without.timings, without.cpu),
+    ] {
+        let mut all: Vec<Duration> = timings.iter().map(|(_, d)| *d).collect();
+        all.sort();
+        let p50 = percentile(&all, 0.5);
+        medians.push(p50);
+        let cpu = cpu.map_or("n/a".to_owned(), |c| {
+            format!("{:.2}", c.as_secs_f64() * 1e3 / all.len() as f64)
+        });
+        println!(
+            "| {label} | {} | {:.2} | {:.2} | {cpu} |",
+            all.len(),
+            p50.as_secs_f64() * 1e3,
+            percentile(&all, 0.99).as_secs_f64() * 1e3
+        );
+    }
+    println!(
+        "\nmedian command with figures / without: {:.3}",
+        medians[0].as_secs_f64() / medians[1].as_secs_f64()
+    );
+}
+
+/// What one run measured.
+struct Run {
+    timings: Timings,
+    elapsed: Duration,
+    cpu: Option<Duration>,
+    sample: lianban::workflow::Case,
+    before: u64,
+    after: u64,
+}
+
+/// `cases` lifecycles over HTTP against a fresh host, with the supervision figures kept as
+/// commands commit or not.
+fn run(figures: bool, cases: usize, clients: usize) -> Run {
     let server_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let state = lianban::open(
-        lianban::Config::new(dir.path()),
-        Arc::new(FixedClock::at_noon(TODAY)),
-    )
-    .unwrap();
+    let mut config = lianban::Config::new(dir.path());
+    config.figures = figures;
+    let state = lianban::open(config, Arc::new(FixedClock::at_noon(TODAY))).unwrap();
     let demo = lianban::launch::prepare_demo(&state, &guests_dir()).unwrap();
     assert!(demo.missing.is_empty(), "{:?}", demo.missing);
     let tokens: BTreeMap<String, String> = demo
@@ -217,58 +324,16 @@ fn main() {
         .unwrap()
         .unwrap();
 
-    let commands = timings.len();
-    println!(
-        "# lianban workflow benchmark ({} cores)",
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(0)
-    );
-    println!("\n## Full lifecycles over HTTP, durable commits, {clients} concurrent clients");
-    println!(
-        "| cases | requests | seconds | lifecycles/s | durable requests/s | CPU ms per request |"
-    );
-    println!("|---:|---:|---:|---:|---:|---:|");
-    // Server and client together: they share the process and the two cores.
-    let cpu_per_command = cpu.map_or("n/a".to_owned(), |c| {
-        format!("{:.2}", c.as_secs_f64() * 1e3 / commands as f64)
-    });
-    println!(
-        "| {cases} | {commands} | {:.1} | {:.1} | {:.0} | {cpu_per_command} |",
-        elapsed.as_secs_f64(),
-        cases as f64 / elapsed.as_secs_f64(),
-        commands as f64 / elapsed.as_secs_f64()
-    );
-    let mut by_kind: BTreeMap<&str, Vec<Duration>> = BTreeMap::new();
-    for (k, d) in &timings {
-        by_kind.entry(k).or_default().push(*d);
+    let sample = Case::clone(&sample);
+    server_rt.shutdown_background();
+    Run {
+        timings,
+        elapsed,
+        cpu,
+        sample,
+        before,
+        after,
     }
-    let mut all: Vec<Duration> = timings.iter().map(|(_, d)| *d).collect();
-    all.sort();
-    println!("\n| command | count | p50 ms | p99 ms |");
-    println!("|---|---:|---:|---:|");
-    for (k, mut v) in by_kind {
-        v.sort();
-        println!(
-            "| {k} | {} | {:.2} | {:.2} |",
-            v.len(),
-            percentile(&v, 0.5).as_secs_f64() * 1e3,
-            percentile(&v, 0.99).as_secs_f64() * 1e3
-        );
-    }
-    println!(
-        "| all | {} | {:.2} | {:.2} |",
-        all.len(),
-        percentile(&all, 0.5).as_secs_f64() * 1e3,
-        percentile(&all, 0.99).as_secs_f64() * 1e3
-    );
-    println!(
-        "\nstore on disk: {} KiB before, {} KiB after → {:.1} KiB per archived case (sled, before compaction)",
-        before / 1024,
-        after / 1024,
-        (after.saturating_sub(before)) as f64 / 1024.0 / cases as f64
-    );
-    sealing_cost(&sample, percentile(&all, 0.5));
 }
 
 /// What sealing the personal values costs a command, measured here beside the commands above:

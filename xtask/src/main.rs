@@ -367,7 +367,7 @@ fn test() -> Result<(), String> {
 fn bench(extra: &[String]) -> Result<(), String> {
     guests()?;
     identity_provider()?;
-    for bench in ["precheck", "lifecycle", "sign_in", "console"] {
+    for bench in ["precheck", "lifecycle", "sign_in", "console", "figures"] {
         let mut c = cargo();
         c.args(["bench", "--package", "lianban-e2e", "--bench", bench]);
         if !extra.is_empty() {

@@ -56,6 +56,8 @@ pub struct Config {
     pub clock_every: std::time::Duration,
     /// How often expired idempotent answers are forgotten.
     pub sweep_every: std::time::Duration,
+    /// Days after a first rating within which the applicant may change it.
+    pub rating_change_days: i64,
     /// Share of a clock's promised working days after which it raises its yellow card.
     pub yellow_share: f64,
     /// Whether commands keep the supervision figures as they commit (on unless measuring what
@@ -120,6 +122,7 @@ impl Config {
             identity: Default::default(),
             figures: true,
             yellow_share: crate::workflow::clocks::DEFAULT_YELLOW_SHARE,
+            rating_change_days: 7,
         }
     }
 }
@@ -175,6 +178,7 @@ pub struct Services {
     pub workflow: Arc<Workflow>,
     pub outbox: Arc<Outbox>,
     pub consultation: Arc<Consultation>,
+    pub ratings: Arc<crate::ratings::Ratings>,
     pub identity: Arc<crate::identity::Identity>,
 }
 
@@ -309,6 +313,12 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
                 other => StoreError::Corrupt(other.to_string()),
             },
         })?;
+    let ratings =
+        crate::ratings::Ratings::new(store.clone(), clock.clone(), config.rating_change_days)
+            .map_err(|e| OpenError::Store {
+                path: config.data_dir.clone(),
+                source: StoreError::Corrupt(e.to_string()),
+            })?;
     let identity = config
         .identity
         .build(store.clone(), clock.clone())
@@ -316,6 +326,7 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
     let slots = config.runtime.instance_slots as usize;
     Ok(Arc::new(Services {
         consultation: Arc::new(consultation),
+        ratings: Arc::new(ratings),
         identity: Arc::new(identity),
         auth: Auth::new(store.clone()),
         eval_slots: Arc::new(Semaphore::new(slots.max(1))),

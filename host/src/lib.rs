@@ -24,6 +24,7 @@ pub mod metrics;
 pub mod notify;
 pub mod precheck;
 pub mod privacy;
+pub mod ratings;
 pub mod registry;
 pub mod retention;
 pub mod runtime;

@@ -28,6 +28,7 @@ mod openapi;
 mod people;
 mod prechecks;
 mod queues;
+mod ratings;
 mod server;
 mod session;
 mod sign_in;
@@ -150,6 +151,12 @@ pub fn router(state: AppState) -> Router {
         .routes(route(clerk_or_applicant, routes!(cases::notice)))
         .routes(route(clerk, routes!(cases::archive_record)))
         .routes(route(clerk_or_applicant, routes!(cases::results)))
+        .routes(route(
+            clerk_or_applicant,
+            routes!(ratings::rate, ratings::show),
+        ))
+        .routes(route(public, routes!(ratings::reasons)))
+        .routes(route(public, routes!(ratings::summary)))
         .routes(route(clerk_or_applicant, routes!(files::result_download)))
         .routes(route(department, routes!(queues::queue)))
         .routes(route(admin, routes!(queues::supervision)))

@@ -227,3 +227,61 @@ pub fn figure_store(store: &dyn super::CaseStore) {
     store.set_figures_incomplete().unwrap();
     assert!(!store.figures_complete().unwrap());
 }
+
+/// Ratings: the key is made once and kept; a rating reads back as written; a change must name
+/// the rating it replaces, or nothing is written; the public counts move with each write.
+pub fn rating_store(store: &dyn super::RatingStore) {
+    use std::collections::BTreeMap;
+
+    use crate::ratings::{Level, Rating, RatingChannel};
+
+    let key = store.rating_key().unwrap();
+    assert_eq!(key.len(), 32);
+    assert_eq!(store.rating_key().unwrap(), key, "the key is kept");
+    let first = Rating {
+        case_id: "YJS-20261127-000001".into(),
+        one_thing: "newborn".into(),
+        rater: "ab12".into(),
+        channel: RatingChannel::Online,
+        overall: Level::Dissatisfied,
+        matters: BTreeMap::new(),
+        reasons: vec!["办理超时".into()],
+        comment: None,
+        rated_at: "2026-11-27T10:00:00.000+08:00".into(),
+        changed_at: None,
+    };
+    let group = "one_thing:newborn".to_owned();
+    store
+        .put_rating(&first, None, &[(group.clone(), Level::Dissatisfied, 1)])
+        .unwrap();
+    assert_eq!(
+        store.rating(&first.case_id, "ab12").unwrap().as_ref(),
+        Some(&first)
+    );
+    assert_eq!(store.rating(&first.case_id, "cd34").unwrap(), None);
+    // A second "first" rating of the same person and case is refused, and counts nothing.
+    let again = store.put_rating(&first, None, &[(group.clone(), Level::Dissatisfied, 1)]);
+    assert!(
+        matches!(again, Err(super::StoreError::Conflict(_))),
+        "{again:?}"
+    );
+    let changed = Rating {
+        overall: Level::Satisfied,
+        changed_at: Some("2026-11-28T10:00:00.000+08:00".into()),
+        ..first.clone()
+    };
+    store
+        .put_rating(
+            &changed,
+            Some(&first),
+            &[
+                (group.clone(), Level::Dissatisfied, -1),
+                (group.clone(), Level::Satisfied, 1),
+            ],
+        )
+        .unwrap();
+    let tallies = store.rating_tallies().unwrap();
+    assert_eq!(tallies.len(), 1);
+    assert_eq!(tallies[0].0, group);
+    assert_eq!(tallies[0].1.levels, [0, 1, 0, 0, 0]);
+}

@@ -27,6 +27,7 @@ use crate::catalog::publication::{Batch, Draft, Filing, PublishedVersion};
 use crate::catalog::{Department, FieldEntry, MaterialEntry};
 use crate::consultation::{Proposal, Reply, SupportOutcome};
 use crate::identity::model::{Session, SignInEvent, StaffMember};
+use crate::ratings::{Level, Rating, Tally as RatingTally};
 use crate::registry::{Activation, Grant, PluginVersion, RecordedInput, ReplayReport, Schedule};
 use crate::supervision::{FigureKey, Tally};
 use crate::workflow::Case;
@@ -238,6 +239,24 @@ pub struct Resealed {
 pub type NextEvent<'a> = dyn Fn(Option<(u64, &str)>) -> Event + 'a;
 /// A sealed copy of a chain (given with its head), if it should be replaced.
 pub type Reseal<'a> = dyn Fn(&[Event], Option<&Head>) -> Option<Vec<Event>> + 'a;
+
+/// 好差评 ratings (`ratings/`) and the public counts they add to.
+pub trait RatingStore: Send + Sync {
+    /// The key raters' identity numbers are hashed with, made on first use.
+    fn rating_key(&self) -> StoreResult<Vec<u8>>;
+    fn rating(&self, case_id: &str, rater: &str) -> StoreResult<Option<Rating>>;
+    /// Writes `rating` in place of `previous` (none for a first rating) and applies `changes`
+    /// to the public counts, atomically, and flushes. `Conflict` when the stored rating is no
+    /// longer `previous` (two changes at once): nothing is written.
+    fn put_rating(
+        &self,
+        rating: &Rating,
+        previous: Option<&Rating>,
+        changes: &[(String, Level, i64)],
+    ) -> StoreResult<()>;
+    /// Every public count, by group (`one_thing:<code>`, `department:<code>`).
+    fn rating_tallies(&self) -> StoreResult<Vec<(String, RatingTally)>>;
+}
 
 /// The supervision figures (`supervision/figures.rs`): rows of counters by received day. The
 /// commits of cases add to them (`Commit::figures`), in the same transaction as the command.

@@ -403,6 +403,32 @@ impl From<CatalogError> for ApiError {
     }
 }
 
+impl From<crate::ratings::RatingError> for ApiError {
+    fn from(e: crate::ratings::RatingError) -> ApiError {
+        use crate::ratings::RatingError;
+        let en = e.to_string();
+        match e {
+            RatingError::NotYet => ApiError::new(
+                StatusCode::CONFLICT,
+                "not_delivered",
+                "办理结果送达后才能评价",
+                en,
+            ),
+            RatingError::Closed => ApiError::new(
+                StatusCode::CONFLICT,
+                "rating_closed",
+                "已超过可以修改评价的期限",
+                en,
+            ),
+            RatingError::Invalid(problems) => {
+                ApiError::unprocessable("rating_invalid", problems.join("；"), en)
+                    .with_details(json!({ "problems": problems }))
+            }
+            RatingError::Store(s) => s.into(),
+        }
+    }
+}
+
 impl From<ConsultationError> for ApiError {
     fn from(e: ConsultationError) -> ApiError {
         let en = e.to_string();

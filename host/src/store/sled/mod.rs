@@ -129,6 +129,9 @@ pub struct SledStore {
     webhooks: sled::Tree,
     /// Supervision figures by received day (`figures.rs`).
     figures: sled::Tree,
+    /// 好差评 ratings and their public counts (`ratings.rs`).
+    ratings: sled::Tree,
+    rating_tallies: sled::Tree,
 }
 
 mod case_cache;
@@ -142,6 +145,7 @@ mod outbox;
 mod personal;
 mod persons;
 mod plugins;
+mod ratings;
 mod reads;
 mod tokens;
 mod unflushed;
@@ -249,6 +253,8 @@ impl SledStore {
             file_usage: db.open_tree("file_usage")?,
             webhooks: db.open_tree("webhooks")?,
             figures: db.open_tree("figures")?,
+            ratings: db.open_tree("ratings")?,
+            rating_tallies: db.open_tree("rating_tallies")?,
             flush: GroupFlush::default(),
             db,
         };

@@ -17,6 +17,12 @@ fn figures_conform() {
 }
 
 #[test]
+fn ratings_conform() {
+    let dir = tempfile::tempdir().unwrap();
+    conformance::rating_store(&SledStore::open(dir.path()).unwrap());
+}
+
+#[test]
 fn identity_conforms() {
     let dir = tempfile::tempdir().unwrap();
     conformance::identity_store(&SledStore::open(dir.path()).unwrap());

@@ -1,0 +1,77 @@
+//! 好差评 ratings in sled: one record per case and rater (`ratings`), and the public counts per
+//! group (`rating_tallies`), written together.
+
+use rand::RngCore;
+use sled::transaction::{ConflictableTransactionError, Transactional};
+
+use super::{SledStore, decode, encode, key, tx_error};
+use crate::ratings::{Level, Rating, Tally};
+use crate::store::{RatingStore, StoreError, StoreResult};
+
+const KEY_NAME: &[u8] = b"rating_key";
+
+impl RatingStore for SledStore {
+    fn rating_key(&self) -> StoreResult<Vec<u8>> {
+        if let Some(k) = self.meta.get(KEY_NAME)? {
+            return Ok(k.to_vec());
+        }
+        let mut fresh = vec![0u8; 32];
+        rand::rng().fill_bytes(&mut fresh);
+        let _ =
+            self.meta
+                .compare_and_swap(KEY_NAME, None as Option<&[u8]>, Some(fresh.as_slice()))?;
+        self.durable()?;
+        Ok(self.meta.get(KEY_NAME)?.map_or(fresh, |k| k.to_vec()))
+    }
+
+    fn rating(&self, case_id: &str, rater: &str) -> StoreResult<Option<Rating>> {
+        self.get(&self.ratings, &key(&[case_id.as_bytes(), rater.as_bytes()]))
+    }
+
+    fn put_rating(
+        &self,
+        rating: &Rating,
+        previous: Option<&Rating>,
+        changes: &[(String, Level, i64)],
+    ) -> StoreResult<()> {
+        let k = key(&[rating.case_id.as_bytes(), rating.rater.as_bytes()]);
+        let record = encode(rating)?;
+        (&self.ratings, &self.rating_tallies)
+            .transaction(|(ratings, tallies)| {
+                let stored: Option<Rating> = match ratings.get(&k)? {
+                    Some(v) => Some(decode(&v).map_err(ConflictableTransactionError::Abort)?),
+                    None => None,
+                };
+                if stored.as_ref() != previous {
+                    return Err(ConflictableTransactionError::Abort(StoreError::Conflict(
+                        format!("the rating of case {} changed meanwhile", rating.case_id),
+                    )));
+                }
+                ratings.insert(k.as_slice(), record.as_slice())?;
+                for (group, level, by) in changes {
+                    let mut tally: Tally = match tallies.get(group.as_bytes())? {
+                        Some(v) => decode(&v).map_err(ConflictableTransactionError::Abort)?,
+                        None => Tally::default(),
+                    };
+                    tally.shift(*level, *by);
+                    tallies.insert(
+                        group.as_bytes(),
+                        encode(&tally).map_err(ConflictableTransactionError::Abort)?,
+                    )?;
+                }
+                Ok(())
+            })
+            .map_err(tx_error)?;
+        self.durable()
+    }
+
+    fn rating_tallies(&self) -> StoreResult<Vec<(String, Tally)>> {
+        self.rating_tallies
+            .iter()
+            .map(|row| {
+                let (k, v) = row?;
+                Ok((String::from_utf8_lossy(&k).into_owned(), decode(&v)?))
+            })
+            .collect()
+    }
+}

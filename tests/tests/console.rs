@@ -263,6 +263,8 @@ async fn a_newborn_case_goes_through_the_console_from_intake_to_archive() {
     assert_eq!(case_status(&host, &id).await["status"], "completed");
     clerk.click_confirmed("button[value=deliver]").await;
     assert!(clerk.text_of("#done").await.contains("已送达"));
+    // The window's rating pad is offered once the results are handed over (好差评).
+    assert!(clerk.text_of("#rate-h").await.contains("请申请人评价"));
     clerk.click_confirmed("button[value=archive]").await;
     assert!(clerk.text_of("#done").await.contains("已归档"));
     assert_eq!(case_status(&host, &id).await["status"], "archived");
@@ -275,6 +277,29 @@ async fn a_newborn_case_goes_through_the_console_from_intake_to_archive() {
         .check_accessibility("applicant's cases on a phone")
         .await;
     phone.screenshot("applicant-mine").await;
+
+    // She rates the one-thing on her phone: satisfied, with a reason.
+    phone.goto(&format!("/console/cases/{id}")).await;
+    phone.click("#ov-satisfied").await;
+    phone.click("#rr-1").await;
+    phone.type_into("comment", "一次就办完了。").await;
+    phone.submit(".rating button[type=submit]").await;
+    assert!(phone.text_of("#done").await.contains("感谢您的评价"));
+    assert!(phone.text_of("#rated").await.contains("满意"));
+    assert!(phone.overflow().await <= 0, "the rating fits a phone");
+    phone
+        .check_accessibility("applicant's rating on a phone")
+        .await;
+    phone.screenshot("applicant-rating").await;
+    let (_, summary) = host.get("/api/v1/ratings/summary", "").await;
+    assert!(
+        summary
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["code"] == "newborn" && a["ratings"] == 1),
+        "{summary}"
+    );
     clerk.close().await;
     phone.close().await;
 }

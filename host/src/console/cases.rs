@@ -85,6 +85,20 @@ async fn case_page(
         });
     }
     let names = names_of(api, me, case["one_thing"].as_str().unwrap_or_default()).await;
+    // 好差评 after delivery: the applicant online, or the window's rating pad.
+    let rates = matches!(me.role(), "citizen" | "clerk")
+        && matches!(case["status"].as_str(), Some("delivered" | "archived"));
+    let rating = if rates {
+        let at = format!("/cases/{}/rating", segment(id));
+        let given = api.get(&me.visitor, &at).await.ok();
+        let reasons = api
+            .get(&me.visitor, "/ratings/reasons")
+            .await
+            .unwrap_or_default();
+        Some(context! { given => given, reasons => reasons })
+    } else {
+        None
+    };
     let status = failure.as_ref().map_or(StatusCode::OK, Failure::status);
     page_with(
         status,
@@ -94,6 +108,7 @@ async fn case_page(
             department => me.department(),
             case => case,
             names => names,
+            rating => rating,
             form => form,
             failure => failure,
             done => done.done,
@@ -351,6 +366,46 @@ pub async fn explain_card(
     match api.post(&me.writing(&form.csrf), &at, &body).await {
         Ok(_) => {
             Redirect::to(&format!("/console/cases/{}?done=explain", segment(&id))).into_response()
+        }
+        Err(f) => case_page(&api, &me, &id, &Done::default(), None, Some(f)).await,
+    }
+}
+
+/// A rating from the case's page (好差评): the applicant's own, or pressed on the window's pad.
+pub async fn rate(
+    State(api): State<Api>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let me = match signed_in(&api, visitor).await {
+        Ok(me) => me,
+        Err(to) => return to,
+    };
+    let form = Entry::from_pairs(pairs.clone());
+    let matters: Map<String, Value> = pairs
+        .iter()
+        .filter_map(|(k, v)| {
+            let matter = k.strip_prefix("matter.")?;
+            (!v.is_empty()).then(|| (matter.to_owned(), Value::from(v.as_str())))
+        })
+        .collect();
+    let reasons: Vec<&str> = pairs
+        .iter()
+        .filter(|(k, _)| k == "reasons")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let comment = form.get("comment").trim();
+    let body = json!({
+        "overall": form.get("overall"),
+        "matters": matters,
+        "reasons": reasons,
+        "comment": if comment.is_empty() { Value::Null } else { Value::from(comment) },
+    });
+    let at = format!("/cases/{}/rating", segment(&id));
+    match api.post(&me.writing(form.get("csrf")), &at, &body).await {
+        Ok(_) => {
+            Redirect::to(&format!("/console/cases/{}?done=rate", segment(&id))).into_response()
         }
         Err(f) => case_page(&api, &me, &id, &Done::default(), None, Some(f)).await,
     }

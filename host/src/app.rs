@@ -56,8 +56,8 @@ pub struct Config {
     pub clock_every: std::time::Duration,
     /// How often expired idempotent answers are forgotten.
     pub sweep_every: std::time::Duration,
-    /// Days after a first rating within which the applicant may change it.
-    pub rating_change_days: i64,
+    /// How long a rating may be changed, and the 差评 loop's working days.
+    pub ratings: crate::ratings::RatingRules,
     /// Share of a clock's promised working days after which it raises its yellow card.
     pub yellow_share: f64,
     /// Whether commands keep the supervision figures as they commit (on unless measuring what
@@ -122,7 +122,7 @@ impl Config {
             identity: Default::default(),
             figures: true,
             yellow_share: crate::workflow::clocks::DEFAULT_YELLOW_SHARE,
-            rating_change_days: 7,
+            ratings: crate::ratings::RatingRules::default(),
         }
     }
 }
@@ -313,12 +313,19 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
                 other => StoreError::Corrupt(other.to_string()),
             },
         })?;
-    let ratings =
-        crate::ratings::Ratings::new(store.clone(), clock.clone(), config.rating_change_days)
-            .map_err(|e| OpenError::Store {
-                path: config.data_dir.clone(),
-                source: StoreError::Corrupt(e.to_string()),
-            })?;
+    let ratings = crate::ratings::Ratings::new(
+        store.clone(),
+        clock.clone(),
+        calendar.clone(),
+        crate::ratings::RatingRules {
+            yellow_share: config.yellow_share,
+            ..config.ratings
+        },
+    )
+    .map_err(|e| OpenError::Store {
+        path: config.data_dir.clone(),
+        source: StoreError::Corrupt(e.to_string()),
+    })?;
     let identity = config
         .identity
         .build(store.clone(), clock.clone())

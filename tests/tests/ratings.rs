@@ -105,3 +105,176 @@ async fn one_rating_per_person_and_case_and_public_counts_without_people() {
     assert_eq!(b["error"]["code"], "rating_closed");
     drop(host.stop().await);
 }
+
+/// A delivered newborn case, for the applicant to rate.
+async fn delivered(host: &TestHost) -> String {
+    let id = received_case(host, &host.tokens.clerk).await;
+    for m in NEWBORN {
+        finish(host, &id, m).await;
+    }
+    let (s, b) = window(host, &id, json!({ "action": "deliver" })).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    id
+}
+
+/// The 差评 loop on the working-day calendar: a 不满意 opens a record the bureau must verify
+/// within 5 working days; upheld, the named department rectifies within 15, its clock warning
+/// and then overdue like any other; the callback closes it. Another, not upheld, is appealed
+/// once and verified again; a second appeal, or one by someone else, is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_rating_is_verified_rectified_and_called_back_on_working_days() {
+    let host = TestHost::start().await;
+    host.install_plugins(NEWBORN).await;
+    let admin = host.tokens.admin.clone();
+    let online = host.online_service(APPLICANT_ID);
+    let id = delivered(&host).await;
+    // Friday 11-27: a 差评 of 出生登记.
+    let (s, b) = online
+        .post(
+            &format!("/api/v1/cases/{id}/rating"),
+            &json!({ "overall": "fairly_satisfied",
+                     "matters": { "birth-registration": "very_dissatisfied" },
+                     "reasons": ["多次跑腿"], "comment": "落户窗口让我跑了三次。" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (_, records) = host.get("/api/v1/rectifications", &admin).await;
+    assert_eq!(records.as_array().unwrap().len(), 1, "{records:#}");
+    let record = &records[0];
+    assert_eq!(record["stage"], "verifying");
+    assert!(record.get("rater").is_none());
+    assert!(record["complaint"].as_str().unwrap().contains("跑了三次"));
+    // Five working days from Friday 11-27: Friday 12-04.
+    assert_eq!(record["due"]["due"], "2026-12-04");
+    let rid = record["id"].as_u64().unwrap();
+    let at = |step: &str| format!("/api/v1/rectifications/{rid}/{step}");
+
+    // Upheld, naming the department that must rectify.
+    let (s, b) = host
+        .post(
+            &at("verification"),
+            &admin,
+            &json!({ "upheld": true, "reason": "属实" }),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a responsible unit is named: {b}"
+    );
+    let (s, upheld) = host
+        .post(
+            &at("verification"),
+            &admin,
+            &json!({ "upheld": true, "responsible_department": "public-security",
+                     "responsible_person": "户籍窗口 张某", "reason": "经查，材料要求未一次告知，属实。" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{upheld}");
+    assert_eq!(upheld["stage"], "rectifying");
+    // Fifteen working days from 11-27: 12-18.
+    assert_eq!(upheld["due"]["due"], "2026-12-18");
+    assert_eq!(upheld["clock"], "normal");
+    // The department sees it; another does not, and cannot report on it.
+    let police = host.tokens.department("public-security").to_owned();
+    let (_, theirs) = host.get("/api/v1/rectifications", &police).await;
+    assert_eq!(theirs.as_array().unwrap().len(), 1);
+    let (_, others) = host
+        .get("/api/v1/rectifications", host.tokens.department("health"))
+        .await;
+    assert_eq!(others, json!([]));
+    let (s, _) = host
+        .post(
+            &at("rectification"),
+            host.tokens.department("health"),
+            &json!({ "text": "已整改" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // Twelve working days on (80% of 15), it warns; past 12-18, it is overdue.
+    host.clock.set(noon("2026-12-15"));
+    let (_, now) = host.get("/api/v1/rectifications", &admin).await;
+    assert_eq!(now[0]["clock"], "warning");
+    host.clock.set(noon("2026-12-21"));
+    let (_, late) = host
+        .get("/api/v1/rectifications?overdue=true", &admin)
+        .await;
+    assert_eq!(late.as_array().unwrap().len(), 1, "{late:#}");
+    let (s, b) = host
+        .post(
+            &at("rectification"),
+            &police,
+            &json!({ "text": "已修订落户材料清单并在窗口公示，对当事人员批评教育。" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["stage"], "calling_back");
+    assert!(b["clock"].is_null());
+    let (s, closed) = host
+        .post(
+            &at("callback"),
+            &admin,
+            &json!({ "text": "电话回访，申请人表示满意。" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{closed}");
+    assert_eq!(closed["stage"], "closed");
+    let (s, b) = host
+        .post(&at("callback"), &admin, &json!({ "text": "再次回访" }))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    assert_eq!(b["error"]["code"], "wrong_stage");
+
+    // A second case: not upheld, appealed once, verified again.
+    host.clock.set(noon("2026-11-27"));
+    let second = delivered(&host).await;
+    let (s, _) = online
+        .post(
+            &format!("/api/v1/cases/{second}/rating"),
+            &json!({ "overall": "dissatisfied" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, records) = host.get("/api/v1/rectifications", &admin).await;
+    let rid = records[0]["id"].as_u64().unwrap();
+    assert_eq!(records[0]["case_id"], second);
+    let at = |step: &str| format!("/api/v1/rectifications/{rid}/{step}");
+    let (s, b) = host
+        .post(
+            &at("verification"),
+            &admin,
+            &json!({ "upheld": false, "reason": "经调取录像，窗口已一次性告知。" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["stage"], "not_upheld");
+    let (s, _) = host
+        .online_service("11010519491231002X")
+        .post(&at("appeal"), &json!({ "text": "我不服" }))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "only the rater appeals");
+    let (s, b) = online
+        .post(&at("appeal"), &json!({ "text": "录像只有半段，请复核。" }))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["stage"], "verifying");
+    let (s, b) = host
+        .post(
+            &at("verification"),
+            &admin,
+            &json!({ "upheld": false, "reason": "复核仍不属实。" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = online
+        .post(&at("appeal"), &json!({ "text": "再申诉" }))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "one appeal: {b}");
+    drop(host.stop().await);
+}
+
+fn noon(day: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(&format!("{day}T12:00:00+08:00"))
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}

@@ -29,6 +29,7 @@ mod people;
 mod prechecks;
 mod queues;
 mod ratings;
+mod rectifications;
 mod server;
 mod session;
 mod sign_in;
@@ -157,6 +158,11 @@ pub fn router(state: AppState) -> Router {
         ))
         .routes(route(public, routes!(ratings::reasons)))
         .routes(route(public, routes!(ratings::summary)))
+        .routes(route(admin_or_department, routes!(rectifications::list)))
+        .routes(route(admin, routes!(rectifications::verify)))
+        .routes(route(department, routes!(rectifications::rectify)))
+        .routes(route(admin, routes!(rectifications::call_back)))
+        .routes(route(applicant, routes!(rectifications::appeal)))
         .routes(route(clerk_or_applicant, routes!(files::result_download)))
         .routes(route(department, routes!(queues::queue)))
         .routes(route(admin, routes!(queues::supervision)))

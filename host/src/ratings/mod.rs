@@ -6,7 +6,10 @@
 //! raters are kept as a keyed hash of their identity number.
 
 mod model;
+pub mod rectification;
 
 pub use model::{
-    Aggregate, Level, NewRating, REASONS, Rating, RatingChannel, RatingError, Ratings, Tally,
+    Aggregate, Level, NewRating, REASONS, Rating, RatingChannel, RatingError, RatingRules, Ratings,
+    Tally,
 };
+pub use rectification::{Rectification, Stage};

@@ -49,6 +49,16 @@ impl Level {
         Level::VeryDissatisfied,
     ];
 
+    pub fn zh(self) -> &'static str {
+        match self {
+            Level::VerySatisfied => "非常满意",
+            Level::Satisfied => "满意",
+            Level::FairlySatisfied => "基本满意",
+            Level::Dissatisfied => "不满意",
+            Level::VeryDissatisfied => "非常不满意",
+        }
+    }
+
     /// 差评: 不满意 or 非常不满意.
     pub fn is_bad(self) -> bool {
         matches!(self, Level::Dissatisfied | Level::VeryDissatisfied)
@@ -179,6 +189,12 @@ pub struct Aggregate {
 pub enum RatingError {
     #[error("the case is not delivered yet")]
     NotYet,
+    #[error("no rectification {0}")]
+    UnknownRectification(u64),
+    #[error("the rectification is at stage {0:?}")]
+    WrongStage(super::rectification::Stage),
+    #[error("{0}")]
+    Forbidden(&'static str),
     #[error("the rating can no longer be changed")]
     Closed,
     #[error("invalid rating: {}", .0.join("; "))]
@@ -189,30 +205,59 @@ pub enum RatingError {
 
 type Result<T> = std::result::Result<T, RatingError>;
 
-pub struct Ratings {
-    store: Arc<dyn RatingStore>,
-    clock: Arc<dyn Clock>,
-    key: Vec<u8>,
+/// The limits of ratings and their 差评 loop.
+#[derive(Clone, Copy, Debug)]
+pub struct RatingRules {
     /// Days after the first rating within which it may be changed.
-    change_days: i64,
+    pub change_days: i64,
+    /// Working days the bureau has to verify a 差评 (核实).
+    pub verify_days: u32,
+    /// Working days the responsible department has to rectify an upheld one.
+    pub rectify_days: u32,
+    /// Share of a stage's days after which its clock warns.
+    pub yellow_share: f64,
+}
+
+impl Default for RatingRules {
+    fn default() -> Self {
+        RatingRules {
+            change_days: 7,
+            verify_days: 5,
+            rectify_days: 15,
+            yellow_share: crate::workflow::clocks::DEFAULT_YELLOW_SHARE,
+        }
+    }
+}
+
+pub struct Ratings {
+    pub(super) store: Arc<dyn RatingStore>,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) calendar: Arc<crate::calendar::Calendar>,
+    key: Vec<u8>,
+    pub(super) rules: RatingRules,
+    /// One command of the 差评 loop at a time: each reads a record and writes it back.
+    pub(super) loop_commands: std::sync::Mutex<()>,
 }
 
 impl Ratings {
     pub fn new(
         store: Arc<dyn RatingStore>,
         clock: Arc<dyn Clock>,
-        change_days: i64,
+        calendar: Arc<crate::calendar::Calendar>,
+        rules: RatingRules,
     ) -> Result<Ratings> {
         let key = store.rating_key()?;
         Ok(Ratings {
             store,
             clock,
+            calendar,
             key,
-            change_days,
+            rules,
+            loop_commands: std::sync::Mutex::new(()),
         })
     }
 
-    fn rater(&self, person: &str) -> String {
+    pub(super) fn rater(&self, person: &str) -> String {
         // HMAC takes a key of any length; `new_from_slice` cannot fail.
         let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.key) else {
             return String::new();
@@ -269,7 +314,7 @@ impl Ratings {
             let first = chrono::DateTime::parse_from_rfc3339(&old.rated_at)
                 .map(|t| t.with_timezone(&chrono::Utc))
                 .unwrap_or(now);
-            if now - first > chrono::Duration::days(self.change_days) {
+            if now - first > chrono::Duration::days(self.rules.change_days) {
                 return Err(RatingError::Closed);
             }
         }
@@ -292,7 +337,9 @@ impl Ratings {
             changed_at: old.as_ref().map(|_| stamp),
         };
         let changes = aggregate_changes(old.as_ref(), &rating);
-        self.store.put_rating(&rating, old.as_ref(), &changes)?;
+        let opened = self.opens(&rating)?;
+        self.store
+            .put_rating(&rating, old.as_ref(), &changes, opened.as_ref())?;
         Ok(rating)
     }
 

@@ -252,7 +252,12 @@ pub fn rating_store(store: &dyn super::RatingStore) {
     };
     let group = "one_thing:newborn".to_owned();
     store
-        .put_rating(&first, None, &[(group.clone(), Level::Dissatisfied, 1)])
+        .put_rating(
+            &first,
+            None,
+            &[(group.clone(), Level::Dissatisfied, 1)],
+            None,
+        )
         .unwrap();
     assert_eq!(
         store.rating(&first.case_id, "ab12").unwrap().as_ref(),
@@ -260,7 +265,12 @@ pub fn rating_store(store: &dyn super::RatingStore) {
     );
     assert_eq!(store.rating(&first.case_id, "cd34").unwrap(), None);
     // A second "first" rating of the same person and case is refused, and counts nothing.
-    let again = store.put_rating(&first, None, &[(group.clone(), Level::Dissatisfied, 1)]);
+    let again = store.put_rating(
+        &first,
+        None,
+        &[(group.clone(), Level::Dissatisfied, 1)],
+        None,
+    );
     assert!(
         matches!(again, Err(super::StoreError::Conflict(_))),
         "{again:?}"
@@ -278,6 +288,7 @@ pub fn rating_store(store: &dyn super::RatingStore) {
                 (group.clone(), Level::Dissatisfied, -1),
                 (group.clone(), Level::Satisfied, 1),
             ],
+            None,
         )
         .unwrap();
     let tallies = store.rating_tallies().unwrap();

@@ -27,7 +27,7 @@ use crate::catalog::publication::{Batch, Draft, Filing, PublishedVersion};
 use crate::catalog::{Department, FieldEntry, MaterialEntry};
 use crate::consultation::{Proposal, Reply, SupportOutcome};
 use crate::identity::model::{Session, SignInEvent, StaffMember};
-use crate::ratings::{Level, Rating, Tally as RatingTally};
+use crate::ratings::{Level, Rating, Rectification, Tally as RatingTally};
 use crate::registry::{Activation, Grant, PluginVersion, RecordedInput, ReplayReport, Schedule};
 use crate::supervision::{FigureKey, Tally};
 use crate::workflow::Case;
@@ -248,14 +248,21 @@ pub trait RatingStore: Send + Sync {
     /// Writes `rating` in place of `previous` (none for a first rating) and applies `changes`
     /// to the public counts, atomically, and flushes. `Conflict` when the stored rating is no
     /// longer `previous` (two changes at once): nothing is written.
+    /// With a 差评, the rectification record it opens is written in the same transaction.
     fn put_rating(
         &self,
         rating: &Rating,
         previous: Option<&Rating>,
         changes: &[(String, Level, i64)],
+        opened: Option<&Rectification>,
     ) -> StoreResult<()>;
     /// Every public count, by group (`one_thing:<code>`, `department:<code>`).
     fn rating_tallies(&self) -> StoreResult<Vec<(String, RatingTally)>>;
+    fn next_rectification_id(&self) -> StoreResult<u64>;
+    /// Writes a rectification record (replacing it), durably.
+    fn put_rectification(&self, record: &Rectification) -> StoreResult<()>;
+    fn rectification(&self, id: u64) -> StoreResult<Option<Rectification>>;
+    fn rectifications(&self) -> StoreResult<Vec<Rectification>>;
 }
 
 /// The supervision figures (`supervision/figures.rs`): rows of counters by received day. The

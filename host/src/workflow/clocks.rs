@@ -72,7 +72,8 @@ impl RunningClock {
 /// configured otherwise (`--yellow-share`).
 pub const DEFAULT_YELLOW_SHARE: f64 = 0.8;
 
-fn state(due: &Due, today: Date, calendar: &WorkingCalendar, yellow_share: f64) -> ClockState {
+/// Where a clock with `due` stands on `today`.
+pub fn state(due: &Due, today: Date, calendar: &WorkingCalendar, yellow_share: f64) -> ClockState {
     let Some(day) = due.due else {
         return ClockState::Provisional;
     };

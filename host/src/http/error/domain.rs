@@ -424,6 +424,18 @@ impl From<crate::ratings::RatingError> for ApiError {
                 ApiError::unprocessable("rating_invalid", problems.join("；"), en)
                     .with_details(json!({ "problems": problems }))
             }
+            RatingError::UnknownRectification(id) => ApiError::not_found(
+                "unknown_rectification",
+                format!("没有编号为 {id} 的差评整改记录"),
+                en,
+            ),
+            RatingError::WrongStage(stage) => ApiError::new(
+                StatusCode::CONFLICT,
+                "wrong_stage",
+                format!("差评整改记录当前处于“{}”阶段，不能进行此操作", stage.zh()),
+                en,
+            ),
+            RatingError::Forbidden(why) => ApiError::forbidden(why, en),
             RatingError::Store(s) => s.into(),
         }
     }

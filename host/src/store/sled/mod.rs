@@ -132,6 +132,7 @@ pub struct SledStore {
     /// 好差评 ratings and their public counts (`ratings.rs`).
     ratings: sled::Tree,
     rating_tallies: sled::Tree,
+    rectifications: sled::Tree,
 }
 
 mod case_cache;
@@ -255,6 +256,7 @@ impl SledStore {
             figures: db.open_tree("figures")?,
             ratings: db.open_tree("ratings")?,
             rating_tallies: db.open_tree("rating_tallies")?,
+            rectifications: db.open_tree("rectifications")?,
             flush: GroupFlush::default(),
             db,
         };

@@ -5,7 +5,7 @@ use rand::RngCore;
 use sled::transaction::{ConflictableTransactionError, Transactional};
 
 use super::{SledStore, decode, encode, key, tx_error};
-use crate::ratings::{Level, Rating, Tally};
+use crate::ratings::{Level, Rating, Rectification, Tally};
 use crate::store::{RatingStore, StoreError, StoreResult};
 
 const KEY_NAME: &[u8] = b"rating_key";
@@ -33,11 +33,15 @@ impl RatingStore for SledStore {
         rating: &Rating,
         previous: Option<&Rating>,
         changes: &[(String, Level, i64)],
+        opened: Option<&Rectification>,
     ) -> StoreResult<()> {
         let k = key(&[rating.case_id.as_bytes(), rating.rater.as_bytes()]);
         let record = encode(rating)?;
-        (&self.ratings, &self.rating_tallies)
-            .transaction(|(ratings, tallies)| {
+        let opened = opened
+            .map(|r| Ok::<_, StoreError>((r.id.to_be_bytes(), encode(r)?)))
+            .transpose()?;
+        (&self.ratings, &self.rating_tallies, &self.rectifications)
+            .transaction(|(ratings, tallies, rectifications)| {
                 let stored: Option<Rating> = match ratings.get(&k)? {
                     Some(v) => Some(decode(&v).map_err(ConflictableTransactionError::Abort)?),
                     None => None,
@@ -48,6 +52,9 @@ impl RatingStore for SledStore {
                     )));
                 }
                 ratings.insert(k.as_slice(), record.as_slice())?;
+                if let Some((id, r)) = &opened {
+                    rectifications.insert(&id[..], r.as_slice())?;
+                }
                 for (group, level, by) in changes {
                     let mut tally: Tally = match tallies.get(group.as_bytes())? {
                         Some(v) => decode(&v).map_err(ConflictableTransactionError::Abort)?,
@@ -63,6 +70,29 @@ impl RatingStore for SledStore {
             })
             .map_err(tx_error)?;
         self.durable()
+    }
+
+    fn next_rectification_id(&self) -> StoreResult<u64> {
+        // sled's ids only grow, also across restarts; 0 is never used.
+        Ok(self.db.generate_id()? + 1)
+    }
+
+    fn put_rectification(&self, record: &Rectification) -> StoreResult<()> {
+        self.rectifications
+            .insert(record.id.to_be_bytes(), encode(record)?)?;
+        self.durable()
+    }
+
+    fn rectification(&self, id: u64) -> StoreResult<Option<Rectification>> {
+        self.get(&self.rectifications, &id.to_be_bytes())
+    }
+
+    fn rectifications(&self) -> StoreResult<Vec<Rectification>> {
+        self.rectifications
+            .iter()
+            .values()
+            .map(|v| decode(&v?))
+            .collect()
     }
 
     fn rating_tallies(&self) -> StoreResult<Vec<(String, Tally)>> {

@@ -27,6 +27,7 @@ use crate::workflow::{Case, CaseStatus};
     utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
+#[schema(as = RatingLevel)]
 pub enum Level {
     /// 非常满意
     VerySatisfied,

@@ -14,6 +14,7 @@ use crate::workflow::model::Due;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = RectificationStage)]
 pub enum Stage {
     /// The bureau checks whether the 差评 is founded (核实).
     Verifying,
@@ -40,6 +41,7 @@ impl Stage {
 
 /// A step of the loop, as recorded.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = RectificationStep)]
 pub struct Step {
     pub text: String,
     pub by: String,
@@ -118,6 +120,7 @@ type Result<T> = std::result::Result<T, RatingError>;
 /// The bureau's finding on a 差评.
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = VerificationFinding)]
 pub struct Finding {
     pub upheld: bool,
     /// Upheld: the department responsible (required) and the person, if one is.

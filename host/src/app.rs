@@ -56,6 +56,8 @@ pub struct Config {
     pub clock_every: std::time::Duration,
     /// How often expired idempotent answers are forgotten.
     pub sweep_every: std::time::Duration,
+    /// Weights of the quarterly scores of departments and clerks.
+    pub assessment: crate::supervision::assessment::Weights,
     /// How long a rating may be changed, and the 差评 loop's working days.
     pub ratings: crate::ratings::RatingRules,
     /// Share of a clock's promised working days after which it raises its yellow card.
@@ -123,6 +125,7 @@ impl Config {
             figures: true,
             yellow_share: crate::workflow::clocks::DEFAULT_YELLOW_SHARE,
             ratings: crate::ratings::RatingRules::default(),
+            assessment: crate::supervision::assessment::Weights::default(),
         }
     }
 }

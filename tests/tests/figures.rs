@@ -200,6 +200,30 @@ async fn figures_of_a_scripted_month_have_their_known_answers() {
         .sum::<u64>();
     assert_eq!(took, 5, "{clerks:#}");
 
+    // The third quarter's assessment (考核): the department's score from its rates with the
+    // default weights, 0.4 on time + 0.3 acceptance in time + 0.2 completion + 0.1 accepted.
+    let q3 = host
+        .get_ok(
+            "/api/v1/supervision/assessment?year=2026&quarter=3",
+            &host.tokens.admin,
+        )
+        .await;
+    assert_eq!(q3["from"], "2026-07-01");
+    assert_eq!(q3["to"], "2026-09-30");
+    let dept = &q3["departments"][0];
+    assert_eq!(dept["group"], lianban_e2e::department_of(BMC));
+    let expected = 100.0 * (0.4 * 2.0 / 3.0 + 0.3 + 0.2 + 0.1 * 0.75);
+    assert!(close(&dept["score"], expected), "{q3:#}");
+    // The clerk: every receipt in time, no case needing a second notice.
+    assert!(close(&q3["clerks"][0]["score"], 100.0), "{q3:#}");
+    let (s, _) = host
+        .get(
+            "/api/v1/supervision/assessment?year=2026&quarter=5",
+            &host.tokens.admin,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
     // Kept as the commands committed = rebuilt from the audit events.
     let check = host
         .get_ok(

@@ -141,3 +141,67 @@ pub async fn check(
     .await
     .map(Json)
 }
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AssessmentQuery {
+    #[param(example = 2026)]
+    year: i32,
+    /// 1 to 4.
+    #[param(minimum = 1, maximum = 4)]
+    quarter: u32,
+}
+
+/// A quarter's scores.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Assessment {
+    #[schema(value_type = String, format = Date)]
+    from: Date,
+    #[schema(value_type = String, format = Date)]
+    to: Date,
+    weights: crate::supervision::assessment::Weights,
+    /// Lowest score first.
+    departments: Vec<crate::supervision::assessment::Score>,
+    clerks: Vec<crate::supervision::assessment::Score>,
+}
+
+/// GET /api/v1/supervision/assessment — the bureau: a quarter's scores of departments and
+/// window clerks from the figures (第二十三条, 第十一条), with the weights they used.
+#[utoipa::path(get, path = "/supervision/assessment", tag = "supervision",
+    summary = "A quarter's scores of departments and window clerks (考核), lowest first",
+    params(AssessmentQuery),
+    responses(
+        (status = 200, description = "the scores", body = Assessment),
+        (status = 422, description = "`invalid_period`", body = ErrorBody),
+    ))]
+pub async fn assessment(
+    State(app): State<AppState>,
+    caller: Caller,
+    Query(q): Query<AssessmentQuery>,
+) -> Result<Json<Assessment>, ApiError> {
+    caller.need(Need::Admin)?;
+    let first = NaiveDate::from_ymd_opt(q.year, q.quarter.saturating_sub(1) * 3 + 1, 1);
+    let next = first.and_then(|d| d.checked_add_months(chrono::Months::new(3)));
+    let (Some(first), Some(next)) = (first.filter(|_| (1..=4).contains(&q.quarter)), next) else {
+        return Err(ApiError::unprocessable(
+            "invalid_period",
+            "季度应为 1 到 4",
+            "the quarter must be 1 to 4",
+        ));
+    };
+    let (from, to) = period(first, next.pred_opt().unwrap_or(next))?;
+    let weights = app.config.assessment;
+    blocking(move || {
+        let (departments, clerks) = app.workflow.assess(from, to, &weights)?;
+        Ok(Assessment {
+            from,
+            to,
+            weights,
+            departments,
+            clerks,
+        })
+    })
+    .await
+    .map(Json)
+}

@@ -168,6 +168,7 @@ pub fn router(state: AppState) -> Router {
         .routes(route(admin, routes!(queues::supervision)))
         .routes(route(admin, routes!(figures::figures)))
         .routes(route(admin, routes!(figures::check)))
+        .routes(route(admin, routes!(figures::assessment)))
         .routes(route(admin, routes!(cards::list)))
         .routes(route(department, routes!(cards::explain)))
         .routes(route(admin, routes!(cards::set_duty_phone)))

@@ -4,6 +4,7 @@
 //!
 //! Definitions, and why each is defined so, are in `docs/supervision-figures.md`.
 
+pub mod assessment;
 pub mod figures;
 pub mod summary;
 

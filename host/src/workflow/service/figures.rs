@@ -118,6 +118,24 @@ impl Workflow {
         Ok(summarize((from, to), &rows, grouping))
     }
 
+    /// The period's scores of departments and clerks (考核), lowest first.
+    pub fn assess(
+        &self,
+        from: Date,
+        to: Date,
+        weights: &crate::supervision::assessment::Weights,
+    ) -> Result<(
+        Vec<crate::supervision::assessment::Score>,
+        Vec<crate::supervision::assessment::Score>,
+    )> {
+        let rows = self.store.figures(from, to)?;
+        Ok(crate::supervision::assessment::assess(
+            (from, to),
+            &rows,
+            weights,
+        ))
+    }
+
     /// The stored rows of `from..=to` beside the same rows rebuilt from the events.
     pub fn check_figures(&self, from: Date, to: Date) -> Result<FiguresCheck> {
         let stored = self.store.figures(from, to)?;

@@ -353,3 +353,62 @@ async fn supervision_screens_show_cards_explanations_and_figures() {
     assert!(bureau.text_of("#failure").await.contains("统计期"));
     bureau.close().await;
 }
+
+/// The 差评 loop in the console: a 不满意 rating is verified by the bureau (upheld, naming the
+/// department), rectified by that department, and closed by the bureau's callback.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_rating_goes_round_the_loop_in_the_console() {
+    let (host, _provider) = hall().await;
+    let case = lianban_e2e::received_case(&host, &host.tokens.clerk).await;
+    for m in lianban_e2e::NEWBORN {
+        lianban_e2e::journey::finish(&host, &case, m).await;
+    }
+    let (s, b) = lianban_e2e::journey::window(&host, &case, json!({ "action": "deliver" })).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = host
+        .online_service(lianban_e2e::APPLICANT_ID)
+        .post(
+            &format!("/api/v1/cases/{case}/rating"),
+            &json!({ "overall": "dissatisfied", "comment": "落户窗口让我跑了三次。" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let driver = Driver::start().await;
+
+    let bureau = driver.window(&host.base, Screen::Terminal).await;
+    bureau.sign_in("工作人员登录", "chen.jing").await;
+    bureau.goto("/console/rectifications").await;
+    assert!(bureau.text().await.contains("跑了三次"));
+    bureau.check_accessibility("rectifications, bureau").await;
+    bureau.click("input[name=upheld][value=yes]").await;
+    bureau
+        .type_into("responsible_department", "public-security")
+        .await;
+    bureau
+        .type_into("text", "经查属实：材料要求未一次告知。")
+        .await;
+    bureau.submit("button[value=verify]").await;
+    assert!(bureau.text_of("#done").await.contains("核实结论已记录"));
+    bureau.screenshot("rectifications").await;
+
+    let police = driver.window(&host.base, Screen::Terminal).await;
+    police.sign_in("工作人员登录", "h.public-security").await;
+    police.goto("/console/rectifications").await;
+    police.type_into("text", "已在窗口公示落户材料清单。").await;
+    police.submit("button[value=rectify]").await;
+    assert!(police.text_of("#done").await.contains("整改情况已报告"));
+    police
+        .check_accessibility("rectifications, department")
+        .await;
+    police.close().await;
+
+    bureau.goto("/console/rectifications").await;
+    bureau.type_into("text", "电话回访，申请人表示满意。").await;
+    bureau.submit("button[value=callback]").await;
+    assert!(bureau.text_of("#done").await.contains("办结"));
+    let records = host
+        .get_ok("/api/v1/rectifications", &host.tokens.admin)
+        .await;
+    assert_eq!(records[0]["stage"], "closed", "{records:#}");
+    bureau.close().await;
+}

@@ -17,6 +17,7 @@ mod files;
 mod form;
 mod inbox;
 mod posted;
+mod rectifications;
 mod render;
 mod rules;
 mod window;
@@ -92,6 +93,8 @@ pub fn router(api: Router, upload_limit: usize) -> Router {
             "/console/bureau/{tab}",
             get(bureau::show).post(bureau::command),
         )
+        .route("/console/rectifications", get(rectifications::show))
+        .route("/console/rectifications/{id}", post(rectifications::step))
         .route("/console/rules", get(rules::list))
         .route(
             "/console/rules/{code}",

@@ -38,6 +38,7 @@ static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "consultation.html",
         "bureau.html",
         "token.html",
+        "rectifications.html",
     );
     env.add_filter("day", day);
     env.add_filter("moment", moment);
@@ -136,6 +137,11 @@ fn zh(value: Value, kind: &str) -> String {
         ("level", "fairly_satisfied") => "基本满意",
         ("level", "dissatisfied") => "不满意",
         ("level", "very_dissatisfied") => "非常不满意",
+        ("stage_r", "verifying") => "核实中",
+        ("stage_r", "rectifying") => "整改中",
+        ("stage_r", "calling_back") => "待回访",
+        ("stage_r", "not_upheld") => "核实不属实",
+        ("stage_r", "closed") => "已办结",
         ("card", "yellow") => "黄牌",
         ("card", "red") => "红牌",
         ("grouping", "one_thing") => "一件事",

@@ -94,3 +94,45 @@ pub async fn finish_after_accept(host: &TestHost, case: &str, matter: &str) {
     .await;
     assert_eq!(s, StatusCode::OK, "{b}");
 }
+
+/// An online newborn application for `APPLICANT_ID` with results by self-print, confirmed by
+/// the window: (the case number, the scan its materials carry).
+pub async fn self_print_case(host: &TestHost) -> (String, String) {
+    let online = host.online_service(crate::APPLICANT_ID);
+    let scan = host.scan(&online.token).await;
+    let (s, case) = online
+        .post(
+            "/api/v1/cases",
+            &crate::intake("online", json!({ "mode": "self_print" }), &scan),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{case}");
+    let id = case["id"].as_str().unwrap_or_default().to_owned();
+    let (s, b) = window(host, &id, json!({ "action": "confirm" })).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    (id, scan)
+}
+
+/// `matter`'s department accepts it, decides with `document` uploaded as its result, and
+/// returns the result to the window; the document's SHA-256.
+pub async fn decide_with_document(
+    host: &TestHost,
+    case: &str,
+    matter: &str,
+    document: &[u8],
+) -> String {
+    let dept = crate::department_of(matter);
+    let (s, stored) = crate::upload_file(host, host.tokens.department(&dept), document).await;
+    assert_eq!(s, StatusCode::CREATED, "{stored}");
+    let sha = stored["sha256"].as_str().unwrap_or_default().to_owned();
+    for body in [
+        json!({ "action": "accept" }),
+        json!({ "action": "decide", "outcome": "approve",
+                "documents": [{ "name": "办理结果", "file": sha }] }),
+        json!({ "action": "return_result" }),
+    ] {
+        let (s, b) = act(host, case, matter, &dept, body).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+    }
+    sha
+}

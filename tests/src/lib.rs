@@ -548,3 +548,10 @@ pub async fn received_case(host: &TestHost, clerk: &str) -> String {
     assert_eq!(case["status"], "in_progress", "{case:#}");
     case["id"].as_str().unwrap().to_owned()
 }
+
+/// Noon of `day` (`2026-09-30`) in China time, for the test clock.
+pub fn noon(day: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(&format!("{day}T12:00:00+08:00"))
+        .unwrap_or_else(|e| panic!("{day}: {e}"))
+        .with_timezone(&chrono::Utc)
+}

@@ -4,10 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use lianban_e2e::APPLICANT_ID;
 use lianban_e2e::browser::{Driver, Screen};
 use lianban_e2e::hall::{APPLICANT, case_status, hall, newborn_form};
-use lianban_e2e::journey::{act, window};
-use lianban_e2e::{APPLICANT_ID, department_of, intake, upload_file};
+use lianban_e2e::journey::{decide_with_document, self_print_case, window};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -145,31 +145,10 @@ async fn an_applicant_applies_online_from_a_phone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_applicant_downloads_her_self_print_result() {
     let (host, _provider) = hall().await;
-    let online = host.online_service(APPLICANT_ID);
-    let scan = host.scan(&online.token).await;
-    let (s, case) = online
-        .post(
-            "/api/v1/cases",
-            &intake("online", json!({ "mode": "self_print" }), &scan),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{case}");
-    let id = case["id"].as_str().unwrap().to_owned();
-    window(&host, &id, json!({ "action": "confirm" })).await;
+    let (id, scan) = self_print_case(&host).await;
     let matter = "birth-medical-certificate";
-    let dept = department_of(matter);
     let certificate = b"%PDF-1.7\n% the birth medical certificate\n";
-    let (s, stored) = upload_file(&host, host.tokens.department(&dept), certificate).await;
-    assert_eq!(s, StatusCode::CREATED, "{stored}");
-    for body in [
-        json!({ "action": "accept" }),
-        json!({ "action": "decide", "outcome": "approve",
-                "documents": [{ "name": "出生医学证明", "file": stored["sha256"] }] }),
-        json!({ "action": "return_result" }),
-    ] {
-        let (s, b) = act(&host, &id, matter, &dept, body).await;
-        assert_eq!(s, StatusCode::OK, "{b}");
-    }
+    decide_with_document(&host, &id, matter, certificate).await;
     window(
         &host,
         &id,

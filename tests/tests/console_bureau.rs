@@ -295,11 +295,7 @@ async fn supervision_screens_show_cards_explanations_and_figures() {
     let (host, _provider) = hall().await;
     // Received Friday 11-27; acceptance was due Monday 11-30; on Tuesday it is overdue.
     let case = lianban_e2e::received_case(&host, &host.tokens.clerk).await;
-    host.clock.set(
-        chrono::DateTime::parse_from_rfc3339("2026-12-01T10:00:00+08:00")
-            .unwrap()
-            .with_timezone(&chrono::Utc),
-    );
+    host.clock.set(lianban_e2e::noon("2026-12-01"));
     let raised = host.state.workflow.tick().unwrap();
     assert!(
         raised

@@ -3,8 +3,8 @@
 //! items depending on it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use lianban_e2e::journey::{act, finish, item, sms, window};
-use lianban_e2e::{APPLICANT_ID, NEWBORN, TestHost, fixture, intake, plugin, upload_file};
+use lianban_e2e::journey::{act, decide_with_document, finish, item, self_print_case, sms, window};
+use lianban_e2e::{APPLICANT_ID, NEWBORN, TestHost, fixture, intake, plugin};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -99,15 +99,7 @@ async fn self_print_results_appear_as_they_reach_the_window() {
         host.install(m, plugin(m)).await;
     }
     let online = host.online_service(APPLICANT_ID);
-    let scan = host.scan(&online.token).await;
-    let (_, case) = online
-        .post(
-            "/api/v1/cases",
-            &intake("online", json!({ "mode": "self_print" }), &scan),
-        )
-        .await;
-    let id = case["id"].as_str().unwrap().to_owned();
-    window(&host, &id, json!({ "action": "confirm" })).await;
+    let (id, _) = self_print_case(&host).await;
     let (s, results) = online.get(&format!("/api/v1/cases/{id}/results")).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(results, json!([]));
@@ -138,30 +130,10 @@ async fn an_applicant_downloads_only_their_own_results_that_reached_the_window()
         host.install(m, plugin(m)).await;
     }
     let online = host.online_service(APPLICANT_ID);
-    let scan = host.scan(&online.token).await;
-    let (_, case) = online
-        .post(
-            "/api/v1/cases",
-            &intake("online", json!({ "mode": "self_print" }), &scan),
-        )
-        .await;
-    let id = case["id"].as_str().unwrap().to_owned();
-    window(&host, &id, json!({ "action": "confirm" })).await;
+    let (id, scan) = self_print_case(&host).await;
     let matter = "birth-medical-certificate";
-    let dept = lianban_e2e::department_of(matter);
     let certificate = b"%PDF-1.7\n% birth medical certificate\n";
-    let (s, stored) = upload_file(&host, host.tokens.department(&dept), certificate).await;
-    assert_eq!(s, StatusCode::CREATED, "{stored}");
-    let sha = stored["sha256"].as_str().unwrap().to_owned();
-    for body in [
-        json!({ "action": "accept" }),
-        json!({ "action": "decide", "outcome": "approve",
-                "documents": [{ "name": "出生医学证明", "file": sha }] }),
-        json!({ "action": "return_result" }),
-    ] {
-        let (s, b) = act(&host, &id, matter, &dept, body).await;
-        assert_eq!(s, StatusCode::OK, "{b}");
-    }
+    let sha = decide_with_document(&host, &id, matter, certificate).await;
     let at = format!("/api/v1/cases/{id}/results/{sha}");
     // Returned by the department, not yet received at the window: not the applicant's yet.
     let (s, _, _) = online.get_bytes(&at).await;

@@ -6,19 +6,12 @@
 //! figures the commits kept equal the figures rebuilt from the audit events.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::{DateTime, Utc};
 use lianban_e2e::journey::{act, window};
-use lianban_e2e::{APPLICANT_ID, NEWBORN, TestHost, fixture};
+use lianban_e2e::{APPLICANT_ID, NEWBORN, TestHost, fixture, noon};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 const BMC: &str = "birth-medical-certificate";
-
-fn noon(day: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(&format!("{day}T12:00:00+08:00"))
-        .unwrap()
-        .with_timezone(&Utc)
-}
 
 /// The newborn application, born and documented in September rather than November.
 fn application(channel: &str, scan: &str, drop_vaccination: bool) -> Value {

@@ -6,7 +6,7 @@
 
 use lianban::clock::Clock;
 use lianban_e2e::journey::{finish, window};
-use lianban_e2e::{APPLICANT_ID, NEWBORN, TestHost, received_case};
+use lianban_e2e::{APPLICANT_ID, NEWBORN, TestHost, noon, received_case};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -271,10 +271,4 @@ async fn a_bad_rating_is_verified_rectified_and_called_back_on_working_days() {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "one appeal: {b}");
     drop(host.stop().await);
-}
-
-fn noon(day: &str) -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::parse_from_rfc3339(&format!("{day}T12:00:00+08:00"))
-        .unwrap()
-        .with_timezone(&chrono::Utc)
 }

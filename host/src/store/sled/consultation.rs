@@ -1,6 +1,5 @@
 //! Public consultation in sled: proposals, one support per person, daily support counts.
 
-use rand::RngCore;
 use sled::transaction::{ConflictableTransactionError, Transactional};
 
 use super::{SledStore, decode, encode, key, tx_error};
@@ -11,18 +10,7 @@ const KEY_NAME: &[u8] = b"consultation-key";
 
 impl ConsultationStore for SledStore {
     fn consultation_key(&self) -> StoreResult<Vec<u8>> {
-        if let Some(k) = self.meta.get(KEY_NAME)? {
-            return Ok(k.to_vec());
-        }
-        let mut fresh = vec![0u8; 32];
-        rand::rng().fill_bytes(&mut fresh);
-        // Two first starts cannot race (one process owns the database), but keep whichever
-        // key landed first all the same.
-        let _ =
-            self.meta
-                .compare_and_swap(KEY_NAME, None as Option<&[u8]>, Some(fresh.as_slice()))?;
-        self.durable()?;
-        Ok(self.meta.get(KEY_NAME)?.map_or(fresh, |k| k.to_vec()))
+        self.meta_key(KEY_NAME)
     }
 
     fn next_proposal_id(&self) -> StoreResult<u64> {

@@ -266,6 +266,24 @@ impl SledStore {
         Ok(store)
     }
 
+    /// A random 32-byte key kept in `meta` under `name`, made (and flushed) on first use:
+    /// the keys people's identities are hashed with, which must outlive restarts.
+    fn meta_key(&self, name: &[u8]) -> StoreResult<Vec<u8>> {
+        use rand::RngCore;
+        if let Some(k) = self.meta.get(name)? {
+            return Ok(k.to_vec());
+        }
+        let mut fresh = vec![0u8; 32];
+        rand::rng().fill_bytes(&mut fresh);
+        // Two first starts cannot race (one process owns the database), but keep whichever
+        // key landed first all the same.
+        let _ = self
+            .meta
+            .compare_and_swap(name, None as Option<&[u8]>, Some(fresh.as_slice()))?;
+        self.durable()?;
+        Ok(self.meta.get(name)?.map_or(fresh, |k| k.to_vec()))
+    }
+
     /// Returns once everything written so far is on disk.
     fn durable(&self) -> StoreResult<()> {
         self.flush

@@ -1,7 +1,6 @@
 //! 好差评 ratings in sled: one record per case and rater (`ratings`), and the public counts per
 //! group (`rating_tallies`), written together.
 
-use rand::RngCore;
 use sled::transaction::{ConflictableTransactionError, Transactional};
 
 use super::{SledStore, decode, encode, key, tx_error};
@@ -12,16 +11,7 @@ const KEY_NAME: &[u8] = b"rating_key";
 
 impl RatingStore for SledStore {
     fn rating_key(&self) -> StoreResult<Vec<u8>> {
-        if let Some(k) = self.meta.get(KEY_NAME)? {
-            return Ok(k.to_vec());
-        }
-        let mut fresh = vec![0u8; 32];
-        rand::rng().fill_bytes(&mut fresh);
-        let _ =
-            self.meta
-                .compare_and_swap(KEY_NAME, None as Option<&[u8]>, Some(fresh.as_slice()))?;
-        self.durable()?;
-        Ok(self.meta.get(KEY_NAME)?.map_or(fresh, |k| k.to_vec()))
+        self.meta_key(KEY_NAME)
     }
 
     fn rating(&self, case_id: &str, rater: &str) -> StoreResult<Option<Rating>> {

@@ -182,6 +182,7 @@ pub struct Services {
     pub outbox: Arc<Outbox>,
     pub consultation: Arc<Consultation>,
     pub ratings: Arc<crate::ratings::Ratings>,
+    pub reports: Arc<crate::supervision::report::Reports>,
     pub identity: Arc<crate::identity::Identity>,
 }
 
@@ -334,8 +335,17 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
         .build(store.clone(), clock.clone())
         .map_err(|e| OpenError::Identity(e.to_string()))?;
     let slots = config.runtime.instance_slots as usize;
+    let reports = crate::supervision::report::Reports {
+        figures: store.clone(),
+        ratings: store.clone(),
+        frozen: store.clone(),
+        catalog: catalog.clone(),
+        clock: clock.clone(),
+        weights: config.assessment,
+    };
     Ok(Arc::new(Services {
         consultation: Arc::new(consultation),
+        reports: Arc::new(reports),
         ratings: Arc::new(ratings),
         identity: Arc::new(identity),
         auth: Auth::new(store.clone()),

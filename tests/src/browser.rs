@@ -136,6 +136,14 @@ impl Page {
         }
     }
 
+    /// How many elements `css` finds on the page.
+    pub async fn count(&self, css: &str) -> usize {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .map_or(0, |found| found.len())
+    }
+
     /// Signs in from the console's start page through the real identity provider: the
     /// provider's login form (any password), its consent form, back to the console.
     pub async fn sign_in(&self, who: &str, login: &str) {

@@ -327,6 +327,25 @@ impl TestHost {
             .await
     }
 
+    /// A GET whose answer is bytes: its status, content type and body.
+    pub async fn get_bytes(&self, path: &str, token: &str) -> (StatusCode, String, Vec<u8>) {
+        let r = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let kind = r
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (status, kind, r.bytes().await.unwrap().to_vec())
+    }
+
     /// A GET that must answer 200; its body.
     pub async fn get_ok(&self, path: &str, token: &str) -> Value {
         let (status, body) = self.get(path, token).await;

@@ -342,6 +342,35 @@ async fn supervision_screens_show_cards_explanations_and_figures() {
     assert!(total.starts_with("合计 1 "), "{total}");
     bureau.check_accessibility("bureau: figures").await;
     bureau.screenshot("bureau-figures").await;
+    // November's 通报, asked for from the tab on 12-01: closed, so frozen; printable with its
+    // charts, and downloadable as a workbook.
+    bureau.type_at("#rp-period", "2026-11").await;
+    bureau.submit("#report-form button[type=submit]").await;
+    assert!(
+        bureau
+            .text_of("h1")
+            .await
+            .contains("2026年11月政务服务“一件事一次办”通报"),
+        "{}",
+        bureau.text().await
+    );
+    let report = bureau.text_of("article.report").await;
+    assert!(
+        report.contains("本期收件 1 件") && report.contains("定稿"),
+        "{report}"
+    );
+    let charts = bureau.count("article.report figure.chart svg").await;
+    assert!(charts >= 1, "the volumes at least are drawn");
+    bureau.check_accessibility("bureau: report").await;
+    bureau.screenshot("bureau-report").await;
+    let (s, kind, disposition, bytes) = bureau.fetch("/console/reports/xlsx?period=2026-11").await;
+    assert_eq!(s, reqwest::StatusCode::OK);
+    assert!(kind.contains("spreadsheetml"), "{kind}");
+    assert!(
+        disposition.contains("tongbao-2026-11.xlsx"),
+        "{disposition}"
+    );
+    assert!(bytes.starts_with(b"PK"), "a zip, as xlsx is");
     // A period that runs backwards is refused next to its form.
     bureau
         .goto("/console/bureau/figures?from=2026-11-30&to=2026-11-01")

@@ -114,6 +114,13 @@ async fn figures_of_a_scripted_month_have_their_known_answers() {
         json!({ "action": "suspend", "kind": "expert_review", "reason": "出生信息需核实" }),
     )
     .await;
+    // September is over: its 通报 is frozen as it stands today, with one decision made.
+    let september = report(&host, "2026-09").await;
+    assert_eq!(september["frozen"], true);
+    assert_eq!(
+        september["generated_at"].as_str().unwrap().get(..10),
+        Some("2026-10-08")
+    );
     // 10-10 is a Saturday worked in exchange for the holiday.
     host.clock.set(noon("2026-10-10"));
     department(&host, d, json!({ "action": "resume" })).await;
@@ -217,6 +224,8 @@ async fn figures_of_a_scripted_month_have_their_known_answers() {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 
+    reports_of_the_autumn(&host, &september).await;
+
     // Kept as the commands committed = rebuilt from the audit events.
     let check = host
         .get_ok(
@@ -249,6 +258,102 @@ async fn figures_of_a_scripted_month_have_their_known_answers() {
         assert_eq!(b["error"]["code"], "invalid_period");
     }
     drop(host.stop().await);
+}
+
+async fn report(host: &TestHost, period: &str) -> Value {
+    host.get_ok(
+        &format!("/api/v1/supervision/reports/{period}"),
+        &host.tokens.admin,
+    )
+    .await
+}
+
+/// The row of a sheet whose first cell is `first`.
+fn sheet_row(book: &calamine::Range<calamine::Data>, first: &str) -> Vec<calamine::Data> {
+    book.rows()
+        .find(|r| r.first().map(|c| c.to_string()) == Some(first.to_owned()))
+        .unwrap_or_else(|| panic!("no row {first}"))
+        .to_vec()
+}
+
+/// 通报 (第二十四条): September's, frozen on 10-08, still says what it said then although the
+/// department decided two more of its cases since; its workbook holds the same numbers, and
+/// is the same bytes each time. October's is still running.
+async fn reports_of_the_autumn(host: &TestHost, frozen: &Value) {
+    use calamine::{Data, Reader, Xlsx};
+
+    let dept = lianban_e2e::department_of(BMC);
+    let september = report(host, "2026-09").await;
+    assert_eq!(&september, frozen, "a closed period's report does not move");
+    let live = figures(host, "from=2026-09-01&to=2026-09-30&by=department").await;
+    assert_eq!(live["total"]["decided"], 3, "the live figures do");
+    assert_eq!(september["total"]["received"], 4, "{september:#}");
+    assert_eq!(september["title"], "2026年9月政务服务“一件事一次办”通报");
+    let row = &september["departments"][0];
+    assert_eq!(row["group"], dept.as_str());
+    assert_eq!(row["accepted"], 3);
+    assert_eq!(row["rejected"], 1);
+    assert_eq!(row["decided"], 1, "only A was decided by 10-08");
+    // A: decided the day it was accepted, against a promise of one working day.
+    assert!(close(&row["handling_mean_days"], 0.0), "{row:#}");
+    assert!(close(&row["promised_mean_days"], 1.0), "{row:#}");
+    let sept30 = september["daily"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["day"] == "2026-09-30")
+        .unwrap();
+    assert_eq!(sept30["window"], 4);
+    assert_eq!(september["daily"].as_array().unwrap().len(), 30);
+
+    let path = "/api/v1/supervision/reports/2026-09/xlsx";
+    let (s, kind, bytes) = host.get_bytes(path, &host.tokens.admin).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        kind,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let (_, _, again) = host.get_bytes(path, &host.tokens.admin).await;
+    assert_eq!(bytes, again, "a frozen report's workbook is reproducible");
+    let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let overview = book.worksheet_range("概况").unwrap();
+    assert_eq!(sheet_row(&overview, "办件量")[1], Data::Float(4.0));
+    assert_eq!(sheet_row(&overview, "窗口收件量")[1], Data::Float(4.0));
+    assert_eq!(sheet_row(&overview, "不予受理率")[1], Data::Float(0.25));
+    let departments = book.worksheet_range("按部门").unwrap();
+    let heads = sheet_row(&departments, "部门代码");
+    let cell = |name: &str| {
+        let col = heads.iter().position(|h| *h == name).unwrap();
+        sheet_row(&departments, &dept)[col].clone()
+    };
+    assert_eq!(cell("受理"), Data::Float(3.0));
+    assert_eq!(cell("不予受理"), Data::Float(1.0));
+    assert_eq!(cell("办结"), Data::Float(1.0));
+    assert_eq!(cell("平均承诺时限（工作日）"), Data::Float(1.0));
+    let daily = book.worksheet_range("每日办件量").unwrap();
+    assert_eq!(
+        sheet_row(&daily, "2026-09-30")[1..],
+        [Data::Float(4.0), Data::Float(0.0), Data::Float(4.0)]
+    );
+
+    // October runs on: made afresh, not frozen; a period not begun, or not a period, is refused.
+    let october = report(host, "2026-10").await;
+    assert_eq!(october["frozen"], false);
+    assert_eq!(october["total"]["received"], 1);
+    for bad in ["2027-01", "2026-13", "2026-Q5", "last-month"] {
+        let (s, b) = host
+            .get(
+                &format!("/api/v1/supervision/reports/{bad}"),
+                &host.tokens.admin,
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {b}");
+        assert_eq!(b["error"]["code"], "invalid_period");
+    }
+    let (s, _) = host
+        .get("/api/v1/supervision/reports/2026-09", &host.tokens.clerk)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
 }
 
 /// A database whose commands were not counted (here: run with the figures off, as one written

@@ -31,7 +31,7 @@ const TABS: &[(&str, &str, &[&str])] = &[
     ("outbox", "消息发送", &["/outbox/sent", "/outbox/dead"]),
 ];
 
-async fn admin(api: &Api, visitor: Visitor) -> Result<Me, Response> {
+pub(super) async fn admin(api: &Api, visitor: Visitor) -> Result<Me, Response> {
     signed_in_as(api, visitor, |me| me.role() == "admin", "政务服务管理机构").await
 }
 

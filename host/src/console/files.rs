@@ -47,7 +47,11 @@ fn short(sha256: &str) -> &str {
 
 /// The file to save (never shown inside a console page: a scan is the applicant's, not the
 /// page's), or the page that says why not.
-fn attachment(me: &Me, answer: Result<(String, Bytes), Failure>, stem: &str) -> Response {
+pub(super) fn attachment(
+    me: &Me,
+    answer: Result<(String, Bytes), Failure>,
+    stem: &str,
+) -> Response {
     let (kind, bytes) = match answer {
         Ok(file) => file,
         Err(f) => return problem(Some(me), &f),
@@ -57,6 +61,7 @@ fn attachment(me: &Me, answer: Result<(String, Bytes), Failure>, stem: &str) -> 
         "image/jpeg" => "jpg",
         "image/png" => "png",
         "application/ofd" => "ofd",
+        crate::http::reports::XLSX => "xlsx",
         _ => "bin",
     };
     // The stem is a case number and a hash, or a hash: ASCII the API accepted, but kept to

@@ -19,6 +19,7 @@ mod inbox;
 mod posted;
 mod rectifications;
 mod render;
+mod reports;
 mod rules;
 mod window;
 
@@ -93,6 +94,8 @@ pub fn router(api: Router, upload_limit: usize) -> Router {
             "/console/bureau/{tab}",
             get(bureau::show).post(bureau::command),
         )
+        .route("/console/reports", get(reports::show))
+        .route("/console/reports/xlsx", get(reports::workbook))
         .route("/console/rectifications", get(rectifications::show))
         .route("/console/rectifications/{id}", post(rectifications::step))
         .route("/console/rules", get(rules::list))

@@ -39,6 +39,7 @@ static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "bureau.html",
         "token.html",
         "rectifications.html",
+        "report.html",
     );
     env.add_filter("day", day);
     env.add_filter("moment", moment);

@@ -30,6 +30,7 @@ mod prechecks;
 mod queues;
 mod ratings;
 mod rectifications;
+pub(crate) mod reports;
 mod server;
 mod session;
 mod sign_in;
@@ -169,6 +170,8 @@ pub fn router(state: AppState) -> Router {
         .routes(route(admin, routes!(figures::figures)))
         .routes(route(admin, routes!(figures::check)))
         .routes(route(admin, routes!(figures::assessment)))
+        .routes(route(admin, routes!(reports::report)))
+        .routes(route(admin, routes!(reports::workbook)))
         .routes(route(admin, routes!(cards::list)))
         .routes(route(department, routes!(cards::explain)))
         .routes(route(admin, routes!(cards::set_duty_phone)))

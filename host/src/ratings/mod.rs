@@ -10,6 +10,6 @@ pub mod rectification;
 
 pub use model::{
     Aggregate, Level, NewRating, REASONS, Rating, RatingChannel, RatingError, RatingRules, Ratings,
-    Tally,
+    Tally, aggregate_changes,
 };
 pub use rectification::{Rectification, Stage};

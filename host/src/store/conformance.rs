@@ -296,3 +296,34 @@ pub fn rating_store(store: &dyn super::RatingStore) {
     assert_eq!(tallies[0].0, group);
     assert_eq!(tallies[0].1.levels, [0, 1, 0, 0, 0]);
 }
+
+/// Reports: nothing is frozen until one is; the first frozen report of a period stands, a
+/// second one is answered with the first; periods do not mix.
+pub fn report_store(store: &dyn super::ReportStore) {
+    use crate::supervision::assessment::Weights;
+    use crate::supervision::report::{Sources, build};
+
+    let made = |period: &str, at: &str| {
+        build(
+            period.parse().unwrap(),
+            &[],
+            Sources {
+                ratings: &[],
+                names: Default::default(),
+                weights: &Weights::default(),
+                generated_at: at.into(),
+            },
+        )
+    };
+    assert_eq!(store.frozen_report("2026-10").unwrap(), None);
+    let first = made("2026-10", "2026-11-02T09:00:00.000+08:00");
+    assert_eq!(store.freeze_report(&first).unwrap(), first);
+    let second = made("2026-10", "2026-11-03T09:00:00.000+08:00");
+    assert_eq!(
+        store.freeze_report(&second).unwrap(),
+        first,
+        "the first stands"
+    );
+    assert_eq!(store.frozen_report("2026-10").unwrap(), Some(first));
+    assert_eq!(store.frozen_report("2026-Q4").unwrap(), None);
+}

@@ -29,6 +29,7 @@ use crate::consultation::{Proposal, Reply, SupportOutcome};
 use crate::identity::model::{Session, SignInEvent, StaffMember};
 use crate::ratings::{Level, Rating, Rectification, Tally as RatingTally};
 use crate::registry::{Activation, Grant, PluginVersion, RecordedInput, ReplayReport, Schedule};
+use crate::supervision::report::Report;
 use crate::supervision::{FigureKey, Tally};
 use crate::workflow::Case;
 use crate::workflow::audit::Event;
@@ -263,6 +264,17 @@ pub trait RatingStore: Send + Sync {
     fn put_rectification(&self, record: &Rectification) -> StoreResult<()>;
     fn rectification(&self, id: u64) -> StoreResult<Option<Rectification>>;
     fn rectifications(&self) -> StoreResult<Vec<Rectification>>;
+    /// Every rating, for the period's satisfaction in a 通报.
+    fn ratings(&self) -> StoreResult<Vec<Rating>>;
+}
+
+/// The 通报 of closed periods, frozen as first issued (`supervision/report/`).
+pub trait ReportStore: Send + Sync {
+    /// The frozen report of `period` (`2026-10`, `2026-Q4`), if one was issued.
+    fn frozen_report(&self, period: &str) -> StoreResult<Option<Report>>;
+    /// Freezes `report` under its period unless one is frozen already, durably; answers the
+    /// report that stands (the earlier one, when two were made at once).
+    fn freeze_report(&self, report: &Report) -> StoreResult<Report>;
 }
 
 /// The supervision figures (`supervision/figures.rs`): rows of counters by received day. The

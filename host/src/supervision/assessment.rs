@@ -41,7 +41,7 @@ impl Default for Weights {
 }
 
 /// One department's or clerk's score, with the figures it came from.
-#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Score {
     pub group: String,
     /// 0–100; none when nothing was counted.

@@ -99,6 +99,10 @@ pub struct Tally {
     /// Working days from acceptance to decision, suspensions excluded, summed.
     #[serde(skip_serializing_if = "zero")]
     pub handling_days: u64,
+    /// The promised working days of the same decisions, summed (suspensions taken out), to
+    /// set the handling time beside what was promised.
+    #[serde(default, skip_serializing_if = "zero")]
+    pub promised_days: u64,
     /// Decided within the promised days, before them, after them; within the legal days.
     #[serde(skip_serializing_if = "zero")]
     pub on_time: u64,
@@ -127,7 +131,7 @@ pub struct Tally {
 
 impl Tally {
     pub fn add(&mut self, o: &Tally) {
-        let pairs: [(&mut u64, u64); 24] = [
+        let pairs: [(&mut u64, u64); 25] = [
             (&mut self.received, o.received),
             (&mut self.distributed, o.distributed),
             (
@@ -147,6 +151,7 @@ impl Tally {
             (&mut self.approved, o.approved),
             (&mut self.denied, o.denied),
             (&mut self.handling_days, o.handling_days),
+            (&mut self.promised_days, o.promised_days),
             (&mut self.on_time, o.on_time),
             (&mut self.early, o.early),
             (&mut self.late, o.late),
@@ -285,6 +290,7 @@ pub fn tally(case: &Case, events: &[Event], limits: &Limits<'_>) -> Vec<(FigureK
                     Some(((d, stood), promised)) => {
                         let promised = promised.saturating_sub(stood);
                         t.handling_days += u64::from(d);
+                        t.promised_days += u64::from(promised);
                         t.on_time += u64::from(d <= promised);
                         t.early += u64::from(d < promised);
                         t.late += u64::from(d > promised);

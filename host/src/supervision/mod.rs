@@ -6,6 +6,7 @@
 
 pub mod assessment;
 pub mod figures;
+pub mod report;
 pub mod summary;
 
 pub use figures::{FigureKey, Limits, Tally, tally};

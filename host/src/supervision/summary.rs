@@ -40,7 +40,7 @@ fn rate(part: u64, whole: u64) -> Option<f64> {
 }
 
 /// One group's figures (or the period's, for the total).
-#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FigureRow {
     /// The group's code: a one-thing, matter, department, clerk or channel; empty for the total
     /// (and, grouped by clerk, for what applicants did online).
@@ -64,6 +64,9 @@ pub struct FigureRow {
     /// 办理时限: acceptance to decision, suspensions excluded.
     pub decided: u64,
     pub handling_mean_days: Option<f64>,
+    /// The promised working days of the same decisions, on average.
+    #[serde(default)]
+    pub promised_mean_days: Option<f64>,
     /// 办结率: decided among accepted.
     pub completion_rate: Option<f64>,
     /// 按时办结率 and 提前办结率 among decisions (promised days); within the legal days.
@@ -79,7 +82,7 @@ pub struct FigureRow {
     pub elicense_share: Option<f64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReasonCount {
     pub reason: String,
     pub count: u64,
@@ -116,6 +119,7 @@ impl FigureRow {
             acceptance_in_time_rate: rate(t.acceptance_in_time, acceptance_timed),
             decided: t.decided(),
             handling_mean_days: rate(t.handling_days, decided_timed),
+            promised_mean_days: rate(t.promised_days, decided_timed),
             completion_rate: rate(t.decided(), t.accepted),
             on_time_rate: rate(t.on_time, decided_timed),
             early_rate: rate(t.early, decided_timed),

@@ -8,8 +8,11 @@ use super::{SledStore, decode, encode, key};
 use crate::store::{FigureStore, StoreError, StoreResult};
 use crate::supervision::{FigureKey, Tally};
 
-/// Marks, in `meta`, figures that count every committed command.
+/// Marks, in `meta`, figures that count every committed command, with the version of the
+/// counters they hold: figures kept by an older version miss a counter, and are built again.
 const FIGURES_COMPLETE: &[u8] = b"figures_complete";
+/// 2: `promised_days`.
+const FIGURES_VERSION: &[u8] = b"2";
 
 pub(super) fn figure_key(k: &FigureKey) -> Vec<u8> {
     let day = k.day.to_string();
@@ -77,12 +80,12 @@ impl FigureStore for SledStore {
         }
         self.figures.apply_batch(batch)?;
         self.durable()?;
-        self.meta.insert(FIGURES_COMPLETE, &[][..])?;
+        self.meta.insert(FIGURES_COMPLETE, FIGURES_VERSION)?;
         self.durable()
     }
 
     fn figures_complete(&self) -> StoreResult<bool> {
-        Ok(self.meta.contains_key(FIGURES_COMPLETE)?)
+        Ok(self.meta.get(FIGURES_COMPLETE)?.as_deref() == Some(FIGURES_VERSION))
     }
 
     fn set_figures_incomplete(&self) -> StoreResult<()> {

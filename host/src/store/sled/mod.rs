@@ -133,6 +133,8 @@ pub struct SledStore {
     ratings: sled::Tree,
     rating_tallies: sled::Tree,
     rectifications: sled::Tree,
+    /// 通报 of closed periods, as frozen (`reports.rs`).
+    reports: sled::Tree,
 }
 
 mod case_cache;
@@ -148,6 +150,7 @@ mod persons;
 mod plugins;
 mod ratings;
 mod reads;
+mod reports;
 mod tokens;
 mod unflushed;
 
@@ -257,6 +260,7 @@ impl SledStore {
             ratings: db.open_tree("ratings")?,
             rating_tallies: db.open_tree("rating_tallies")?,
             rectifications: db.open_tree("rectifications")?,
+            reports: db.open_tree("reports")?,
             flush: GroupFlush::default(),
             db,
         };

@@ -85,6 +85,10 @@ impl RatingStore for SledStore {
             .collect()
     }
 
+    fn ratings(&self) -> StoreResult<Vec<Rating>> {
+        self.ratings.iter().values().map(|v| decode(&v?)).collect()
+    }
+
     fn rating_tallies(&self) -> StoreResult<Vec<(String, Tally)>> {
         self.rating_tallies
             .iter()

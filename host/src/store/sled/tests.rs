@@ -23,6 +23,12 @@ fn ratings_conform() {
 }
 
 #[test]
+fn reports_conform() {
+    let dir = tempfile::tempdir().unwrap();
+    conformance::report_store(&SledStore::open(dir.path()).unwrap());
+}
+
+#[test]
 fn identity_conforms() {
     let dir = tempfile::tempdir().unwrap();
     conformance::identity_store(&SledStore::open(dir.path()).unwrap());

@@ -95,6 +95,14 @@ async fn supervise(state: AppState, mut stop: watch::Receiver<bool>) {
             Ok(Err(e)) => tracing::error!(error = %e, "clock pass failed"),
             _ => {}
         }
+        let ratings = state.ratings.clone();
+        match tokio::task::spawn_blocking(move || ratings.warn()).await {
+            Ok(Ok(raised)) if !raised.is_empty() => {
+                tracing::info!(count = raised.len(), "rectification warnings raised")
+            }
+            Ok(Err(e)) => tracing::error!(error = %e, "rectification pass failed"),
+            _ => {}
+        }
     }
 }
 

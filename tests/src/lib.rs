@@ -327,6 +327,16 @@ impl TestHost {
             .await
     }
 
+    /// Every message the outbox holds or has sent, oldest first.
+    pub fn outbox(&self) -> Vec<lianban::workflow::outbox::Message> {
+        use lianban::store::OutboxStore;
+        let pending = self.state.store.due_messages(i64::MAX, 1000).unwrap();
+        let sent = self.state.store.sent_messages(1000).unwrap();
+        let mut all: Vec<_> = pending.into_iter().chain(sent).collect();
+        all.sort_by_key(|m| m.id);
+        all.into_iter().map(|m| m.message).collect()
+    }
+
     /// A GET whose answer is bytes: its status, content type and body.
     pub async fn get_bytes(&self, path: &str, token: &str) -> (StatusCode, String, Vec<u8>) {
         let r = self

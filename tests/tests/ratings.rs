@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use lianban::clock::Clock;
+use lianban::workflow::model::CardLevel;
+use lianban::workflow::outbox::Message;
 use lianban_e2e::journey::{finish, window};
 use lianban_e2e::{APPLICANT_ID, NEWBORN, TestHost, noon, received_case};
 use reqwest::StatusCode;
@@ -191,15 +193,58 @@ async fn a_bad_rating_is_verified_rectified_and_called_back_on_working_days() {
         )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    // Twelve working days on (80% of 15), it warns; past 12-18, it is overdue.
+    // Twelve working days on (80% of 15), it warns; past 12-18, it is overdue. Each warning
+    // is raised once and sent to the responsible department's system and duty phone.
+    let (s, _) = host
+        .put(
+            "/api/v1/departments/public-security/duty-phone",
+            &admin,
+            &json!({ "mobile": "13900000001" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(host.state.ratings.warn().unwrap(), vec![]);
     host.clock.set(noon("2026-12-15"));
     let (_, now) = host.get("/api/v1/rectifications", &admin).await;
     assert_eq!(now[0]["clock"], "warning");
+    let id = now[0]["id"].as_u64().unwrap();
+    assert_eq!(
+        host.state.ratings.warn().unwrap(),
+        vec![(id, CardLevel::Yellow)]
+    );
+    assert_eq!(host.state.ratings.warn().unwrap(), vec![], "once");
     host.clock.set(noon("2026-12-21"));
     let (_, late) = host
         .get("/api/v1/rectifications?overdue=true", &admin)
         .await;
     assert_eq!(late.as_array().unwrap().len(), 1, "{late:#}");
+    assert_eq!(
+        host.state.ratings.warn().unwrap(),
+        vec![(id, CardLevel::Red)]
+    );
+    assert_eq!(late[0]["warnings"][0]["level"], "yellow", "{late:#}");
+    let told: Vec<(String, String)> = host
+        .outbox()
+        .into_iter()
+        .filter_map(|m| match m {
+            Message::Webhook {
+                department, status, ..
+            } if status.starts_with("rectification_") => Some((department, status)),
+            Message::DutySms { department, text } if text.contains("差评整改") => {
+                Some((department, text))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(told.len(), 4, "{told:?}");
+    assert!(told.iter().all(|(d, _)| d == "public-security"), "{told:?}");
+    assert_eq!(told[0].1, "rectification_warning");
+    assert!(
+        told[1].1.contains("预警") && told[1].1.contains("2026-12-18"),
+        "{told:?}"
+    );
+    assert_eq!(told[2].1, "rectification_overdue");
+    assert!(told[3].1.contains("超期"), "{told:?}");
     let (s, b) = host
         .post(
             &at("rectification"),

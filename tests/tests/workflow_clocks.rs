@@ -3,7 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::TimeZone;
-use lianban::store::OutboxStore;
 use lianban::workflow::outbox::Message;
 use lianban_e2e::journey::{act, item};
 use lianban_e2e::{NEWBORN, TestHost, intake, plugin, received_case};
@@ -78,7 +77,8 @@ async fn clocks_raise_yellow_and_red_cards() {
     assert!(quiet["cards"].is_null(), "{quiet:#}");
 
     // The department's system and its duty phone heard of both cards.
-    let hooks: Vec<String> = outbox(&host)
+    let hooks: Vec<String> = host
+        .outbox()
         .into_iter()
         .filter_map(|m| match m {
             Message::Webhook { status, .. } => Some(status),
@@ -89,7 +89,8 @@ async fn clocks_raise_yellow_and_red_cards() {
         hooks.contains(&"yellow_card".to_owned()) && hooks.contains(&"red_card".to_owned()),
         "{hooks:?}"
     );
-    let texts: Vec<String> = outbox(&host)
+    let texts: Vec<String> = host
+        .outbox()
         .into_iter()
         .filter_map(|m| match m {
             Message::DutySms { department, text } if department == "health" => Some(text),
@@ -173,14 +174,6 @@ async fn clocks_raise_yellow_and_red_cards() {
 }
 
 /// Every message the host has queued or sent.
-fn outbox(host: &TestHost) -> Vec<Message> {
-    let pending = host.state.store.due_messages(i64::MAX, 1000).unwrap();
-    let sent = host.state.store.sent_messages(1000).unwrap();
-    let mut all: Vec<_> = pending.into_iter().chain(sent).collect();
-    all.sort_by_key(|m| m.id);
-    all.into_iter().map(|m| m.message).collect()
-}
-
 const BMC: &str = "birth-medical-certificate";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,7 +10,8 @@ use lianban_sdk::{Date, WorkingCalendar};
 use serde::{Deserialize, Serialize};
 
 use crate::workflow::clocks::{self, ClockState};
-use crate::workflow::model::Due;
+use crate::workflow::model::{CardLevel, Due};
+use crate::workflow::outbox::Message;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -73,6 +74,22 @@ pub struct Rectification {
     pub callback: Option<Step>,
     /// The applicant's one appeal against a finding of not upheld.
     pub appeal: Option<Step>,
+    /// The warnings its stages' clocks raised, each once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
+}
+
+/// A warning of a stage's clock (电子监察 of the 差评 loop): yellow once the stage used its
+/// share of the days, red when past them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = RectificationWarning)]
+pub struct Warning {
+    pub stage: Stage,
+    /// The day the stage's clock started: a stage started again (an appeal) warns again.
+    #[schema(value_type = String, format = Date)]
+    pub from: Date,
+    pub level: CardLevel,
+    pub raised_at: String,
 }
 
 impl Rectification {
@@ -195,6 +212,7 @@ impl Ratings {
             rectification: None,
             callback: None,
             appeal: None,
+            warnings: Vec::new(),
         };
         let days = self.rules.verify_days;
         record.start_stage(
@@ -219,7 +237,7 @@ impl Ratings {
             .rectification(id)?
             .ok_or(RatingError::UnknownRectification(id))?;
         change(&mut record)?;
-        self.store.put_rectification(&record)?;
+        self.store.put_rectification(&record, &[])?;
         Ok(record)
     }
 
@@ -332,6 +350,49 @@ impl Ratings {
         })
     }
 
+    /// The warnings' pass, beside the cases' (`jobs.rs`): each running stage that reached its
+    /// share of the days, or passed them, warns once. A rectification's warning goes to the
+    /// responsible department — its system and its duty phone — in the same write that keeps
+    /// it on the record; a verification's is the bureau's own, shown on its list.
+    pub fn warn(&self) -> Result<Vec<(u64, CardLevel)>> {
+        let today = self.clock.today();
+        let calendar = self.calendar.current();
+        let mut raised = Vec::new();
+        for record in self.store.rectifications()? {
+            let level = match record.clock(today, &calendar, self.rules.yellow_share) {
+                Some(ClockState::Warning) => CardLevel::Yellow,
+                Some(ClockState::Overdue) => CardLevel::Red,
+                _ => continue,
+            };
+            let Some(from) = record.due.as_ref().map(|d| d.from) else {
+                continue;
+            };
+            let stage = record.stage;
+            let known = |w: &Warning| w.stage == stage && w.from == from && w.level == level;
+            if record.warnings.iter().any(known) {
+                continue;
+            }
+            let _one = self.loop_commands.lock().unwrap_or_else(|p| p.into_inner());
+            // Read again under the lock: a step may have moved the record on meanwhile.
+            let Some(mut record) = self.store.rectification(record.id)? else {
+                continue;
+            };
+            if record.stage != stage || record.due.as_ref().map(|d| d.from) != Some(from) {
+                continue;
+            }
+            record.warnings.push(Warning {
+                stage,
+                from,
+                level,
+                raised_at: self.clock.stamp(),
+            });
+            let messages = warning_messages(&record, level);
+            self.store.put_rectification(&record, &messages)?;
+            raised.push((record.id, level));
+        }
+        Ok(raised)
+    }
+
     /// Every record, newest first, with where its clock stands today.
     pub fn rectifications(&self) -> Result<Vec<(Rectification, Option<ClockState>)>> {
         let today = self.clock.today();
@@ -348,4 +409,47 @@ impl Ratings {
         all.sort_by_key(|(r, _)| std::cmp::Reverse(r.id));
         Ok(all)
     }
+}
+
+/// What a warning of the rectifying stage sends its department: the webhook status
+/// `rectification_warning` or `rectification_overdue`, and an SMS to its duty phone.
+fn warning_messages(record: &Rectification, level: CardLevel) -> Vec<Message> {
+    let (Stage::Rectifying, Some(department)) = (record.stage, &record.responsible_department)
+    else {
+        return Vec::new();
+    };
+    let due = record
+        .due
+        .as_ref()
+        .and_then(|d| d.due)
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    let (status, text) = match level {
+        CardLevel::Yellow => (
+            "rectification_warning",
+            format!(
+                "差评整改预警：办件{}的差评整改（第{}号）将于{due}到期，请抓紧整改并报告整改情况。",
+                record.case_id, record.id
+            ),
+        ),
+        CardLevel::Red => (
+            "rectification_overdue",
+            format!(
+                "差评整改超期：办件{}的差评整改（第{}号）已于{due}到期，请立即整改并报告整改情况。",
+                record.case_id, record.id
+            ),
+        ),
+    };
+    vec![
+        Message::Webhook {
+            department: department.clone(),
+            case_id: record.case_id.clone(),
+            matter: String::new(),
+            status: status.to_owned(),
+        },
+        Message::DutySms {
+            department: department.clone(),
+            text,
+        },
+    ]
 }

@@ -260,8 +260,9 @@ pub trait RatingStore: Send + Sync {
     /// Every public count, by group (`one_thing:<code>`, `department:<code>`).
     fn rating_tallies(&self) -> StoreResult<Vec<(String, RatingTally)>>;
     fn next_rectification_id(&self) -> StoreResult<u64>;
-    /// Writes a rectification record (replacing it), durably.
-    fn put_rectification(&self, record: &Rectification) -> StoreResult<()>;
+    /// Writes a rectification record (replacing it) and queues `messages` in the outbox, in one
+    /// transaction, durably: a warning is kept on the record exactly when it is sent.
+    fn put_rectification(&self, record: &Rectification, messages: &[Message]) -> StoreResult<()>;
     fn rectification(&self, id: u64) -> StoreResult<Option<Rectification>>;
     fn rectifications(&self) -> StoreResult<Vec<Rectification>>;
     /// Every rating, for the period's satisfaction in a 通报.

@@ -9,7 +9,6 @@ use super::{SledStore, decode, encode, key, tx_error};
 use crate::store::{CaseStore, Commit, Head, NextEvent, Reseal, StoreError, StoreResult};
 use crate::supervision::Tally;
 use crate::workflow::audit::Event;
-use crate::workflow::outbox::OutboxMessage;
 use crate::workflow::{Case, CaseStatus, ItemStatus};
 
 /// Marks, in `meta`, a database whose `open_cases` index is complete.
@@ -70,22 +69,11 @@ impl SledStore {
             .iter()
             .map(|e| Ok((key(&[id, &e.seq.to_be_bytes()]), encode(e)?)))
             .collect::<StoreResult<Vec<_>>>()?;
-        let mut messages = Vec::new();
-        for m in commit.messages {
-            let number = self.db.generate_id()?;
-            let message = OutboxMessage {
-                id: number,
-                case_id: commit.case.id.clone(),
-                created_at: commit.at.to_owned(),
-                message: m.clone(),
-                attempts: 0,
-                next_attempt_ms: 0,
-                last_error: None,
-                delivered_at: None,
-                dead_at: None,
-            };
-            messages.push((number.to_be_bytes(), self.encode_message(&message)?));
-        }
+        let messages = commit
+            .messages
+            .iter()
+            .map(|m| self.outbox_entry(&commit.case.id, commit.at, m))
+            .collect::<StoreResult<Vec<_>>>()?;
         Ok(Prepared {
             case: commit.case.clone(),
             record: self.encode_case(commit.case)?,

@@ -3,7 +3,32 @@
 
 use super::SledStore;
 use crate::store::{OutboxStore, StoreResult};
-use crate::workflow::outbox::OutboxMessage;
+use crate::workflow::outbox::{Message, OutboxMessage};
+
+impl SledStore {
+    /// A new outbox entry for `message` about `case_id`, numbered and sealed, ready to be
+    /// written in the transaction of what caused it.
+    pub(super) fn outbox_entry(
+        &self,
+        case_id: &str,
+        at: &str,
+        message: &Message,
+    ) -> StoreResult<([u8; 8], Vec<u8>)> {
+        let number = self.db.generate_id()?;
+        let entry = OutboxMessage {
+            id: number,
+            case_id: case_id.to_owned(),
+            created_at: at.to_owned(),
+            message: message.clone(),
+            attempts: 0,
+            next_attempt_ms: 0,
+            last_error: None,
+            delivered_at: None,
+            dead_at: None,
+        };
+        Ok((number.to_be_bytes(), self.encode_message(&entry)?))
+    }
+}
 
 impl OutboxStore for SledStore {
     fn due_messages(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<OutboxMessage>> {

@@ -6,6 +6,7 @@ use sled::transaction::{ConflictableTransactionError, Transactional};
 use super::{SledStore, decode, encode, key, tx_error};
 use crate::ratings::{Level, Rating, Rectification, Tally};
 use crate::store::{RatingStore, StoreError, StoreResult};
+use crate::workflow::outbox::Message;
 
 const KEY_NAME: &[u8] = b"rating_key";
 
@@ -67,9 +68,25 @@ impl RatingStore for SledStore {
         Ok(self.db.generate_id()? + 1)
     }
 
-    fn put_rectification(&self, record: &Rectification) -> StoreResult<()> {
-        self.rectifications
-            .insert(record.id.to_be_bytes(), encode(record)?)?;
+    fn put_rectification(&self, record: &Rectification, messages: &[Message]) -> StoreResult<()> {
+        let value = encode(record)?;
+        let at = record
+            .warnings
+            .last()
+            .map_or(record.opened_at.as_str(), |w| w.raised_at.as_str());
+        let entries = messages
+            .iter()
+            .map(|m| self.outbox_entry(&record.case_id, at, m))
+            .collect::<StoreResult<Vec<_>>>()?;
+        (&self.rectifications, &self.outbox)
+            .transaction(|(rectifications, outbox)| {
+                rectifications.insert(&record.id.to_be_bytes()[..], value.as_slice())?;
+                for (k, v) in &entries {
+                    outbox.insert(&k[..], v.as_slice())?;
+                }
+                Ok::<_, ConflictableTransactionError<StoreError>>(())
+            })
+            .map_err(tx_error)?;
         self.durable()
     }
 

@@ -189,6 +189,69 @@ async fn an_applicant_downloads_her_self_print_result() {
     phone.close().await;
 }
 
+/// 投诉 (第二十五条) from the case's page on a phone: the applicant complains, the bureau
+/// finds it not upheld, and she appeals once from the same page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_applicant_complains_and_appeals_from_her_case() {
+    let (host, _provider) = hall().await;
+    let (id, _) = self_print_case(&host).await;
+    let driver = Driver::start().await;
+    let phone = driver.window(&host.base, Screen::Phone).await;
+    phone.sign_in("群众登录", APPLICANT).await;
+    phone.goto(&format!("/console/cases/{id}")).await;
+    phone
+        .type_into("text", "网上申请后又被要求到窗口补交已上传的材料。")
+        .await;
+    phone.submit("form.complaint button[type=submit]").await;
+    assert!(phone.text_of("#done").await.contains("投诉已登记"));
+    let record = phone.text_of(".complaints .rectification").await;
+    assert!(
+        record.contains("核实中") && record.contains("补交"),
+        "{record}"
+    );
+
+    let records = host
+        .get_ok(
+            &format!("/api/v1/cases/{id}/rectifications"),
+            &host.tokens.admin,
+        )
+        .await;
+    let number = records[0]["id"].as_u64().unwrap();
+    let (s, b) = host
+        .post(
+            &format!("/api/v1/rectifications/{number}/verification"),
+            &host.tokens.admin,
+            &json!({ "upheld": false, "reason": "原件须在窗口核验，非重复提交。" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+
+    phone.goto(&format!("/console/cases/{id}")).await;
+    let record = phone.text_of(".complaints .rectification").await;
+    assert!(
+        record.contains("不属实") && record.contains("原件须在窗口核验"),
+        "{record}"
+    );
+    phone
+        .type_at(
+            &format!("#appeal-{number}"),
+            "我选择的是电子材料，不涉及原件核验。",
+        )
+        .await;
+    phone.submit("form.appeal button[type=submit]").await;
+    assert!(phone.text_of("#done").await.contains("申诉已提交"));
+    let record = phone.text_of(".complaints .rectification").await;
+    assert!(
+        record.contains("已申诉") && record.contains("核实中"),
+        "{record}"
+    );
+    assert_eq!(phone.count("form.appeal").await, 0, "one appeal only");
+    assert!(phone.overflow().await <= 0, "the case page fits a phone");
+    phone.check_accessibility("applicant's complaint").await;
+    phone.screenshot("applicant-complaint").await;
+    phone.close().await;
+}
+
 /// 适老化 and keyboard use: the first Tab reaches the skip link, visibly focused; Enter on it
 /// moves to the page's content; 大字模式, switched on from the keyboard, enlarges the text,
 /// stays on from page to page, and the page still fits a phone.

@@ -317,3 +317,101 @@ async fn a_bad_rating_is_verified_rectified_and_called_back_on_working_days() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "one appeal: {b}");
     drop(host.stop().await);
 }
+
+/// A complaint (投诉, 第二十五条) opens a record of the same loop at any stage of the case: the
+/// applicant's own online, or one taken at the window for them — one at a time while it is
+/// verified. Its maker follows it on the case and may appeal a finding of not upheld.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_complaint_opens_the_loop_and_its_maker_may_appeal() {
+    let host = TestHost::start().await;
+    host.install_plugins(NEWBORN).await;
+    let clerk = host.tokens.clerk.clone();
+    let admin = host.tokens.admin.clone();
+    let id = received_case(&host, &clerk).await;
+    let online = host.online_service(APPLICANT_ID);
+    let at = format!("/api/v1/cases/{id}/complaint");
+
+    let (s, b) = online.post(&at, &json!({ "text": "  " })).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let (s, opened) = online
+        .post(
+            &at,
+            &json!({ "text": "窗口要求提供已经共享的户口簿复印件。" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{opened}");
+    assert_eq!(opened["source"], "complaint_online");
+    assert_eq!(opened["stage"], "verifying");
+    assert_eq!(opened["clock"], "normal");
+    assert!(opened["complaint"].as_str().unwrap().starts_with("投诉："));
+    assert!(opened.get("rater").is_none(), "{opened}");
+    // While it is verified, another from the same person on the case waits — also one the
+    // window takes down for them.
+    let (s, b) = online.post(&at, &json!({ "text": "再投诉一次" })).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    assert_eq!(b["error"]["code"], "complaint_in_hand");
+    let (s, _) = host
+        .post(&at, &clerk, &json!({ "text": "申请人来电投诉" }))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    // Nobody else complains about, or reads the records of, a case not theirs; a department
+    // does not take complaints.
+    let stranger = host.online_service("11010519491231002X");
+    let (s, _) = stranger.post(&at, &json!({ "text": "路过" })).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let records = format!("/api/v1/cases/{id}/rectifications");
+    let (s, _) = stranger.get(&records).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = host
+        .post(
+            &at,
+            host.tokens.department("health"),
+            &json!({ "text": "x" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, mine) = online.get(&records).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(mine.as_array().unwrap().len(), 1, "{mine:#}");
+
+    // Not upheld; the applicant appeals once, and it is verified again.
+    let record = opened["id"].as_u64().unwrap();
+    let (s, b) = host
+        .post(
+            &format!("/api/v1/rectifications/{record}/verification"),
+            &admin,
+            &json!({ "upheld": false, "reason": "户口簿信息未共享至本事项，窗口要求合规。" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, appealed) = online
+        .post(
+            &format!("/api/v1/rectifications/{record}/appeal"),
+            &json!({ "text": "已查到户口簿在共享目录中。" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{appealed}");
+    assert_eq!(appealed["stage"], "verifying");
+    assert_eq!(appealed["due"]["basis"], "申诉复核 5 个工作日");
+    // Taken at the window, once the first is settled: its own record, the applicant's.
+    let (s, b) = host
+        .post(
+            &format!("/api/v1/rectifications/{record}/verification"),
+            &admin,
+            &json!({ "upheld": false, "reason": "复核维持。" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, window) = host
+        .post(
+            &at,
+            &clerk,
+            &json!({ "text": "申请人在窗口投诉等候时间过长。" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{window}");
+    assert_eq!(window["source"], "complaint_window");
+    let (_, mine) = online.get(&records).await;
+    assert_eq!(mine.as_array().unwrap().len(), 2, "{mine:#}");
+    drop(host.stop().await);
+}

@@ -99,6 +99,14 @@ async fn case_page(
     } else {
         None
     };
+    // 投诉 and the 差评 loop: the applicant follows their records and appeals; the window
+    // takes a complaint down for them.
+    let complaints = if matches!(me.role(), "citizen" | "clerk") {
+        let at = format!("/cases/{}/rectifications", segment(id));
+        Some(api.get(&me.visitor, &at).await.unwrap_or_default())
+    } else {
+        None
+    };
     let status = failure.as_ref().map_or(StatusCode::OK, Failure::status);
     page_with(
         status,
@@ -109,6 +117,7 @@ async fn case_page(
             case => case,
             names => names,
             rating => rating,
+            complaints => complaints,
             form => form,
             failure => failure,
             done => done.done,
@@ -366,6 +375,39 @@ pub async fn explain_card(
     match api.post(&me.writing(&form.csrf), &at, &body).await {
         Ok(_) => {
             Redirect::to(&format!("/console/cases/{}?done=explain", segment(&id))).into_response()
+        }
+        Err(f) => case_page(&api, &me, &id, &Done::default(), None, Some(f)).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LoopForm {
+    csrf: String,
+    text: String,
+    /// The record appealed; none for a new complaint.
+    #[serde(default)]
+    record: Option<u64>,
+}
+
+/// A complaint about the case (投诉), or the applicant's appeal of a record not upheld.
+pub async fn complain(
+    State(api): State<Api>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(form): Form<LoopForm>,
+) -> Response {
+    let me = match signed_in(&api, visitor).await {
+        Ok(me) => me,
+        Err(to) => return to,
+    };
+    let (at, done) = match form.record {
+        Some(record) => (format!("/rectifications/{record}/appeal"), "appeal"),
+        None => (format!("/cases/{}/complaint", segment(&id)), "complain"),
+    };
+    let body = json!({ "text": form.text });
+    match api.post(&me.writing(&form.csrf), &at, &body).await {
+        Ok(_) => {
+            Redirect::to(&format!("/console/cases/{}?done={done}", segment(&id))).into_response()
         }
         Err(f) => case_page(&api, &me, &id, &Done::default(), None, Some(f)).await,
     }

@@ -59,6 +59,7 @@ pub fn router(api: Router, upload_limit: usize) -> Router {
         .route("/console/cases/{id}/window", post(cases::window_action))
         .route("/console/cases/{id}/cards", post(cases::explain_card))
         .route("/console/cases/{id}/rating", post(cases::rate))
+        .route("/console/cases/{id}/complaint", post(cases::complain))
         .route(
             "/console/cases/{id}/correction",
             post(cases::correct).layer(upload),

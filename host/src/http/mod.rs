@@ -159,6 +159,8 @@ pub fn router(state: AppState) -> Router {
         ))
         .routes(route(public, routes!(ratings::reasons)))
         .routes(route(public, routes!(ratings::summary)))
+        .routes(route(clerk_or_applicant, routes!(rectifications::complain)))
+        .routes(route(clerk_or_applicant, routes!(rectifications::of_case)))
         .routes(route(admin_or_department, routes!(rectifications::list)))
         .routes(route(admin, routes!(rectifications::verify)))
         .routes(route(department, routes!(rectifications::rectify)))

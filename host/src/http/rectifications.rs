@@ -1,21 +1,22 @@
 //! `/rectifications`: the 差评 loop (第二十五条) — the bureau's verification and callback, the
 //! responsible department's rectification, the applicant's one appeal — each on its
-//! working-day clock.
+//! working-day clock; and complaints (投诉), which open records of the same loop.
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::blocking;
-use super::cases::person;
+use super::cases::{owned, person};
 use super::contract::ErrorBody;
 use super::error::ApiError;
 use super::extract::{Caller, Json as JsonBody, Path, Query};
 use crate::app::AppState;
 use crate::auth::{Need, Role};
-use crate::ratings::Rectification;
 use crate::ratings::rectification::Finding;
+use crate::ratings::{Rectification, Source};
 use crate::workflow::clocks::ClockState;
 
 #[derive(Serialize, ToSchema)]
@@ -193,6 +194,83 @@ pub async fn appeal(
     blocking(move || {
         let record = app.ratings.appeal(id, &who, &body.text)?;
         Ok(answered(&app, record))
+    })
+    .await
+    .map(Json)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewComplaint {
+    /// What the complaint is about, in writing, 1–2,000 characters.
+    text: String,
+}
+
+/// POST /api/v1/cases/{id}/complaint — a complaint (投诉) about the case, at any stage: by the
+/// applicant online, or taken down for them at the window, or passed on by the bureau from
+/// the 12345 hotline. It opens a record of the 差评 loop, verified like a 差评 (第二十五条).
+#[utoipa::path(post, path = "/cases/{id}/complaint", tag = "ratings",
+    summary = "A complaint (投诉) about a case, opening a record of the 差评 loop",
+    params(("id" = String, Path, description = "the case number")),
+    request_body = NewComplaint,
+    responses(
+        (status = 201, description = "the record opened", body = RectificationView),
+        (status = 404, description = "`unknown_case`", body = ErrorBody),
+        (status = 409, description = "`complaint_in_hand`: one of this person on the case is being verified", body = ErrorBody),
+        (status = 422, description = "`rating_invalid`: no text, or too long", body = ErrorBody),
+    ))]
+pub async fn complain(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<NewComplaint>,
+) -> Result<(StatusCode, Json<RectificationView>), ApiError> {
+    let principal = caller.need(Need::ClerkOrApplicant)?.clone();
+    blocking(move || {
+        let case = app.workflow.case(&id)?;
+        owned(&principal, &case)?;
+        let (person, source) = match principal.role {
+            Role::Clerk => (case.applicant.id_number.as_str(), Source::ComplaintWindow),
+            Role::Admin => (case.applicant.id_number.as_str(), Source::ComplaintHotline),
+            _ => (person(&principal)?, Source::ComplaintOnline),
+        };
+        let record =
+            app.ratings
+                .complain((&case.id, &case.one_thing), person, source, &body.text)?;
+        Ok((StatusCode::CREATED, Json(answered(&app, record))))
+    })
+    .await
+}
+
+/// GET /api/v1/cases/{id}/rectifications — the case's records of the 差评 loop: an applicant
+/// sees the ones they opened (to follow them and appeal), the window and the bureau all.
+#[utoipa::path(get, path = "/cases/{id}/rectifications", tag = "ratings",
+    summary = "The 差评 and complaint records of a case (an applicant: their own)",
+    params(("id" = String, Path, description = "the case number")),
+    responses(
+        (status = 200, description = "newest first", body = Vec<RectificationView>),
+        (status = 404, description = "`unknown_case`", body = ErrorBody),
+    ))]
+pub async fn of_case(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<RectificationView>>, ApiError> {
+    let principal = caller.need(Need::ClerkOrApplicant)?.clone();
+    blocking(move || {
+        let case = app.workflow.case(&id)?;
+        owned(&principal, &case)?;
+        let who = if principal.role.is_applicant() {
+            Some(person(&principal)?.to_owned())
+        } else {
+            None
+        };
+        Ok(app
+            .ratings
+            .rectifications_of(&case.id, who.as_deref())?
+            .into_iter()
+            .map(|(r, clock)| view(r, clock))
+            .collect())
     })
     .await
     .map(Json)

@@ -12,4 +12,4 @@ pub use model::{
     Aggregate, Level, NewRating, REASONS, Rating, RatingChannel, RatingError, RatingRules, Ratings,
     Tally, aggregate_changes,
 };
-pub use rectification::{Rectification, Stage};
+pub use rectification::{Rectification, Source, Stage};

@@ -198,6 +198,8 @@ pub enum RatingError {
     Forbidden(&'static str),
     #[error("the rating can no longer be changed")]
     Closed,
+    #[error("record {0} of the same case and person is being verified")]
+    InHand(u64),
     #[error("invalid rating: {}", .0.join("; "))]
     Invalid(Vec<String>),
     #[error(transparent)]

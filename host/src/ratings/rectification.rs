@@ -49,11 +49,26 @@ pub struct Step {
     pub at: String,
 }
 
+/// What opened a record: a 差评, or a complaint (投诉) — made online by the applicant, at
+/// the window, or passed on by the bureau from the 12345 hotline.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = RectificationSource)]
+pub enum Source {
+    #[default]
+    Rating,
+    ComplaintOnline,
+    ComplaintWindow,
+    ComplaintHotline,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Rectification {
     pub id: u64,
     pub case_id: String,
     pub one_thing: String,
+    #[serde(default)]
+    pub source: Source,
     /// The rater's keyed hash, so only they may appeal; cleared from every answer.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub rater: String,
@@ -196,11 +211,29 @@ impl Ratings {
         if let Some(c) = &rating.comment {
             complaint.push_str(&format!("；意见：{c}"));
         }
+        let opened = self.opened(
+            (&rating.case_id, &rating.one_thing),
+            &rating.rater,
+            Source::Rating,
+            complaint,
+        )?;
+        Ok(Some(opened))
+    }
+
+    /// A new record in verification, its clock started today.
+    fn opened(
+        &self,
+        (case_id, one_thing): (&str, &str),
+        rater: &str,
+        source: Source,
+        complaint: String,
+    ) -> Result<Rectification> {
         let mut record = Rectification {
             id: self.store.next_rectification_id()?,
-            case_id: rating.case_id.clone(),
-            one_thing: rating.one_thing.clone(),
-            rater: rating.rater.clone(),
+            case_id: case_id.to_owned(),
+            one_thing: one_thing.to_owned(),
+            source,
+            rater: rater.to_owned(),
             complaint,
             opened_at: self.clock.stamp(),
             stage: Stage::Verifying,
@@ -215,14 +248,64 @@ impl Ratings {
             warnings: Vec::new(),
         };
         let days = self.rules.verify_days;
+        let basis = match source {
+            Source::Rating => format!("差评核实 {days} 个工作日"),
+            _ => format!("投诉核实 {days} 个工作日"),
+        };
         record.start_stage(
             Stage::Verifying,
             self.clock.today(),
             days,
-            &format!("差评核实 {days} 个工作日"),
+            &basis,
             &self.calendar.current(),
         );
-        Ok(Some(record))
+        Ok(record)
+    }
+
+    /// A complaint (投诉, 第二十五条) about case `case_id` by `person` — the applicant or
+    /// their agent — opens a record like a 差评 does, at any stage of the case. One at a
+    /// time: while a record of the same case and person is being verified, another is refused.
+    pub fn complain(
+        &self,
+        (case_id, one_thing): (&str, &str),
+        person: &str,
+        source: Source,
+        text: &str,
+    ) -> Result<Rectification> {
+        let text = written(text, "投诉内容")?;
+        let rater = self.rater(person);
+        let _one = self.loop_commands.lock().unwrap_or_else(|p| p.into_inner());
+        let pending = self
+            .store
+            .rectifications()?
+            .into_iter()
+            .find(|r| r.case_id == case_id && r.rater == rater && r.stage == Stage::Verifying);
+        if let Some(pending) = pending {
+            return Err(RatingError::InHand(pending.id));
+        }
+        let record = self.opened(
+            (case_id, one_thing),
+            &rater,
+            source,
+            format!("投诉：{text}"),
+        )?;
+        self.store.put_rectification(&record, &[])?;
+        Ok(record)
+    }
+
+    /// The records of case `case_id`: all of them, or only those `person` opened.
+    pub fn rectifications_of(
+        &self,
+        case_id: &str,
+        person: Option<&str>,
+    ) -> Result<Vec<(Rectification, Option<ClockState>)>> {
+        let rater = person.map(|p| self.rater(p));
+        Ok(self
+            .rectifications()?
+            .into_iter()
+            .filter(|(r, _)| r.case_id == case_id)
+            .filter(|(r, _)| rater.as_ref().is_none_or(|h| *h == r.rater))
+            .collect())
     }
 
     /// Reads record `id`, lets `change` move it on, and writes it back.

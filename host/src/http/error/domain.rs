@@ -435,6 +435,13 @@ impl From<crate::ratings::RatingError> for ApiError {
                 format!("差评整改记录当前处于“{}”阶段，不能进行此操作", stage.zh()),
                 en,
             ),
+            RatingError::InHand(id) => ApiError::new(
+                StatusCode::CONFLICT,
+                "complaint_in_hand",
+                format!("您对该办件的投诉或差评（第 {id} 号）正在核实，请等待核实结论"),
+                en,
+            )
+            .with_details(json!({ "rectification": id })),
             RatingError::Forbidden(why) => ApiError::forbidden(why, en),
             RatingError::Store(s) => s.into(),
         }

@@ -265,6 +265,20 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
         SecretKey::load_or_stage(&config.audit_key).map_err(audit_key_error)?;
     let files = MaterialFiles::open(&config.data_dir.join("files"), config.max_file_bytes)
         .map_err(OpenError::Files)?;
+    let ratings = crate::ratings::Ratings::new(
+        store.clone(),
+        clock.clone(),
+        calendar.clone(),
+        crate::ratings::RatingRules {
+            yellow_share: config.yellow_share,
+            ..config.ratings
+        },
+        &config.identity.public_url,
+    )
+    .map_err(|e| OpenError::Store {
+        path: config.data_dir.clone(),
+        source: StoreError::Corrupt(e.to_string()),
+    })?;
     let workflow = Arc::new(
         Workflow::new(
             store.clone(),
@@ -275,7 +289,8 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
             clock.clone(),
             audit_key,
         )
-        .keeping_figures(config.figures),
+        .keeping_figures(config.figures)
+        .inviting_ratings(ratings.links.clone()),
     );
     workflow
         .prepare_figures()
@@ -317,19 +332,6 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, OpenError
                 other => StoreError::Corrupt(other.to_string()),
             },
         })?;
-    let ratings = crate::ratings::Ratings::new(
-        store.clone(),
-        clock.clone(),
-        calendar.clone(),
-        crate::ratings::RatingRules {
-            yellow_share: config.yellow_share,
-            ..config.ratings
-        },
-    )
-    .map_err(|e| OpenError::Store {
-        path: config.data_dir.clone(),
-        source: StoreError::Corrupt(e.to_string()),
-    })?;
     let identity = config
         .identity
         .build(store.clone(), clock.clone())

@@ -4,10 +4,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use lianban::workflow::outbox::Message;
 use lianban_e2e::APPLICANT_ID;
 use lianban_e2e::browser::{Driver, Screen};
 use lianban_e2e::hall::{APPLICANT, case_status, hall, newborn_form};
-use lianban_e2e::journey::{decide_with_document, self_print_case, window};
+use lianban_e2e::journey::{decide_with_document, finish, self_print_case, window};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -249,6 +250,56 @@ async fn an_applicant_complains_and_appeals_from_her_case() {
     assert!(phone.overflow().await <= 0, "the case page fits a phone");
     phone.check_accessibility("applicant's complaint").await;
     phone.screenshot("applicant-complaint").await;
+    phone.close().await;
+}
+
+/// 好差评 by SMS on a phone: the link texted at delivery opens the rating form without
+/// signing in; the rating is kept, and shown when the link is opened again. An altered link
+/// says it is not valid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_applicant_rates_from_the_texted_link() {
+    let (host, _provider) = hall().await;
+    let id = lianban_e2e::received_case(&host, &host.tokens.clerk).await;
+    for m in lianban_e2e::NEWBORN {
+        finish(&host, &id, m).await;
+    }
+    let (s, b) = window(&host, &id, json!({ "action": "deliver" })).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let text = host
+        .outbox()
+        .into_iter()
+        .find_map(|m| match m {
+            Message::Sms { text, .. } if text.contains("/console/rate/") => Some(text),
+            _ => None,
+        })
+        .expect("the invitation");
+    let path = &text[text.find("/console/rate/").unwrap()..];
+
+    let driver = Driver::start().await;
+    let phone = driver.window(&host.base, Screen::Phone).await;
+    phone.goto(path).await;
+    assert!(phone.text_of("main").await.contains(&id));
+    phone.click("label[for=ov-satisfied]").await;
+    phone.click("label[for=rr-1]").await;
+    phone.submit("form.rate button[type=submit]").await;
+    assert!(phone.text_of("#done").await.contains("感谢您的评价"));
+    assert!(phone.text_of("#rated").await.contains("满意"));
+    assert!(phone.overflow().await <= 0, "the rating page fits a phone");
+    phone
+        .check_accessibility("rating from the texted link")
+        .await;
+    phone.screenshot("applicant-rate-link").await;
+    let rating = host
+        .online_service(APPLICANT_ID)
+        .get(&format!("/api/v1/cases/{id}/rating"))
+        .await
+        .1;
+    assert_eq!(rating["channel"], "sms", "{rating}");
+    let altered = if path.ends_with('0') { "1" } else { "0" };
+    phone
+        .goto(&format!("{}{altered}", &path[..path.len() - 1]))
+        .await;
+    assert!(phone.text().await.contains("评价链接无效"));
     phone.close().await;
 }
 

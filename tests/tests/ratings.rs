@@ -415,3 +415,77 @@ async fn a_complaint_opens_the_loop_and_its_maker_may_appeal() {
     assert_eq!(mine.as_array().unwrap().len(), 2, "{mine:#}");
     drop(host.stop().await);
 }
+
+/// 好差评 by SMS: delivery texts the applicant a signed link; through it they see the case
+/// (nothing about them) and rate it without signing in — the same one rating as online. A
+/// link that was altered, or has expired, rates nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_applicant_rates_through_the_link_texted_at_delivery() {
+    let host =
+        TestHost::start_with(|c| c.identity.public_url = "https://zwfw.example.gov.cn".into())
+            .await;
+    host.install_plugins(NEWBORN).await;
+    let id = delivered(&host).await;
+    let link = host
+        .outbox()
+        .into_iter()
+        .find_map(|m| match m {
+            Message::Sms { text, .. } if text.contains("好差评") => Some(text),
+            _ => None,
+        })
+        .expect("an invitation to rate");
+    let token = link
+        .split("https://zwfw.example.gov.cn/console/rate/")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    assert!(token.starts_with(&id), "{token}");
+    let anonymous = reqwest::Client::new();
+    let at = |token: &str| host.url(&format!("/api/v1/rating-links/{token}"));
+
+    let shown = anonymous.get(at(&token)).send().await.unwrap();
+    assert_eq!(shown.status(), StatusCode::OK);
+    let text = shown.text().await.unwrap();
+    let case: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(case["case_id"], id);
+    assert_eq!(case["matters"].as_array().unwrap().len(), NEWBORN.len());
+    assert!(case["rating"].is_null());
+    for private in [APPLICANT_ID, "李芳", "13812345678"] {
+        assert!(!text.contains(private), "{private} in {text}");
+    }
+    let rating = json!({ "overall": "very_satisfied", "reasons": ["一次办成"] });
+    let given = anonymous
+        .post(at(&token))
+        .json(&rating)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(given.status(), StatusCode::OK);
+    let given: serde_json::Value = given.json().await.unwrap();
+    assert_eq!(given["channel"], "sms");
+    // The same person's one rating: online they see it, and changing it replaces it.
+    let online = host.online_service(APPLICANT_ID);
+    let (_, theirs) = online.get(&format!("/api/v1/cases/{id}/rating")).await;
+    assert_eq!(theirs["overall"], "very_satisfied");
+    assert_eq!(theirs["channel"], "sms");
+
+    // Altered links name nothing; an expired one says so.
+    let mut other_case = id.clone();
+    let digit = other_case.pop().unwrap();
+    other_case.push(if digit == '1' { '2' } else { '1' });
+    let other = token.replacen(&id, &other_case, 1);
+    let mut flipped = token.clone();
+    let last = flipped.pop().unwrap();
+    flipped.push(if last == 'a' { 'b' } else { 'a' });
+    for bad in [other.as_str(), flipped.as_str(), "x"] {
+        let r = anonymous.post(at(bad)).json(&rating).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{bad}");
+        let b: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(b["error"]["code"], "unknown_link");
+    }
+    host.clock
+        .set(host.clock.now() + chrono::Duration::days(16));
+    let r = anonymous.get(at(&token)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::GONE);
+    drop(host.stop().await);
+}

@@ -35,6 +35,15 @@ pub struct Visitor {
 }
 
 impl Visitor {
+    /// The same visitor without their session: for public routes whose writes carry their
+    /// own proof (a signed rating link), which a staff cookie must not turn into its own.
+    pub fn anonymous(&self) -> Visitor {
+        Visitor {
+            peer: self.peer,
+            ..Visitor::default()
+        }
+    }
+
     pub fn with_csrf(&self, csrf: &str) -> Visitor {
         Visitor {
             csrf: Some(csrf.to_owned()),

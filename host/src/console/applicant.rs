@@ -22,7 +22,7 @@ async fn citizen(api: &Api, visitor: Visitor) -> Result<Me, Response> {
 }
 
 /// The session if there is one: the public pages are open to everyone.
-async fn maybe_signed_in(api: &Api, visitor: &Visitor) -> Option<Value> {
+pub(super) async fn maybe_signed_in(api: &Api, visitor: &Visitor) -> Option<Value> {
     api.get(visitor, "/session").await.ok()
 }
 

@@ -413,6 +413,31 @@ pub async fn complain(
     }
 }
 
+/// The API's rating from the rating form's fields, and the form as posted.
+pub(super) fn rating_body(pairs: Vec<(String, String)>) -> (Entry, Value) {
+    let matters: Map<String, Value> = pairs
+        .iter()
+        .filter_map(|(k, v)| {
+            let matter = k.strip_prefix("matter.")?;
+            (!v.is_empty()).then(|| (matter.to_owned(), Value::from(v.as_str())))
+        })
+        .collect();
+    let reasons: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "reasons")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let form = Entry::from_pairs(pairs);
+    let comment = form.get("comment").trim();
+    let body = json!({
+        "overall": form.get("overall"),
+        "matters": matters,
+        "reasons": reasons,
+        "comment": if comment.is_empty() { Value::Null } else { Value::from(comment) },
+    });
+    (form, body)
+}
+
 /// A rating from the case's page (好差评): the applicant's own, or pressed on the window's pad.
 pub async fn rate(
     State(api): State<Api>,
@@ -424,26 +449,7 @@ pub async fn rate(
         Ok(me) => me,
         Err(to) => return to,
     };
-    let form = Entry::from_pairs(pairs.clone());
-    let matters: Map<String, Value> = pairs
-        .iter()
-        .filter_map(|(k, v)| {
-            let matter = k.strip_prefix("matter.")?;
-            (!v.is_empty()).then(|| (matter.to_owned(), Value::from(v.as_str())))
-        })
-        .collect();
-    let reasons: Vec<&str> = pairs
-        .iter()
-        .filter(|(k, _)| k == "reasons")
-        .map(|(_, v)| v.as_str())
-        .collect();
-    let comment = form.get("comment").trim();
-    let body = json!({
-        "overall": form.get("overall"),
-        "matters": matters,
-        "reasons": reasons,
-        "comment": if comment.is_empty() { Value::Null } else { Value::from(comment) },
-    });
+    let (form, body) = rating_body(pairs);
     let at = format!("/cases/{}/rating", segment(&id));
     match api.post(&me.writing(form.get("csrf")), &at, &body).await {
         Ok(_) => {

@@ -17,6 +17,7 @@ mod files;
 mod form;
 mod inbox;
 mod posted;
+mod rate_link;
 mod rectifications;
 mod render;
 mod reports;
@@ -94,6 +95,10 @@ pub fn router(api: Router, upload_limit: usize) -> Router {
         .route(
             "/console/bureau/{tab}",
             get(bureau::show).post(bureau::command),
+        )
+        .route(
+            "/console/rate/{token}",
+            get(rate_link::show).post(rate_link::rate),
         )
         .route("/console/reports", get(reports::show))
         .route("/console/reports/xlsx", get(reports::workbook))

@@ -40,6 +40,7 @@ static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "token.html",
         "rectifications.html",
         "report.html",
+        "rate.html",
     );
     env.add_filter("day", day);
     env.add_filter("moment", moment);

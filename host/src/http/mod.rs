@@ -158,6 +158,7 @@ pub fn router(state: AppState) -> Router {
             routes!(ratings::rate, ratings::show),
         ))
         .routes(route(public, routes!(ratings::reasons)))
+        .routes(route(public, routes!(ratings::link, ratings::rate_by_link)))
         .routes(route(public, routes!(ratings::summary)))
         .routes(route(clerk_or_applicant, routes!(rectifications::complain)))
         .routes(route(clerk_or_applicant, routes!(rectifications::of_case)))

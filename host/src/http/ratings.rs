@@ -5,6 +5,9 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::blocking;
 use super::cases::{owned, person};
@@ -13,6 +16,7 @@ use super::error::ApiError;
 use super::extract::{Caller, Json as JsonBody, Path};
 use crate::app::AppState;
 use crate::auth::{Need, Principal, Role};
+use crate::ratings::link::LinkError;
 use crate::ratings::{Aggregate, NewRating, REASONS, Rating, RatingChannel};
 use crate::workflow::Case;
 
@@ -134,6 +138,123 @@ pub async fn summary(State(app): State<AppState>) -> Result<Json<Vec<Aggregate>>
             });
         }
         Ok(out)
+    })
+    .await
+    .map(Json)
+}
+
+/// What a rating link shows before the rating: the case's one-thing and matters, and the
+/// rating already given through it, if any — nothing about the applicant.
+#[derive(Serialize, ToSchema)]
+pub struct LinkedCase {
+    case_id: String,
+    one_thing_name: String,
+    matters: Vec<LinkedMatter>,
+    /// The last day the link works.
+    #[schema(value_type = String, format = Date)]
+    last_day: lianban_sdk::Date,
+    rating: Option<Rating>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LinkedMatter {
+    matter: String,
+    name: String,
+}
+
+/// The case a link names, or the error that says why it does not work. A link the host did
+/// not make answers as if there were nothing there.
+fn linked(
+    app: &AppState,
+    token: &str,
+) -> Result<(std::sync::Arc<Case>, lianban_sdk::Date), ApiError> {
+    let today = app.clock.today();
+    let (case_id, last_day) = app
+        .ratings
+        .links
+        .verify(token, today)
+        .map_err(|e| match e {
+            LinkError::Invalid => ApiError::not_found(
+                "unknown_link",
+                "评价链接无效，请核对短信中的链接",
+                "the rating link is not valid",
+            ),
+            LinkError::Expired(day) => ApiError::new(
+                StatusCode::GONE,
+                "link_expired",
+                format!("评价链接已于 {day} 失效，可登录网上办事或到窗口评价"),
+                e.to_string(),
+            ),
+        })?;
+    let case = app.workflow.case(&case_id)?;
+    Ok((case, last_day))
+}
+
+/// GET /api/v1/rating-links/{token} — public: the case a texted rating link is for.
+#[utoipa::path(get, path = "/rating-links/{token}", tag = "ratings",
+    summary = "The case an SMS rating link names (no personal data), and the rating given through it",
+    params(("token" = String, Path, description = "the link's token, as texted")),
+    responses(
+        (status = 200, description = "the case to rate", body = LinkedCase),
+        (status = 404, description = "`unknown_link`", body = ErrorBody),
+        (status = 410, description = "`link_expired`", body = ErrorBody),
+    ))]
+pub async fn link(
+    State(app): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Json<LinkedCase>, ApiError> {
+    blocking(move || {
+        let (case, last_day) = linked(&app, &token)?;
+        let rating = app
+            .ratings
+            .rating_of(&case.id, &case.applicant.id_number)?
+            .map(shown);
+        Ok(LinkedCase {
+            matters: case
+                .items
+                .iter()
+                .map(|i| LinkedMatter {
+                    matter: i.matter.clone(),
+                    name: i.name.clone(),
+                })
+                .collect(),
+            case_id: case.id.clone(),
+            one_thing_name: case.one_thing_name.clone(),
+            last_day,
+            rating,
+        })
+    })
+    .await
+    .map(Json)
+}
+
+/// POST /api/v1/rating-links/{token} — public: the applicant rates through the texted link,
+/// as they would online; one rating per case and person, changeable within the days allowed.
+#[utoipa::path(post, path = "/rating-links/{token}", tag = "ratings",
+    summary = "Rate a delivered case through its SMS link (好差评)",
+    params(("token" = String, Path, description = "the link's token, as texted")),
+    request_body = NewRating,
+    responses(
+        (status = 200, description = "the rating as kept", body = Rating),
+        (status = 404, description = "`unknown_link`", body = ErrorBody),
+        (status = 409, description = "`not_delivered`, `rating_closed`, `conflict`", body = ErrorBody),
+        (status = 410, description = "`link_expired`", body = ErrorBody),
+        (status = 422, description = "`rating_invalid`", body = ErrorBody),
+    ))]
+pub async fn rate_by_link(
+    State(app): State<AppState>,
+    Path(token): Path<String>,
+    JsonBody(input): JsonBody<NewRating>,
+) -> Result<Json<Rating>, ApiError> {
+    blocking(move || {
+        let (case, _) = linked(&app, &token)?;
+        let person = case.applicant.id_number.clone();
+        Ok(shown(app.ratings.rate(
+            &case,
+            &person,
+            RatingChannel::Sms,
+            input,
+        )?))
     })
     .await
     .map(Json)

@@ -5,6 +5,7 @@
 //! satisfaction per department and one-thing, counted as ratings are given, never who rated:
 //! raters are kept as a keyed hash of their identity number.
 
+pub mod link;
 mod model;
 pub mod rectification;
 

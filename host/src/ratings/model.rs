@@ -219,6 +219,8 @@ pub struct RatingRules {
     pub rectify_days: u32,
     /// Share of a stage's days after which its clock warns.
     pub yellow_share: f64,
+    /// Days the rating link texted at delivery works.
+    pub link_days: i64,
 }
 
 impl Default for RatingRules {
@@ -228,6 +230,7 @@ impl Default for RatingRules {
             verify_days: 5,
             rectify_days: 15,
             yellow_share: crate::workflow::clocks::DEFAULT_YELLOW_SHARE,
+            link_days: 15,
         }
     }
 }
@@ -238,6 +241,8 @@ pub struct Ratings {
     pub(super) calendar: Arc<crate::calendar::Calendar>,
     key: Vec<u8>,
     pub(super) rules: RatingRules,
+    /// The SMS rating links, shared with the workflow that texts them.
+    pub links: Arc<super::link::RatingLinks>,
     /// One command of the 差评 loop at a time: each reads a record and writes it back.
     pub(super) loop_commands: std::sync::Mutex<()>,
 }
@@ -248,14 +253,21 @@ impl Ratings {
         clock: Arc<dyn Clock>,
         calendar: Arc<crate::calendar::Calendar>,
         rules: RatingRules,
+        public_url: &str,
     ) -> Result<Ratings> {
         let key = store.rating_key()?;
+        let links = Arc::new(super::link::RatingLinks::new(
+            &key,
+            public_url,
+            rules.link_days,
+        ));
         Ok(Ratings {
             store,
             clock,
             calendar,
             key,
             rules,
+            links,
             loop_commands: std::sync::Mutex::new(()),
         })
     }

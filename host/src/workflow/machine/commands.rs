@@ -198,6 +198,13 @@ pub enum Sms {
 }
 
 impl Sms {
+    /// The invitation to rate a delivered case through `link`.
+    pub fn rating_invitation(one_thing: &str, link: &str) -> String {
+        format!(
+            "【红旗区政务服务】您申请的“{one_thing}”已办结送达。欢迎评价本次办理（好差评）：{link}"
+        )
+    }
+
     pub fn render(&self, one_thing: &str) -> String {
         let head = format!("【红旗区政务服务】您申请的“{one_thing}”");
         match self {
@@ -234,6 +241,9 @@ impl Sms {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     Sms(Sms),
+    /// At delivery: the applicant is invited by SMS to rate, with a link the host signs
+    /// (好差评, 第二十五条); the service makes the link, so the machine stays pure.
+    RatingInvitation,
     /// A card raised on a department's clock: its system and its duty phone are told.
     Card {
         department: String,

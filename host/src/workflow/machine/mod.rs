@@ -321,6 +321,7 @@ fn step(
             }
             case.status = C::Delivered;
             case.delivered_at = Some(ctx.at.clone());
+            effects.push(Effect::RatingInvitation);
         }
         Command::Archive => {
             if !matches!(case.status, C::Delivered | C::Withdrawn) {

@@ -106,6 +106,8 @@ pub struct Workflow {
     figures: bool,
     /// The share of a clock's promised days after which it warns (the yellow card).
     yellow_share: f64,
+    /// Signs the rating link texted at delivery (好差评 by SMS); none sends no invitation.
+    rating_links: Option<Arc<crate::ratings::link::RatingLinks>>,
 }
 
 /// The work for which a reader sees a case's full identity numbers and mobiles (第六项 of
@@ -152,7 +154,14 @@ impl Workflow {
             audit_key,
             figures: true,
             yellow_share: crate::workflow::clocks::DEFAULT_YELLOW_SHARE,
+            rating_links: None,
         }
+    }
+
+    /// Texts the applicant a rating link when their case is delivered.
+    pub fn inviting_ratings(mut self, links: Arc<crate::ratings::link::RatingLinks>) -> Workflow {
+        self.rating_links = Some(links);
+        self
     }
 
     /// The share of a clock's promised working days after which it warns.
@@ -292,6 +301,16 @@ impl Workflow {
                     to: case.applicant.mobile.clone(),
                     text: sms.render(&case.one_thing_name),
                 }],
+                Effect::RatingInvitation => self
+                    .rating_links
+                    .as_ref()
+                    .and_then(|links| links.link(&case.id, self.clock.today()))
+                    .map(|link| Message::Sms {
+                        to: case.applicant.mobile.clone(),
+                        text: crate::workflow::Sms::rating_invitation(&case.one_thing_name, &link),
+                    })
+                    .into_iter()
+                    .collect(),
                 Effect::Webhook {
                     department,
                     matter,

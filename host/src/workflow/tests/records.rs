@@ -84,9 +84,12 @@ fn delivery_modes() {
             );
             assert_eq!(
                 effects,
-                vec![Effect::Sms(Sms::Mailed {
-                    tracking_number: "SF1234567890".into()
-                })]
+                vec![
+                    Effect::Sms(Sms::Mailed {
+                        tracking_number: "SF1234567890".into()
+                    }),
+                    Effect::RatingInvitation
+                ]
             );
         } else {
             run(

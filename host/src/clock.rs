@@ -48,6 +48,28 @@ impl Clock for SystemClock {
     }
 }
 
+/// The system clock, set back or forward by an offset while the demo writes its history.
+#[derive(Default)]
+pub struct ShiftedClock {
+    offset_ms: std::sync::atomic::AtomicI64,
+}
+
+impl ShiftedClock {
+    /// Makes `now` read `at` (and run on from there); `None` puts the clock right again.
+    pub fn set(&self, at: Option<DateTime<Utc>>) {
+        let offset = at.map_or(0, |at| (at - Utc::now()).num_milliseconds());
+        self.offset_ms
+            .store(offset, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> DateTime<Utc> {
+        let offset = self.offset_ms.load(std::sync::atomic::Ordering::Relaxed);
+        Utc::now() + chrono::Duration::milliseconds(offset)
+    }
+}
+
 /// A clock that stands still until told otherwise.
 pub struct FixedClock(Mutex<DateTime<Utc>>);
 

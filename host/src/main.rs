@@ -9,7 +9,7 @@ mod cli;
 
 use clap::{Args, Parser, Subcommand};
 use lianban::auth::Role;
-use lianban::clock::{Clock, SystemClock};
+use lianban::clock::{Clock, ShiftedClock, SystemClock};
 use lianban::{Config, launch};
 
 #[derive(Parser)]
@@ -34,6 +34,10 @@ enum Command {
         /// into the directory, and the demo prints who to sign in as instead of tokens.
         #[arg(long)]
         demo_people: Option<PathBuf>,
+        /// Weeks of generated history a fresh demo starts with, so the bureau's dashboard and
+        /// reports show something (0: none).
+        #[arg(long, default_value_t = 4)]
+        history_weeks: i64,
     },
     /// Create the first administrator token (with the server stopped: one process owns the
     /// database). A running host issues, rotates and revokes tokens through `/api/v1/tokens`.
@@ -443,11 +447,16 @@ fn run(cli: Cli) -> Result<(), String> {
             serve,
             plugins,
             demo_people,
+            history_weeks,
         } => {
             let mut config = serve.config();
             serve.identity.apply(&mut config)?;
-            let state = lianban::open(config, clock).map_err(|e| e.to_string())?;
-            let report = launch::prepare_demo(&state, &plugins)?;
+            // The demo's clock is the system's, set back while it writes its history.
+            let shifted = Arc::new(ShiftedClock::default());
+            let state = lianban::open(config, shifted.clone()).map_err(|e| e.to_string())?;
+            let mut report = launch::prepare_demo(&state, &plugins)?;
+            report.history =
+                launch::history::generate(&state, history_weeks, &|to| shifted.set(to))?;
             let people = demo_people
                 .map(|file| launch::seed_demo_people(&state, &file))
                 .transpose()?;

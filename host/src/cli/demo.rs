@@ -23,6 +23,13 @@ pub fn print(
     if !report.activated.is_empty() {
         println!("  已上传并启用规则：{}", report.activated.join("、"));
     }
+    let h = &report.history;
+    if h.cases > 0 {
+        println!(
+            "  已生成最近几周的演示办件 {} 件（已送达 {} 件，评价 {} 条），可在“管理 › 统计通报”查看",
+            h.cases, h.delivered, h.ratings
+        );
+    }
     if !report.missing.is_empty() {
         println!(
             "  未找到以下事项的规则组件（目录 {}）：{}",

@@ -51,7 +51,7 @@ pub async fn show(
         "report.html",
         context! { me => me.session, report => value, period => q.period.trim(),
         volumes => charts.volumes, handling => charts.handling,
-        satisfaction => charts.satisfaction },
+        satisfaction => charts.satisfaction, legends => charts::LEGENDS },
     )
 }
 

@@ -2,18 +2,24 @@
 //! handling time against the promised time by department, and satisfaction by department.
 //! A chart with nothing to draw is left out (`None`), and the page says so in words.
 
-use charts_rs::{BarChart, HorizontalBarChart, LineChart, Position, Series};
+use charts_rs::{HorizontalBarChart, LineChart, Margin, Series};
 
 use super::Report;
 
 const WIDTH: f32 = 720.0;
-const HEIGHT: f32 = 320.0;
 
-/// The legend stacked on the right, one entry a line: charts-rs measures text with its Latin
-/// font, which underestimates Chinese names, and entries side by side would then overlap.
-fn legend_right(legend: &mut charts_rs::LegendConfig) {
-    legend.position = Some(Position::Right);
-}
+// charts-rs measures text with its Latin font, which takes a Chinese name for less than its
+// width: a legend's entries would overlap and an axis's names collide. So the names stand one
+// to a row on the left with room kept for them (`room_for`), and the legends are hidden — the
+// printable page says which colour is which beside each chart (`LEGENDS`).
+
+/// What each chart's colours mean, in the order of its series (the theme's first colour is
+/// blue, the second green).
+pub const LEGENDS: [&str; 3] = [
+    "蓝：窗口收件；绿：网上申报",
+    "蓝：平均办理用时；绿：平均承诺时限",
+    "满意率（%）",
+];
 
 /// The charts of one report, as SVG documents.
 #[derive(Debug, Default)]
@@ -26,6 +32,56 @@ pub struct Charts {
 fn rounded(x: f64, places: i32) -> f32 {
     let scale = 10f64.powi(places);
     ((x * scale).round() / scale) as f32
+}
+
+/// `name` with trailing spaces that make charts-rs reserve its true width: it measures each
+/// Chinese character as its Latin font's missing glyph, narrower than the character drawn.
+/// SVG does not draw trailing spaces, so only the room they reserve shows.
+fn room_for(name: &str, font_size: f32) -> String {
+    let measure = |text: &str| {
+        charts_rs::measure_text_width_family(charts_rs::DEFAULT_FONT_FAMILY, font_size, text)
+            .map_or(0.0, |b| b.width())
+    };
+    let (wide, space) = (
+        measure("国国") - measure("国"),
+        measure("x x") - measure("xx"),
+    );
+    let wide_chars = name.chars().filter(|c| !c.is_ascii()).count() as f32;
+    if space <= 0.0 || wide >= font_size {
+        return name.to_owned();
+    }
+    let spaces = (wide_chars * (font_size - wide) / space).ceil() as usize;
+    format!("{name}{}", " ".repeat(spaces))
+}
+
+/// A bar chart of one row per name, the names on the left.
+fn rows(
+    title: &str,
+    names: Vec<String>,
+    series: Vec<Series>,
+    max: Option<f32>,
+) -> Result<String, String> {
+    let bars = series.len().max(1) as f32;
+    let height = 60.0 + names.len() as f32 * (12.0 + 14.0 * bars);
+    let mut chart = HorizontalBarChart::new(series, Vec::new());
+    chart.x_axis.data = names
+        .iter()
+        .map(|n| room_for(n, chart.x_axis.font.size))
+        .collect();
+    chart.width = WIDTH;
+    chart.height = height.max(160.0);
+    chart.margin = Margin {
+        left: 10.0,
+        top: 10.0,
+        right: 40.0,
+        bottom: 10.0,
+    };
+    chart.legend.show = Some(false);
+    if let Some(axis) = chart.y_axis_configs.first_mut() {
+        axis.max = max;
+    }
+    chart.title.text = title.into();
+    chart.svg().map_err(|e| e.to_string())
 }
 
 /// Received cases by day for a month, by week (from its first day) for a quarter, so that
@@ -48,8 +104,8 @@ fn volumes(report: &Report) -> Result<Option<String>, String> {
         labels,
     );
     chart.width = WIDTH;
-    chart.height = HEIGHT;
-    legend_right(&mut chart.legend);
+    chart.height = 320.0;
+    chart.legend.show = Some(false);
     chart.title.text = if step == 1 {
         "每日办件量".into()
     } else {
@@ -60,52 +116,45 @@ fn volumes(report: &Report) -> Result<Option<String>, String> {
 
 /// Mean handling days beside mean promised days, per department that decided anything.
 fn handling(report: &Report) -> Result<Option<String>, String> {
-    let rows: Vec<_> = report
+    let found: Vec<_> = report
         .departments
         .iter()
         .filter_map(|r| Some((r, r.handling_mean_days?, r.promised_mean_days?)))
         .collect();
-    if rows.is_empty() {
+    if found.is_empty() {
         return Ok(None);
     }
-    let labels = rows.iter().map(|(r, ..)| report.name(&r.group).to_owned());
-    let handled: Vec<f32> = rows.iter().map(|(_, h, _)| rounded(*h, 2)).collect();
-    let promised: Vec<f32> = rows.iter().map(|(_, _, p)| rounded(*p, 2)).collect();
-    let mut chart = BarChart::new(
-        vec![
-            Series::from(("平均办理用时", handled)),
-            Series::from(("平均承诺时限", promised)),
-        ],
-        labels.collect(),
-    );
-    chart.width = WIDTH;
-    chart.height = HEIGHT;
-    legend_right(&mut chart.legend);
-    chart.title.text = "办理用时与承诺时限（工作日）".into();
-    chart.svg().map(Some).map_err(|e| e.to_string())
+    let names = found.iter().map(|(r, ..)| report.name(&r.group).to_owned());
+    let handled: Vec<f32> = found.iter().map(|(_, h, _)| rounded(*h, 2)).collect();
+    let promised: Vec<f32> = found.iter().map(|(_, _, p)| rounded(*p, 2)).collect();
+    let series = vec![
+        Series::from(("平均办理用时", handled)),
+        Series::from(("平均承诺时限", promised)),
+    ];
+    rows(
+        "办理用时与承诺时限（工作日）",
+        names.collect(),
+        series,
+        None,
+    )
+    .map(Some)
 }
 
 /// 满意率 in percent, per department rated in the period.
 fn satisfaction(report: &Report) -> Result<Option<String>, String> {
-    let rows: Vec<_> = report
+    let found: Vec<_> = report
         .satisfaction
         .iter()
         .filter(|s| s.kind == "department")
         .filter_map(|s| Some((report.name(&s.code).to_owned(), s.satisfaction?)))
         .collect();
-    if rows.is_empty() {
+    if found.is_empty() {
         return Ok(None);
     }
-    let values: Vec<f32> = rows.iter().map(|(_, s)| rounded(s * 100.0, 1)).collect();
-    let mut chart = HorizontalBarChart::new(
-        vec![("满意率（%）", values).into()],
-        rows.into_iter().map(|(name, _)| name).collect(),
-    );
-    chart.width = WIDTH;
-    chart.height = HEIGHT;
-    chart.legend.show = Some(false);
-    chart.title.text = "各部门满意率（%）".into();
-    chart.svg().map(Some).map_err(|e| e.to_string())
+    let values: Vec<f32> = found.iter().map(|(_, s)| rounded(s * 100.0, 1)).collect();
+    let names = found.into_iter().map(|(name, _)| name).collect();
+    let series = vec![("满意率", values).into()];
+    rows("各部门满意率（%）", names, series, Some(100.0)).map(Some)
 }
 
 /// Draws the report's charts.

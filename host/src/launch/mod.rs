@@ -1,5 +1,7 @@
 //! What the `lianban` commands do, apart from parsing their arguments.
 
+pub mod history;
+
 use std::net::SocketAddr;
 use std::path::Path;
 
@@ -54,6 +56,8 @@ pub struct DemoReport {
     pub activated: Vec<String>,
     pub missing: Vec<String>,
     pub tokens: Vec<(Role, String)>,
+    /// What the generated history left (nothing on a demo that already has cases).
+    pub history: history::History,
 }
 
 /// Seeds the demo catalog, uploads and activates every demo plugin found in `plugin_dir` as

@@ -8,6 +8,8 @@
 //! 4% two; 3% of items refused with one of five reasons; decisions 0–4 working days after
 //! acceptance, 2% of items suspended for 1–3 days; 1% of cases with an 电子证照 material.
 //!
+//! Then a month's 通报 is made from the same rows and timed in its parts and over HTTP.
+//!
 //! `cargo xtask bench` runs it; `--cases N` (default 1,000,000), `--queries N` (default 200);
 //! `--only=figures` runs it alone.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -209,6 +211,88 @@ async fn report(host: &TestHost, admin: &str, queries: usize, label: &str, query
     );
 }
 
+/// 通报: a month's report made from its rows — read, summed, written as a workbook, its charts
+/// drawn — timed in parts; then over HTTP, the first request (made and frozen) beside the
+/// frozen report answered again, and its workbook.
+async fn monthly_report(host: &TestHost, admin: &str, runs: usize) {
+    use lianban::supervision::assessment::Weights;
+    use lianban::supervision::report::{Period, Sources, build, charts, xlsx};
+
+    let period: Period = "2026-10".parse().unwrap();
+    let (from, to) = period.days();
+    let store = host.state.store.clone();
+    let (mut reading, mut building, mut writing, mut drawing) = (vec![], vec![], vec![], vec![]);
+    let mut size = 0;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let rows = store.figures(from, to).unwrap();
+        reading.push(t.elapsed());
+        let t = Instant::now();
+        let made = build(
+            period,
+            &rows,
+            Sources {
+                ratings: &[],
+                names: BTreeMap::new(),
+                weights: &Weights::default(),
+                generated_at: "2026-11-27T12:00:00.000+08:00".into(),
+            },
+        );
+        building.push(t.elapsed());
+        let t = Instant::now();
+        size = xlsx::workbook(&made).unwrap().len();
+        writing.push(t.elapsed());
+        let t = Instant::now();
+        charts::draw(&made).unwrap();
+        drawing.push(t.elapsed());
+    }
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        ms(percentile(&v, 0.5))
+    };
+    println!("\n| October's 通报 ({runs} runs, in process) | median ms |");
+    println!("|---|---:|");
+    println!("| read the month's rows | {:.1} |", median(reading));
+    println!("| sum into the report | {:.1} |", median(building));
+    println!(
+        "| write the workbook ({size} bytes) | {:.1} |",
+        median(writing)
+    );
+    println!("| draw the charts | {:.1} |", median(drawing));
+
+    let get = |path: &str| host.client.get(host.url(path)).bearer_auth(admin).send();
+    let t = Instant::now();
+    let first = get("/api/v1/supervision/reports/2026-10").await.unwrap();
+    assert!(first.status().is_success());
+    let first = t.elapsed();
+    let mut again = Vec::new();
+    let mut workbook = Vec::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        let r = get("/api/v1/supervision/reports/2026-10").await.unwrap();
+        r.bytes().await.unwrap();
+        again.push(t.elapsed());
+        let t = Instant::now();
+        let r = get("/api/v1/supervision/reports/2026-10/xlsx")
+            .await
+            .unwrap();
+        r.bytes().await.unwrap();
+        workbook.push(t.elapsed());
+    }
+    println!("\n| October's 通报 over HTTP | ms |");
+    println!("|---|---:|");
+    println!("| first request: made and frozen | {:.1} |", ms(first));
+    println!(
+        "| frozen, asked again (median of {runs}) | {:.1} |",
+        median(again)
+    );
+    println!(
+        "| its workbook (median of {runs}) | {:.1} |",
+        median(workbook)
+    );
+}
+
 fn main() {
     if bench_only().is_some_and(|o| o != "figures") {
         return;
@@ -310,6 +394,7 @@ fn main() {
         ] {
             report(&host, &admin, queries, label, query).await;
         }
+        monthly_report(&host, &admin, queries.min(50)).await;
         drop(host.stop().await);
     });
 }

@@ -265,6 +265,8 @@ async fn a_newborn_case_goes_through_the_console_from_intake_to_archive() {
     assert!(clerk.text_of("#done").await.contains("已送达"));
     // The window's rating pad is offered once the results are handed over (好差评).
     assert!(clerk.text_of("#rate-h").await.contains("请申请人评价"));
+    // …and a QR code of the case's signed rating link, for the applicant's own phone.
+    assert_eq!(clerk.count("#rating-qr svg").await, 1);
     clerk.click_confirmed("button[value=archive]").await;
     assert!(clerk.text_of("#done").await.contains("已归档"));
     assert_eq!(case_status(&host, &id).await["status"], "archived");

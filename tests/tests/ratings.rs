@@ -469,6 +469,34 @@ async fn the_applicant_rates_through_the_link_texted_at_delivery() {
     assert_eq!(theirs["overall"], "very_satisfied");
     assert_eq!(theirs["channel"], "sms");
 
+    // The window can show the same kind of link as a QR code; a department cannot ask for it.
+    let (s, shown) = host
+        .get(
+            &format!("/api/v1/cases/{id}/rating-link"),
+            &host.tokens.clerk,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{shown}");
+    let again = shown["link"].as_str().unwrap();
+    let token_again = again.rsplit('/').next().unwrap();
+    let r = anonymous.get(at(token_again)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let (s, _) = host
+        .get(
+            &format!("/api/v1/cases/{id}/rating-link"),
+            host.tokens.department("health"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let undelivered = received_case(&host, &host.tokens.clerk).await;
+    let (s, b) = host
+        .get(
+            &format!("/api/v1/cases/{undelivered}/rating-link"),
+            &host.tokens.clerk,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+
     // Altered links name nothing; an expired one says so.
     let mut other_case = id.clone();
     let digit = other_case.pop().unwrap();

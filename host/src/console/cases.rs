@@ -95,7 +95,18 @@ async fn case_page(
             .get(&me.visitor, "/ratings/reasons")
             .await
             .unwrap_or_default();
-        Some(context! { given => given, reasons => reasons })
+        // At the window, the applicant may rather rate on their own phone: the case's signed
+        // rating link as a QR code.
+        let qr = if me.is_clerk() {
+            let at = format!("/cases/{}/rating-link", segment(id));
+            match api.get(&me.visitor, &at).await {
+                Ok(link) => link["link"].as_str().and_then(qr_svg),
+                Err(_) => None,
+            }
+        } else {
+            None
+        };
+        Some(context! { given => given, reasons => reasons, qr => qr })
     } else {
         None
     };
@@ -123,6 +134,17 @@ async fn case_page(
             done => done.done,
             done_matter => done.matter,
         },
+    )
+}
+
+/// `link` as a QR code in SVG, dark on light, large enough to scan from a counter.
+fn qr_svg(link: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(link.as_bytes()).ok()?;
+    Some(
+        code.render::<qrcode::render::svg::Color<'_>>()
+            .min_dimensions(200, 200)
+            .quiet_zone(true)
+            .build(),
     )
 }
 

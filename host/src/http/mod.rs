@@ -159,6 +159,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .routes(route(public, routes!(ratings::reasons)))
         .routes(route(public, routes!(ratings::link, ratings::rate_by_link)))
+        .routes(route(clerk, routes!(ratings::rating_link)))
         .routes(route(public, routes!(ratings::summary)))
         .routes(route(clerk_or_applicant, routes!(rectifications::complain)))
         .routes(route(clerk_or_applicant, routes!(rectifications::of_case)))

@@ -259,3 +259,49 @@ pub async fn rate_by_link(
     .await
     .map(Json)
 }
+
+/// A delivered case's rating link, for the window to show as a QR code.
+#[derive(Serialize, ToSchema)]
+pub struct RatingLink {
+    link: String,
+    #[schema(value_type = String, format = Date)]
+    last_day: lianban_sdk::Date,
+}
+
+/// GET /api/v1/cases/{id}/rating-link — the window: the signed rating link of a delivered
+/// case, which the window shows as a QR code for the applicant's phone (the link texted at
+/// delivery, made again).
+#[utoipa::path(get, path = "/cases/{id}/rating-link", tag = "ratings",
+    summary = "The signed rating link of a delivered case, for the window's QR code",
+    params(("id" = String, Path, description = "the case number")),
+    responses(
+        (status = 200, description = "the link", body = RatingLink),
+        (status = 404, description = "`unknown_case`, `no_public_url`: the host has no public address to link to", body = ErrorBody),
+        (status = 409, description = "`not_delivered`", body = ErrorBody),
+    ))]
+pub async fn rating_link(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<RatingLink>, ApiError> {
+    blocking(move || {
+        let case = app.workflow.case(&id)?;
+        if !matches!(
+            case.status,
+            crate::workflow::CaseStatus::Delivered | crate::workflow::CaseStatus::Archived
+        ) {
+            return Err(crate::ratings::RatingError::NotYet.into());
+        }
+        let today = app.clock.today();
+        let link = app.ratings.links.link(&case.id, today).ok_or_else(|| {
+            ApiError::not_found(
+                "no_public_url",
+                "平台未配置对外地址（--public-url），无法生成评价链接",
+                "the host has no public address (--public-url) to put in a rating link",
+            )
+        })?;
+        let last_day = today.add_days(app.ratings.links.days).unwrap_or(today);
+        Ok(RatingLink { link, last_day })
+    })
+    .await
+    .map(Json)
+}

@@ -32,19 +32,7 @@ impl OnlineService<'_> {
 
     /// The raw answer: a file, with its content type.
     pub async fn get_bytes(&self, path: &str) -> (StatusCode, String, Vec<u8>) {
-        let r = self
-            .request(reqwest::Method::GET, path)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status();
-        let kind = r
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        (status, kind, r.bytes().await.unwrap().to_vec())
+        crate::send_for_bytes(self.request(reqwest::Method::GET, path)).await
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {

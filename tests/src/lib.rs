@@ -339,21 +339,7 @@ impl TestHost {
 
     /// A GET whose answer is bytes: its status, content type and body.
     pub async fn get_bytes(&self, path: &str, token: &str) -> (StatusCode, String, Vec<u8>) {
-        let r = self
-            .client
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status();
-        let kind = r
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        (status, kind, r.bytes().await.unwrap().to_vec())
+        send_for_bytes(self.client.get(self.url(path)).bearer_auth(token)).await
     }
 
     /// A GET that must answer 200; its body.
@@ -576,6 +562,19 @@ pub async fn received_case(host: &TestHost, clerk: &str) -> String {
     assert_eq!(s, StatusCode::CREATED, "{case}");
     assert_eq!(case["status"], "in_progress", "{case:#}");
     case["id"].as_str().unwrap().to_owned()
+}
+
+/// Sends `request` and reads the answer as bytes: its status, content type and body.
+pub async fn send_for_bytes(request: reqwest::RequestBuilder) -> (StatusCode, String, Vec<u8>) {
+    let r = request.send().await.unwrap();
+    let status = r.status();
+    let kind = r
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, kind, r.bytes().await.unwrap().to_vec())
 }
 
 /// Noon of `day` (`2026-09-30`) in China time, for the test clock.

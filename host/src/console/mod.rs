@@ -12,6 +12,7 @@ mod applicant;
 mod apply;
 mod assets;
 mod bureau;
+mod case_feedback;
 mod cases;
 mod files;
 mod form;
@@ -58,9 +59,15 @@ pub fn router(api: Router, upload_limit: usize) -> Router {
         .route("/console/cases/{id}", get(cases::show))
         .route("/console/cases/{id}/receipt", get(cases::receipt))
         .route("/console/cases/{id}/window", post(cases::window_action))
-        .route("/console/cases/{id}/cards", post(cases::explain_card))
-        .route("/console/cases/{id}/rating", post(cases::rate))
-        .route("/console/cases/{id}/complaint", post(cases::complain))
+        .route(
+            "/console/cases/{id}/cards",
+            post(case_feedback::explain_card),
+        )
+        .route("/console/cases/{id}/rating", post(case_feedback::rate))
+        .route(
+            "/console/cases/{id}/complaint",
+            post(case_feedback::complain),
+        )
         .route(
             "/console/cases/{id}/correction",
             post(cases::correct).layer(upload),

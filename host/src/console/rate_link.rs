@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::api::segment;
 use super::applicant::maybe_signed_in;
-use super::cases::rating_body;
+use super::case_feedback::rating_body;
 use super::render::page_with;
 use super::{Api, Done, Failure, Visitor, problem};
 

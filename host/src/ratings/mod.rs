@@ -5,9 +5,11 @@
 //! satisfaction per department and one-thing, counted as ratings are given, never who rated:
 //! raters are kept as a keyed hash of their identity number.
 
+mod complaints;
 pub mod link;
 mod model;
 pub mod rectification;
+pub mod warnings;
 
 pub use model::{
     Aggregate, Level, NewRating, REASONS, Rating, RatingChannel, RatingError, RatingRules, Ratings,

@@ -10,8 +10,7 @@ use lianban_sdk::{Date, WorkingCalendar};
 use serde::{Deserialize, Serialize};
 
 use crate::workflow::clocks::{self, ClockState};
-use crate::workflow::model::{CardLevel, Due};
-use crate::workflow::outbox::Message;
+use crate::workflow::model::Due;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -89,22 +88,9 @@ pub struct Rectification {
     pub callback: Option<Step>,
     /// The applicant's one appeal against a finding of not upheld.
     pub appeal: Option<Step>,
-    /// The warnings its stages' clocks raised, each once.
+    /// The warnings its stages' clocks raised, each once (`warnings.rs`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<Warning>,
-}
-
-/// A warning of a stage's clock (电子监察 of the 差评 loop): yellow once the stage used its
-/// share of the days, red when past them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[schema(as = RectificationWarning)]
-pub struct Warning {
-    pub stage: Stage,
-    /// The day the stage's clock started: a stage started again (an appeal) warns again.
-    #[schema(value_type = String, format = Date)]
-    pub from: Date,
-    pub level: CardLevel,
-    pub raised_at: String,
+    pub warnings: Vec<super::warnings::Warning>,
 }
 
 impl Rectification {
@@ -164,7 +150,7 @@ pub struct Finding {
     pub reason: String,
 }
 
-fn written(text: &str, what: &str) -> Result<String> {
+pub(super) fn written(text: &str, what: &str) -> Result<String> {
     let text = text.trim();
     if text.is_empty() || text.chars().count() > 2_000 {
         return Err(RatingError::Invalid(vec![format!(
@@ -221,7 +207,7 @@ impl Ratings {
     }
 
     /// A new record in verification, its clock started today.
-    fn opened(
+    pub(super) fn opened(
         &self,
         (case_id, one_thing): (&str, &str),
         rater: &str,
@@ -260,52 +246,6 @@ impl Ratings {
             &self.calendar.current(),
         );
         Ok(record)
-    }
-
-    /// A complaint (投诉, 第二十五条) about case `case_id` by `person` — the applicant or
-    /// their agent — opens a record like a 差评 does, at any stage of the case. One at a
-    /// time: while a record of the same case and person is being verified, another is refused.
-    pub fn complain(
-        &self,
-        (case_id, one_thing): (&str, &str),
-        person: &str,
-        source: Source,
-        text: &str,
-    ) -> Result<Rectification> {
-        let text = written(text, "投诉内容")?;
-        let rater = self.rater(person);
-        let _one = self.loop_commands.lock().unwrap_or_else(|p| p.into_inner());
-        let pending = self
-            .store
-            .rectifications()?
-            .into_iter()
-            .find(|r| r.case_id == case_id && r.rater == rater && r.stage == Stage::Verifying);
-        if let Some(pending) = pending {
-            return Err(RatingError::InHand(pending.id));
-        }
-        let record = self.opened(
-            (case_id, one_thing),
-            &rater,
-            source,
-            format!("投诉：{text}"),
-        )?;
-        self.store.put_rectification(&record, &[])?;
-        Ok(record)
-    }
-
-    /// The records of case `case_id`: all of them, or only those `person` opened.
-    pub fn rectifications_of(
-        &self,
-        case_id: &str,
-        person: Option<&str>,
-    ) -> Result<Vec<(Rectification, Option<ClockState>)>> {
-        let rater = person.map(|p| self.rater(p));
-        Ok(self
-            .rectifications()?
-            .into_iter()
-            .filter(|(r, _)| r.case_id == case_id)
-            .filter(|(r, _)| rater.as_ref().is_none_or(|h| *h == r.rater))
-            .collect())
     }
 
     /// Reads record `id`, lets `change` move it on, and writes it back.
@@ -433,49 +373,6 @@ impl Ratings {
         })
     }
 
-    /// The warnings' pass, beside the cases' (`jobs.rs`): each running stage that reached its
-    /// share of the days, or passed them, warns once. A rectification's warning goes to the
-    /// responsible department — its system and its duty phone — in the same write that keeps
-    /// it on the record; a verification's is the bureau's own, shown on its list.
-    pub fn warn(&self) -> Result<Vec<(u64, CardLevel)>> {
-        let today = self.clock.today();
-        let calendar = self.calendar.current();
-        let mut raised = Vec::new();
-        for record in self.store.rectifications()? {
-            let level = match record.clock(today, &calendar, self.rules.yellow_share) {
-                Some(ClockState::Warning) => CardLevel::Yellow,
-                Some(ClockState::Overdue) => CardLevel::Red,
-                _ => continue,
-            };
-            let Some(from) = record.due.as_ref().map(|d| d.from) else {
-                continue;
-            };
-            let stage = record.stage;
-            let known = |w: &Warning| w.stage == stage && w.from == from && w.level == level;
-            if record.warnings.iter().any(known) {
-                continue;
-            }
-            let _one = self.loop_commands.lock().unwrap_or_else(|p| p.into_inner());
-            // Read again under the lock: a step may have moved the record on meanwhile.
-            let Some(mut record) = self.store.rectification(record.id)? else {
-                continue;
-            };
-            if record.stage != stage || record.due.as_ref().map(|d| d.from) != Some(from) {
-                continue;
-            }
-            record.warnings.push(Warning {
-                stage,
-                from,
-                level,
-                raised_at: self.clock.stamp(),
-            });
-            let messages = warning_messages(&record, level);
-            self.store.put_rectification(&record, &messages)?;
-            raised.push((record.id, level));
-        }
-        Ok(raised)
-    }
-
     /// Every record, newest first, with where its clock stands today.
     pub fn rectifications(&self) -> Result<Vec<(Rectification, Option<ClockState>)>> {
         let today = self.clock.today();
@@ -492,47 +389,4 @@ impl Ratings {
         all.sort_by_key(|(r, _)| std::cmp::Reverse(r.id));
         Ok(all)
     }
-}
-
-/// What a warning of the rectifying stage sends its department: the webhook status
-/// `rectification_warning` or `rectification_overdue`, and an SMS to its duty phone.
-fn warning_messages(record: &Rectification, level: CardLevel) -> Vec<Message> {
-    let (Stage::Rectifying, Some(department)) = (record.stage, &record.responsible_department)
-    else {
-        return Vec::new();
-    };
-    let due = record
-        .due
-        .as_ref()
-        .and_then(|d| d.due)
-        .map(|d| d.to_string())
-        .unwrap_or_default();
-    let (status, text) = match level {
-        CardLevel::Yellow => (
-            "rectification_warning",
-            format!(
-                "差评整改预警：办件{}的差评整改（第{}号）将于{due}到期，请抓紧整改并报告整改情况。",
-                record.case_id, record.id
-            ),
-        ),
-        CardLevel::Red => (
-            "rectification_overdue",
-            format!(
-                "差评整改超期：办件{}的差评整改（第{}号）已于{due}到期，请立即整改并报告整改情况。",
-                record.case_id, record.id
-            ),
-        ),
-    };
-    vec![
-        Message::Webhook {
-            department: department.clone(),
-            case_id: record.case_id.clone(),
-            matter: String::new(),
-            status: status.to_owned(),
-        },
-        Message::DutySms {
-            department: department.clone(),
-            text,
-        },
-    ]
 }

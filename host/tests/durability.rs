@@ -180,12 +180,19 @@ async fn kill_mid_load(
     }
 }
 
-/// Starts `lianban demo` (catalog, the built plugins, fresh tokens) on port 0; returns it with
-/// its base URL and the tokens it printed, by role.
+/// Starts `lianban demo` (catalog, the built plugins, fresh tokens, no generated history) on
+/// port 0; returns it with its base URL and the tokens it printed, by role.
 fn start_demo(data: &Path) -> (Server, String, std::collections::HashMap<String, String>) {
     let plugins = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/wasm32-wasip2/guest");
     let mut child = Command::new(BIN)
-        .args(["demo", "--listen", "127.0.0.1:0", "--data"])
+        .args([
+            "demo",
+            "--history-weeks",
+            "0",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+        ])
         .arg(data)
         .arg("--plugins")
         .arg(&plugins)

@@ -77,7 +77,14 @@ fn platform(bin: &Path, work: &Path) -> (Platform, String, String, String) {
     let no_plugins = work.join("no-plugins");
     std::fs::create_dir_all(&no_plugins).unwrap();
     let mut child = Command::new(bin)
-        .args(["demo", "--listen", "127.0.0.1:0", "--data"])
+        .args([
+            "demo",
+            "--history-weeks",
+            "0",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+        ])
         .arg(work.join("data"))
         .arg("--plugins")
         .arg(&no_plugins)

@@ -17,6 +17,15 @@ pub fn china() -> FixedOffset {
 
 use chrono::Offset;
 
+/// `hour:minute` China time on `day`, as an instant; none for a time that is not one.
+pub fn china_moment(day: Date, hour: u32, minute: u32) -> Option<DateTime<Utc>> {
+    let naive = day.to_naive().and_hms_opt(hour, minute, 0)?;
+    naive
+        .and_local_timezone(china())
+        .single()
+        .map(|at| at.with_timezone(&Utc))
+}
+
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
 
@@ -80,8 +89,7 @@ impl FixedClock {
 
     /// Noon China time on `day`.
     pub fn at_noon(day: Date) -> FixedClock {
-        let naive = day.to_naive().and_hms_opt(4, 0, 0).unwrap_or_default();
-        FixedClock::new(DateTime::from_naive_utc_and_offset(naive, Utc))
+        FixedClock::new(china_moment(day, 12, 0).unwrap_or_default())
     }
 
     pub fn set(&self, at: DateTime<Utc>) {

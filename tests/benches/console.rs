@@ -23,11 +23,7 @@ fn main() {
         return;
     }
     let requests = bench_arg("--requests", 400) as usize;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = lianban_e2e::bench_runtime();
     rt.block_on(async move {
         let people = json!({ "staff": { "wang": { "name": "王敏" } }, "citizens": {} });
         let (host, _provider) =

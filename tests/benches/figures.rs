@@ -299,11 +299,7 @@ fn main() {
     }
     let cases = bench_arg("--cases", 1_000_000) as usize;
     let queries = bench_arg("--queries", 200) as usize;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = lianban_e2e::bench_runtime();
     rt.block_on(async move {
         let host = TestHost::start().await;
         host.install_demo_plugins().await;

@@ -250,11 +250,7 @@ struct Run {
 /// `cases` lifecycles over HTTP against a fresh host, with the supervision figures kept as
 /// commands commit or not.
 fn run(figures: bool, cases: usize, clients: usize) -> Run {
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let server_rt = lianban_e2e::bench_runtime();
     let dir = tempfile::tempdir().unwrap();
     let mut config = lianban::Config::new(dir.path());
     config.figures = figures;
@@ -275,11 +271,7 @@ fn run(figures: bool, cases: usize, clients: usize) -> Run {
     let base = format!("http://{}", listener.local_addr().unwrap());
     server_rt.spawn(lianban::serve(listener, state, std::future::pending()));
 
-    let client_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let client_rt = lianban_e2e::bench_runtime();
     let clerk = tokens["clerk"].clone();
     let (timings, elapsed, cpu, sample) = client_rt.block_on(async move {
         let client = reqwest::Client::new();

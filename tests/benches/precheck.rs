@@ -277,11 +277,7 @@ fn in_process(iterations: u64) {
 }
 
 fn over_http(seconds: u64, clients: u64) {
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let server_rt = lianban_e2e::bench_runtime();
     let dir = tempfile::tempdir().unwrap();
     let state = lianban::open(
         lianban::Config::new(dir.path()),
@@ -304,11 +300,7 @@ fn over_http(seconds: u64, clients: u64) {
 
     // The load generator has its own runtime on the same two cores: the numbers include
     // the client's cost.
-    let client_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let client_rt = lianban_e2e::bench_runtime();
     let body = serde_json::to_vec(&fixture("newborn-window-complete")).unwrap();
     let (latencies, errors, elapsed, cpu) = client_rt.block_on(async move {
         let client = reqwest::Client::builder()

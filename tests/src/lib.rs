@@ -509,6 +509,16 @@ pub fn process_cpu() -> Option<std::time::Duration> {
 }
 
 /// The `q` quantile of sorted samples (0.5: median, 0.99: p99).
+/// The runtime a benchmark drives its host or its clients on: two workers, as this machine
+/// has two cores.
+pub fn bench_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 pub fn percentile(sorted: &[std::time::Duration], q: f64) -> std::time::Duration {
     sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
 }

@@ -14,6 +14,7 @@ use super::error::ApiError;
 use super::extract::{Caller, Query};
 use crate::app::AppState;
 use crate::auth::Need;
+use crate::supervision::report::Period;
 use crate::supervision::{Grouping, Summary};
 
 /// The longest period one query covers: a year, the span of an annual report.
@@ -181,16 +182,14 @@ pub async fn assessment(
     Query(q): Query<AssessmentQuery>,
 ) -> Result<Json<Assessment>, ApiError> {
     caller.need(Need::Admin)?;
-    let first = NaiveDate::from_ymd_opt(q.year, q.quarter.saturating_sub(1) * 3 + 1, 1);
-    let next = first.and_then(|d| d.checked_add_months(chrono::Months::new(3)));
-    let (Some(first), Some(next)) = (first.filter(|_| (1..=4).contains(&q.quarter)), next) else {
-        return Err(ApiError::unprocessable(
+    let quarter = Period::quarter(q.year, q.quarter).map_err(|_| {
+        ApiError::unprocessable(
             "invalid_period",
-            "季度应为 1 到 4",
-            "the quarter must be 1 to 4",
-        ));
-    };
-    let (from, to) = period(first, next.pred_opt().unwrap_or(next))?;
+            "季度应为 2000 至 2100 年的第 1 到 4 季度",
+            "the quarter must be 1 to 4 of a year from 2000 to 2100",
+        )
+    })?;
+    let (from, to) = quarter.days();
     let weights = app.config.assessment;
     blocking(move || {
         let (departments, clerks) = app.workflow.assess(from, to, &weights)?;

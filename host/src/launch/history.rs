@@ -12,6 +12,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
 use crate::AppState;
+use crate::clock::china_moment;
 use crate::ratings::{NewRating, RatingChannel};
 use crate::store::CaseStore;
 use crate::workflow::service::{Actor, DepartmentAction, IntakeRequest, WindowAction};
@@ -69,14 +70,6 @@ pub struct History {
 
 /// Moves the platform's clock: to a moment of the past, or back to now (`None`).
 pub type Travel<'a> = &'a dyn Fn(Option<DateTime<Utc>>);
-
-fn at(day: Date, hour: u32, minute: u32) -> Option<DateTime<Utc>> {
-    // China time is UTC+8.
-    let naive = day
-        .to_naive()
-        .and_hms_opt(hour.checked_sub(8)?, minute, 0)?;
-    Some(DateTime::from_naive_utc_and_offset(naive, Utc))
-}
 
 /// A fixture's application, its dates moved to keep their distance from `day`.
 fn application(fixture: &str, day: Date, scan: &str) -> Option<IntakeRequest> {
@@ -137,9 +130,9 @@ pub fn generate(state: &AppState, weeks: i64, travel: Travel<'_>) -> Result<Hist
     let result = (|| {
         while day < today {
             if calendar.is_working_day(day).unwrap_or(false) {
-                travel(at(day, 9, 30));
+                travel(china_moment(day, 9, 30));
                 take_in(state, &mut rng, day, &scan, &mut open, &mut history);
-                travel(at(day, 15, 0));
+                travel(china_moment(day, 15, 0));
                 work_on(state, &mut rng, day, &mut open, &mut history);
             }
             day = day.add_days(1).ok_or("the history's next day")?;

@@ -44,26 +44,14 @@ impl FromStr for Period {
 
     fn from_str(s: &str) -> Result<Period, BadPeriod> {
         let (year, rest) = s.split_once('-').ok_or(BadPeriod)?;
-        let year: u16 = year.parse().map_err(|_| BadPeriod)?;
-        if !(2000..=2100).contains(&year) || year.to_string().len() != 4 {
+        if year.len() != 4 {
             return Err(BadPeriod);
         }
-        let period = match rest.strip_prefix('Q') {
-            Some(q) => Period::Quarter {
-                year,
-                quarter: q.parse().map_err(|_| BadPeriod)?,
-            },
-            None if rest.len() == 2 => Period::Month {
-                year,
-                month: rest.parse().map_err(|_| BadPeriod)?,
-            },
-            None => return Err(BadPeriod),
-        };
-        match period {
-            Period::Quarter { quarter: 1..=4, .. } | Period::Month { month: 1..=12, .. } => {
-                Ok(period)
-            }
-            _ => Err(BadPeriod),
+        let year: i32 = year.parse().map_err(|_| BadPeriod)?;
+        match rest.strip_prefix('Q') {
+            Some(q) => Period::quarter(year, q.parse().map_err(|_| BadPeriod)?),
+            None if rest.len() == 2 => Period::month(year, rest.parse().map_err(|_| BadPeriod)?),
+            None => Err(BadPeriod),
         }
     }
 }
@@ -78,6 +66,29 @@ impl fmt::Display for Period {
 }
 
 impl Period {
+    /// Quarter `quarter` (1–4) of `year` (2000–2100).
+    pub fn quarter(year: i32, quarter: u32) -> Result<Period, BadPeriod> {
+        match (Period::year(year)?, u8::try_from(quarter)) {
+            (year, Ok(quarter @ 1..=4)) => Ok(Period::Quarter { year, quarter }),
+            _ => Err(BadPeriod),
+        }
+    }
+
+    /// Month `month` (1–12) of `year` (2000–2100).
+    pub fn month(year: i32, month: u32) -> Result<Period, BadPeriod> {
+        match (Period::year(year)?, u8::try_from(month)) {
+            (year, Ok(month @ 1..=12)) => Ok(Period::Month { year, month }),
+            _ => Err(BadPeriod),
+        }
+    }
+
+    fn year(year: i32) -> Result<u16, BadPeriod> {
+        u16::try_from(year)
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .ok_or(BadPeriod)
+    }
+
     /// The period's first and last day.
     pub fn days(self) -> (Date, Date) {
         let (year, first_month, months) = match self {
